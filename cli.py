@@ -1,0 +1,225 @@
+"""Command line over the pipeline: convert, show, overlay, batch, export.
+
+Exit status: 0 when every input converted, 1 when any input could not be (one line per failure on
+stderr, the others still written), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from ingest.errors import ReportError
+from ingest.options import OCR_ENGINES, OCR_MODES, PDF_ENGINES, Options
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return Options(
+        ocr=args.ocr,
+        ocr_engine=args.ocr_engine,
+        pdf_engine=args.pdf_engine,
+        timeout_s=args.timeout,
+        max_file_bytes=args.max_file_mb * 1024 * 1024,
+        max_pages=args.max_pages,
+    ).validated()
+
+
+def output_name(path: str) -> str:
+    """`a.scan.pdf` -> `a.scan.json`: the input's base name without its last suffix."""
+    base = os.path.basename(path)
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    return stem + ".json"
+
+
+def _fail(path: str, err: BaseException) -> None:
+    if isinstance(err, ReportError):
+        print(err.line(path), file=sys.stderr)
+    else:
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(ReportError("unreadable", f"internal error: {type(err).__name__}: {msg}").line(path), file=sys.stderr)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from pipeline import convert_document
+
+    opts = _options(args)
+    os.makedirs(args.output, exist_ok=True)
+    failed = 0
+    for path in args.inputs:
+        try:
+            doc, report = convert_document(path, opts)
+        except Exception as e:  # one bad file never takes the batch down
+            _fail(path, e)
+            failed += 1
+            continue
+        out = os.path.join(args.output, output_name(path))
+        with open(out, "w", encoding="utf-8") as f:
+            json.dump(report, f, ensure_ascii=False, indent=1)
+        if args.overlay or args.html:
+            try:
+                from overlay import write_overlays
+
+                write_overlays(path, doc, report, overlay_dir=args.overlay, html_dir=args.html)
+            except Exception as e:
+                print(f"warning: {path}: overlay failed: {e}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _fmt(v: Any) -> str:
+    return "·" if v is None else str(v)
+
+
+def render(report: dict[str, Any]) -> str:
+    """The three tables and the failing checks as plain text for a terminal."""
+    lines: list[str] = []
+    r = report.get("report", {})
+    lines.append(f"{r.get('agency') or '?'}  {r.get('year') or '?'}  published {r.get('published') or '?'}")
+    lines.append(f"template {report.get('template')}  source {report['source']['file']} ({report['source']['format']})")
+    t = report.get("tables", {})
+    ad = t.get("active_disclosure") or {}
+    lines.append("\n二 active_disclosure")
+    for row, vals in ad.items():
+        lines.append(f"  {row:<28}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+    ap = t.get("applications") or {}
+    if ap:
+        cols = list(next(iter(ap.values())).keys())
+        lines.append("\n三 applications")
+        lines.append(" " * 34 + "".join(f"{c[:9]:>10}" for c in cols))
+        for row, vals in ap.items():
+            lines.append(f"  {row:<32}" + "".join(f"{_fmt(vals.get(c)):>10}" for c in cols))
+    for key in ("applications_group_totals", "applications_extra_columns"):
+        if t.get(key):
+            lines.append(f"  {key}: {json.dumps(t[key], ensure_ascii=False)}")
+    rl = t.get("review_litigation") or {}
+    if rl:
+        lines.append("\n四 review_litigation")
+        for g, vals in rl.items():
+            lines.append(f"  {g:<26}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+    bad = [c for c in report.get("checks", []) if not c["ok"]]
+    lines.append(f"\nchecks: {len(report.get('checks', [])) - len(bad)} ok, {len(bad)} failing")
+    for c in bad:
+        lines.append(f"  FAIL {c['rule']}: {c['message']}")
+    for w in report.get("warnings", []):
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from pipeline import convert
+
+    status = 0
+    for path in args.inputs:
+        try:
+            if path.endswith(".json"):
+                with open(path, encoding="utf-8") as f:
+                    report = json.load(f)
+            else:
+                report = convert(path, _options(args))
+        except Exception as e:
+            _fail(path, e)
+            status = 1
+            continue
+        print(render(report))
+    return status
+
+
+def cmd_overlay(args: argparse.Namespace) -> int:
+    from overlay import write_overlays
+    from pipeline import convert_document
+
+    status = 0
+    for path in args.inputs:
+        try:
+            doc, report = convert_document(path, _options(args))
+        except Exception as e:
+            _fail(path, e)
+            status = 1
+            continue
+        write_overlays(path, doc, report, overlay_dir=args.output, html_dir=args.html)
+    return status
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from batch.run import run_batch
+
+    return run_batch(
+        args.input_dir,
+        args.output,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        timeout=args.timeout,
+        options=_options(args),
+        progress=not args.quiet,
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from batch.export import export
+
+    return export(args.out_dir, args.format)
+
+
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ocr", choices=OCR_MODES, default="auto", help="OCR pages/cells without a usable text layer")
+    p.add_argument("--ocr-engine", choices=OCR_ENGINES, default=Options.ocr_engine)
+    p.add_argument("--pdf-engine", choices=PDF_ENGINES, default=Options.pdf_engine)
+    p.add_argument("--timeout", type=float, default=Options.timeout_s, help="seconds per file")
+    p.add_argument("--max-file-mb", type=int, default=Options.max_file_bytes // (1024 * 1024))
+    p.add_argument("--max-pages", type=int, default=Options.max_pages)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="cli.py", description="Annual government-information-disclosure reports to JSON.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("convert", help="convert files to canonical JSON")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--overlay", metavar="DIR", help="write debug overlay PNGs here")
+    p.add_argument("--html", metavar="DIR", help="write a self-contained HTML review page per document here")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("show", help="print the tables and failing checks of a file (or its JSON)")
+    p.add_argument("inputs", nargs="+")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("overlay", help="draw what the toolkit saw on each table page")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--html", metavar="DIR")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_overlay)
+
+    p = sub.add_parser("batch", help="convert a whole folder, resumable and parallel (Dask)")
+    p.add_argument("input_dir")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("export", help="export a batch output folder as tables")
+    p.add_argument("out_dir")
+    p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
+    p.set_defaults(func=cmd_export)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except ValueError as e:  # an option out of range
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

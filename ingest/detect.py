@@ -1,0 +1,74 @@
+"""Tell a file's format from its bytes, never from its name."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ingest.errors import ReportError
+
+# Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files).
+FORMATS = ("pdf", "docx", "doc", "image", "html", "text")
+
+_IMAGE_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"II*\x00",
+    b"MM\x00*",
+    b"BM",
+    b"GIF8",
+)
+
+
+def sniff(data: bytes) -> str:
+    """Return one of FORMATS for the bytes, or raise ReportError(unsupported/empty)."""
+    if not data.strip():
+        raise ReportError("empty", "the file is empty")
+    head = data[:2048]
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    if any(head.startswith(m) for m in _IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    text = _decode_probe(head)
+    if text is None:
+        raise ReportError("unsupported", "binary data of no format the toolkit reads")
+    low = text.lstrip("\ufeff \t\r\n").lower()
+    if low.startswith(("<!doctype html", "<html", "<?xml")) or any(
+        t in low for t in ("<table", "<body", "<div", "<p>", "<meta", "<head")
+    ):
+        return "html"
+    return "text"
+
+
+def _sniff_zip(data: bytes) -> str:
+    """A zip is a DOCX only if it holds a Word document part."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise ReportError("corrupt", f"damaged zip container ({e})") from None
+    if "word/document.xml" in names or any(n.endswith("/document.xml") and n.startswith("word") for n in names):
+        return "docx"
+    if "[Content_Types].xml" in names:
+        raise ReportError("corrupt", "an Office file without a Word document part")
+    raise ReportError("unsupported", "a zip archive that is not a DOCX")
+
+
+def _decode_probe(head: bytes) -> str | None:
+    """Decode the head as text if it plausibly is text (UTF-8/16 or GB18030), else None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore")
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if controls > max(2, len(head) // 100):
+        return None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return head.decode(enc)
+        except UnicodeDecodeError as e:
+            if enc == "utf-8" and e.start >= len(head) - 3:  # cut inside a multibyte char
+                return head[: e.start].decode("utf-8")
+    return None

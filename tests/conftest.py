@@ -1,0 +1,39 @@
+"""Shared test helpers: where the shared data is, and how a report is compared with its truth."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("GOVREPORT_SHARED", ROOT.parent / "shared"))
+
+
+def table_mismatches(report: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """Every canonical table value and metadata field where report differs from expected."""
+    out: list[str] = []
+    for tname in ("active_disclosure", "applications", "review_litigation"):
+        exp_t = expected["tables"].get(tname) or {}
+        got_t = (report.get("tables") or {}).get(tname) or {}
+        for row, fields in exp_t.items():
+            for fld, val in fields.items():
+                got = (got_t.get(row) or {}).get(fld, "<missing>")
+                if got != val or type(got) is not type(val) and not (isinstance(val, float) and isinstance(got, int)):
+                    out.append(f"{tname}.{row}.{fld}: got {got!r}, expected {val!r}")
+    for key in ("applications_group_totals", "applications_extra_columns"):
+        if key in expected["tables"]:
+            if (report.get("tables") or {}).get(key) != expected["tables"][key]:
+                out.append(f"{key}: got {(report.get('tables') or {}).get(key)!r}, expected {expected['tables'][key]!r}")
+    for k, v in (expected.get("report") or {}).items():
+        if report["report"].get(k) != v:
+            out.append(f"report.{k}: got {report['report'].get(k)!r}, expected {v!r}")
+    if "template" in expected and report.get("template") != expected["template"]:
+        out.append(f"template: got {report.get('template')!r}, expected {expected['template']!r}")
+    return out
+
+
+def failing_rules(report: dict[str, Any]) -> set[str]:
+    return {c["rule"] for c in report["checks"] if not c["ok"]}
