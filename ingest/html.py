@@ -1,0 +1,447 @@
+"""Web pages: a saved government page or a bare HTML fragment -> Document.
+
+Steps, each small and pure: decode the bytes (BOM, declared charset, strict UTF-8, GB18030, with a
+check for a declaration that lies); parse with lxml (no network); read the page's publication date
+and title from the chrome; drop scripts, styles and navigation; pick the element that holds the
+report (the smallest ancestor of the largest data table that holds as many section headings 一、…六、
+as the page has); walk it in document order into paragraphs and table grids. Grids follow the HTML
+table algorithm: one Cell per <td>/<th> with its spans, placed at the first free column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+
+from ingest.errors import ReportError
+from ingest.grid import Block, Cell, Document, Paragraph, Table
+from ingest.options import Options
+
+# Elements that never hold report text.
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "select",
+    "button",
+)
+# Page chrome: dropped when it holds no table.
+CHROME_TAGS = ("nav", "header", "footer", "aside")
+# Elements whose start and end break a line of text.
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article center address "
+    "figure figcaption caption hr main form fieldset legend summary details tr".split()
+)
+CELL_TAGS = ("td", "th")
+# A table holding a nested table of at least this many rows is page layout, not a report table.
+LAYOUT_NESTED_ROWS = 3
+# Span limits of the HTML table algorithm.
+MAX_COLSPAN = 1000
+MAX_ROWSPAN = 65534
+# How far into the bytes a charset declaration is looked for.
+CHARSET_PROBE_BYTES = 8192
+
+_WS = re.compile(r"[ \t\n\r\f\u00a0\u3000\u200b]+")
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_CJK_BREAK = re.compile(rf"(?<={_CJK})[ \t\r\f\u00a0]*\n[ \t\n\r\f\u00a0]*(?={_CJK})")
+_HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.．]")
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
+_XML_ENCODING = re.compile(rb"<\?xml[^>]+encoding\s*=\s*[\"']([A-Za-z0-9_\-.]+)", re.I)
+_DATE = r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+# Chrome labels of a publication date, most specific first.
+_DATE_LABELS = (
+    re.compile(r"(?:发布日期|发布时间|发表日期|发表时间|公开日期|公开时间)\s*[:：]?\s*" + _DATE),
+    re.compile(r"(?:日期|时间)\s*[:：]\s*" + _DATE),
+)
+# <meta name=...> keys carrying the publication date, lower case.
+_DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date", "dcterms.issued")
+_GB_NAMES = ("gb2312", "gbk", "gb18030", "cp936", "x-gbk", "euc-cn", "hz-gb-2312")
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a <meta> or XML declaration names in the head of the bytes, lower case."""
+    head = data[:CHARSET_PROBE_BYTES]
+    m = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return m.group(1).decode("ascii", "replace").lower() if m else None
+
+
+def _codec(name: str) -> str | None:
+    """Python codec for a declared charset name (GB family -> gb18030), or None if unknown."""
+    if name in _GB_NAMES:
+        return "gb18030"
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    # A UTF-16/32 declaration readable as ASCII bytes cannot be true.
+    return None if codec.startswith(("utf-16", "utf-32")) else codec
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    """The bytes decoded strictly, or None."""
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_html(data: bytes) -> tuple[str, str, list[str]]:
+    """Text, codec used and warnings: BOM, then strict UTF-8 (catches lying declarations), declared, GB18030."""
+    for bom, bom_codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(bom_codec, errors="replace"), bom_codec, []
+    declared = declared_charset(data)
+    codec = _codec(declared) if declared else None
+    warnings: list[str] = []
+    # Valid UTF-8 with non-ASCII text is practically never GBK by chance, so strict UTF-8 wins even
+    # over a declaration (sites often declare gb2312 and serve UTF-8).
+    text = _strict(data, "utf-8")
+    if text is not None:
+        if codec not in (None, "utf-8") and not data.isascii():
+            warnings.append(f"page declares charset {declared} but its bytes are UTF-8; read as UTF-8")
+        return text, "utf-8", warnings
+    for cand in (codec, "gb18030"):
+        if cand and cand != "utf-8":
+            text = _strict(data, cand)
+            if text is not None:
+                if codec == "utf-8":
+                    warnings.append(f"page declares charset {declared} but its bytes are not UTF-8; read as {cand}")
+                return text, cand, warnings
+    warnings.append("page bytes fit no known encoding; undecodable bytes replaced")
+    return data.decode(codec or "gb18030", errors="replace"), codec or "gb18030", warnings
+
+
+# ---------------------------------------------------------------- parsing and chrome
+
+
+def parse(text: str) -> lxml.html.HtmlElement:
+    """The element tree of decoded page text, parsed without network or external entities."""
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    except (lxml.etree.ParserError, ValueError) as e:
+        raise ReportError("corrupt", f"the web page could not be parsed ({e})") from None
+    if root is None:
+        raise ReportError("empty", "the web page holds no elements")
+    return root
+
+
+def drop_noise(root: lxml.html.HtmlElement) -> None:
+    """Remove scripts, styles and the like, and navigation/header/footer chrome holding no table."""
+    for el in list(root.iter(*DROP_TAGS)):
+        el.drop_tree()
+    for el in list(root.iter(*CHROME_TAGS)):
+        if el.getparent() is not None and next(el.iter("table"), None) is None:
+            el.drop_tree()
+
+
+def collapse(text: str) -> str:
+    """Rendered text of an HTML text run: a break between CJK characters vanishes, other whitespace is one space."""
+    return _WS.sub(" ", _CJK_BREAK.sub("", text))
+
+
+def valid_date(y: str, m: str, d: str) -> str | None:
+    """YYYY-MM-DD if the parts form a real date, else None."""
+    try:
+        return _dt.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def published_date(chrome_text: str, root: lxml.html.HtmlElement) -> str | None:
+    """The page's publication date: a labelled date in the chrome, else a date <meta>."""
+    for pattern in _DATE_LABELS:
+        for m in pattern.finditer(chrome_text):
+            date = valid_date(*m.groups())
+            if date:
+                return date
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        if name in _DATE_META:
+            found = re.search(_DATE, meta.get("content") or "")
+            if found and (date := valid_date(*found.groups())):
+                return date
+    return None
+
+
+def page_title(root: lxml.html.HtmlElement) -> str | None:
+    """The article's title: its <meta ArticleTitle>, an <h1>, or the <title> (first part naming a 报告)."""
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
+            return collapse(meta.get("content") or "").strip()
+    for h in root.iter("h1", "h2"):
+        t = collapse(h.text_content()).strip()
+        if "报告" in t:
+            return t
+    title = root.find(".//title")
+    if title is None:
+        return None
+    whole = collapse(title.text_content()).strip()
+    parts = [p.strip() for p in re.split(r"\s*(?:_|\||－|—|-{1,2})\s*", whole) if p.strip()]
+    for p in parts:
+        if "报告" in p:
+            return p
+    return whole or None
+
+
+# ---------------------------------------------------------------- tables
+
+
+def own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The <tr> elements of this table (directly or in thead/tbody/tfoot), not of nested tables."""
+    rows: list[lxml.html.HtmlElement] = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(c for c in child if c.tag == "tr")
+    return rows
+
+
+def is_layout(table: lxml.html.HtmlElement) -> bool:
+    """A table is page layout when a table nested in it has rows of its own (a report table inside)."""
+    return any(len(own_rows(t)) >= LAYOUT_NESTED_ROWS for t in table.iter("table") if t is not table)
+
+
+def span(value: str | None, limit: int) -> int:
+    """A rowspan/colspan attribute as the HTML algorithm reads it (bad or < 1 -> 1; 0 for rowspan handled by caller)."""
+    m = re.match(r"\s*(\d+)", value or "")
+    if not m:
+        return 1
+    return min(int(m.group(1)), limit)
+
+
+def cell_text(td: lxml.html.HtmlElement) -> str:
+    """Text of a cell: <br>, <p>, <div> and nested-table rows give lines joined by \\n; &nbsp; is a space."""
+    lines = [collapse(line).strip() for line in "".join(_text_pieces(td, top=td)).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _text_pieces(el: lxml.html.HtmlElement, top: lxml.html.HtmlElement) -> Iterator[str]:
+    """Text runs of an element with "\\n" at line breaks, in document order (tail excluded for the top)."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    breaks = tag in BLOCK_TAGS or tag in CELL_TAGS or tag == "table"
+    if tag == "br":
+        yield "\n"
+    if breaks:
+        yield "\n"
+    if el.text and tag:
+        yield el.text
+    for child in el:
+        yield from _text_pieces(child, top)
+    if breaks:
+        yield "\n"
+    if el is not top and el.tail:
+        yield el.tail
+
+
+def grid(table: lxml.html.HtmlElement) -> Table:
+    """The table as a grid: cells placed by the HTML table algorithm, spans clipped to the table."""
+    rows = own_rows(table)
+    n_rows = len(rows)
+    taken: set[tuple[int, int]] = set()
+    cells: list[Cell] = []
+    for r, tr in enumerate(rows):
+        col = 0
+        for td in tr:
+            if td.tag not in CELL_TAGS:
+                continue
+            while (r, col) in taken:
+                col += 1
+            colspan = max(1, span(td.get("colspan"), MAX_COLSPAN))
+            raw_rowspan = span(td.get("rowspan"), MAX_ROWSPAN)
+            rowspan = n_rows - r if (td.get("rowspan") or "").strip() == "0" else max(1, raw_rowspan)
+            rowspan = min(rowspan, n_rows - r)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken.add((r + dr, col + dc))
+            cells.append(Cell(text=cell_text(td), row=r, col=col, rowspan=rowspan, colspan=colspan))
+            col += colspan
+    return Table(cells=cells)
+
+
+# ---------------------------------------------------------------- the report body
+
+
+def data_tables(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Tables that hold data (not page layout), outermost first, none inside another data table."""
+    out: list[lxml.html.HtmlElement] = []
+    for t in root.iter("table"):
+        if is_layout(t) or any(a in out for a in t.iterancestors("table")):
+            continue
+        if any(c.tag in CELL_TAGS for tr in own_rows(t) for c in tr):
+            out.append(t)
+    return out
+
+
+def _in_link_or_table(el: lxml.html.HtmlElement, tables: set[lxml.html.HtmlElement]) -> bool:
+    """Whether an element is inside a link or a data table (its text is no section heading)."""
+    for a in [el, *el.iterancestors()]:
+        if a.tag == "a" or a in tables:
+            return True
+    return False
+
+
+def heading_owners(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> list[tuple[str, set[int]]]:
+    """Each section heading 一、…六、 outside tables and links: its numeral and the ids of its ancestors."""
+    tset = set(tables)
+    out: list[tuple[str, set[int]]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if owner is None or not text:
+                continue
+            m = _HEADING.match(collapse(text))
+            if m and not _in_link_or_table(owner, tset):
+                out.append((m.group(1), {id(owner), *(id(a) for a in owner.iterancestors())}))
+    return out
+
+
+def report_body(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
+    """The smallest ancestor of the largest data table holding as many section headings as the page has."""
+    body = root.find("body")
+    top = body if body is not None else root
+    if not tables:
+        return top
+    anchor = max(tables, key=lambda t: sum(len(tr) for tr in own_rows(t)))
+    owners = heading_owners(top, tables)
+    chain = [a for a in anchor.iterancestors() if a.tag != "table"]
+
+    def count(el: lxml.html.HtmlElement) -> int:
+        return len({num for num, anc in owners if id(el) in anc})
+
+    best = max((count(a) for a in chain), default=0)
+    if best == 0:
+        return _common_ancestor(tables) or top
+    return next(a for a in chain if count(a) == best)
+
+
+def _common_ancestor(els: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
+    """The lowest element containing all the given elements."""
+    paths = [list(reversed([e, *e.iterancestors()])) for e in els]
+    common = None
+    for level in zip(*paths, strict=False):
+        if all(x is level[0] for x in level):
+            common = level[0]
+        else:
+            break
+    if common is not None and common.tag == "table":
+        common = common.getparent()
+    return common
+
+
+@dataclass
+class _Walker:
+    """Collects blocks in document order: text lines between tables, and table grids."""
+
+    tables: set[lxml.html.HtmlElement]
+    blocks: list[Block] = field(default_factory=list)
+    line: list[str] = field(default_factory=list)
+
+    def flush(self) -> None:
+        """End the current line of text; keep it as a paragraph if it holds any."""
+        text = collapse("".join(self.line)).strip()
+        self.line = []
+        if text:
+            self.blocks.append(Paragraph(text=text))
+
+    def walk(self, el: lxml.html.HtmlElement, top: bool = True) -> None:
+        """Visit an element and its children (and its tail unless it is the top)."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if el in self.tables:
+            self.flush()
+            t = grid(el)
+            if t.cells:
+                self.blocks.append(t)
+        else:
+            breaks = tag in BLOCK_TAGS or tag in CELL_TAGS or tag == "br"
+            if breaks:
+                self.flush()
+            if el.text and tag:
+                self.line.append(el.text)
+            for child in el:
+                self.walk(child, top=False)
+            if breaks:
+                self.flush()
+        if not top and el.tail:
+            self.line.append(el.tail)
+
+
+def blocks_of(body: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> list[Block]:
+    """Paragraphs and tables of the report body, in document order."""
+    w = _Walker(tables=set(tables))
+    w.walk(body)
+    w.flush()
+    return w.blocks
+
+
+def chrome_text(root: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> str:
+    """Visible text of the page outside the report body (where the 发布日期 line stands)."""
+    pieces: list[str] = []
+
+    def visit(el: lxml.html.HtmlElement) -> None:
+        if el is body:
+            pieces.append("\n")
+        else:
+            if el.text and isinstance(el.tag, str):
+                pieces.append(el.text)
+            for child in el:
+                visit(child)
+        if el.tail:
+            pieces.append(el.tail)
+        pieces.append("\n")
+
+    visit(root)
+    return collapse("".join(pieces).replace("\u00a0", " "))
+
+
+# ---------------------------------------------------------------- the adapter
+
+
+def read(path: str, data: bytes, options: Options) -> Document:
+    """Read a web page (whole saved page or fragment) into a Document of paragraphs and grids."""
+    options.validated()
+    text, _codec_used, warnings = decode_html(data)
+    root = parse(text)
+    for el in list(root.iter(*DROP_TAGS)):
+        el.drop_tree()
+    title = page_title(root)
+    tables = data_tables(root)
+    body = report_body(root, tables)
+    published = published_date(chrome_text(root, body), root)
+    drop_noise(root)
+    tables = [t for t in tables if _attached(t, root)]
+    doc = Document(path=path, format="html", warnings=warnings)
+    doc.blocks = blocks_of(body, tables)
+    if title:
+        doc.meta["title"] = title
+    if published:
+        doc.meta["published"] = published
+    return doc
+
+
+def _attached(el: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
+    """Whether an element is still in the tree under root."""
+    return any(a is root for a in el.iterancestors())
