@@ -1,0 +1,338 @@
+"""Table grids from the ruling lines of a PDF page: segments, snapping, joining, cells with spans.
+
+Pure geometry on plain tuples, in PDF points with a top-left origin (pdfplumber's ``top``/``bottom``).
+Ruling lines come as stroked lines, as thin filled rectangles (WPS draws cell borders that way), as
+the edges of stroked rectangles, and as straight pieces of stroked paths. Filled rectangles that are
+not thin (shaded header cells, white paragraph backgrounds) are not lines.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Geometry settings, in PDF points.
+THIN = 2.0  # a filled rectangle no thicker than this is a ruling line
+AXIS_TOL = 1.0  # a line whose ends differ by less than this across its length is axis-aligned
+SNAP = 2.0  # segments this close across their length lie on one line
+JOIN = 3.0  # collinear segments with a gap up to this are one segment
+MIN_LEN = 3.0  # shorter pieces are ticks or glyph parts, not rulings
+TOUCH = 3.0  # a horizontal and a vertical segment this close are connected
+MIN_GAP = 3.0  # grid lines closer than this are one grid line
+COVER = 0.6  # a border exists where segments cover this share of a cell edge
+WHITE = 0.95  # a colour whose every component is at least this (gray/RGB) is paper-white
+
+
+@dataclass(frozen=True)
+class Seg:
+    """An axis-aligned ruling segment: horizontal at y=pos from a0 to a1, or vertical at x=pos."""
+
+    horizontal: bool
+    pos: float
+    a0: float
+    a1: float
+
+
+@dataclass
+class GridCell:
+    """One cell of a geometric grid, with its span and bounding box."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass
+class Grid:
+    """A table found on a page: grid lines, cells, and the segments it was built from."""
+
+    xs: list[float]
+    ys: list[float]
+    cells: list[GridCell]
+    segments: list[Seg] = field(default_factory=list)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+
+    def locate(self, x: float, y: float) -> int | None:
+        """Index into ``cells`` of the cell holding point (x, y), or None outside the grid."""
+        if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
+            return None
+        j = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
+        i = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
+        return self._unit_index().get((i, j))
+
+    def _unit_index(self) -> dict[tuple[int, int], int]:
+        """Map from each grid unit (row, col) to the index of the cell covering it (cached)."""
+        cached: dict[tuple[int, int], int] | None = getattr(self, "_units", None)
+        if cached is None:
+            cached = {}
+            for k, c in enumerate(self.cells):
+                for i in range(c.row, c.row + c.rowspan):
+                    for j in range(c.col, c.col + c.colspan):
+                        cached[(i, j)] = k
+            self._units = cached
+        return cached
+
+
+def is_white(color: Any) -> bool:
+    """True for a colour that prints as paper (white gray/RGB, or CMYK with no ink)."""
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        return float(color) >= WHITE
+    if isinstance(color, (tuple, list)):
+        vals = [v for v in color if isinstance(v, (int, float))]
+        if len(vals) != len(color) or not vals:
+            return False
+        if len(vals) == 4:
+            return all(v <= 1 - WHITE for v in vals)
+        return all(v >= WHITE for v in vals)
+    return False
+
+
+def segments_from_line(obj: Mapping[str, Any]) -> list[Seg]:
+    """The ruling segment of a stroked straight line, if it is axis-aligned and visible."""
+    if is_white(obj.get("stroking_color")):
+        return []
+    x0, x1, top, bottom = float(obj["x0"]), float(obj["x1"]), float(obj["top"]), float(obj["bottom"])
+    if bottom - top <= AXIS_TOL and x1 - x0 >= MIN_LEN:
+        return [Seg(True, (top + bottom) / 2, x0, x1)]
+    if x1 - x0 <= AXIS_TOL and bottom - top >= MIN_LEN:
+        return [Seg(False, (x0 + x1) / 2, top, bottom)]
+    return []
+
+
+def segments_from_rect(obj: Mapping[str, Any]) -> list[Seg]:
+    """Ruling segments of a rectangle: a thin filled one is a line; a stroked one gives its 4 edges."""
+    x0, x1, top, bottom = float(obj["x0"]), float(obj["x1"]), float(obj["top"]), float(obj["bottom"])
+    w, h = x1 - x0, bottom - top
+    filled = bool(obj.get("fill")) and not is_white(obj.get("non_stroking_color"))
+    stroked = bool(obj.get("stroke")) and not is_white(obj.get("stroking_color"))
+    if filled and h <= THIN and w >= MIN_LEN:
+        return [Seg(True, (top + bottom) / 2, x0, x1)]
+    if filled and w <= THIN and h >= MIN_LEN:
+        return [Seg(False, (x0 + x1) / 2, top, bottom)]
+    if stroked:
+        out = []
+        if w >= MIN_LEN:
+            out += [Seg(True, top, x0, x1), Seg(True, bottom, x0, x1)]
+        if h >= MIN_LEN:
+            out += [Seg(False, x0, top, bottom), Seg(False, x1, top, bottom)]
+        return out
+    return []
+
+
+def segments_from_curve(obj: Mapping[str, Any]) -> list[Seg]:
+    """Axis-aligned straight pieces of a stroked path (some producers draw borders as polylines)."""
+    if not obj.get("stroke") or is_white(obj.get("stroking_color")):
+        return []
+    pts = obj.get("pts") or []
+    out: list[Seg] = []
+    for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+        if abs(ay - by) <= AXIS_TOL and abs(ax - bx) >= MIN_LEN:
+            out.append(Seg(True, (ay + by) / 2, min(ax, bx), max(ax, bx)))
+        elif abs(ax - bx) <= AXIS_TOL and abs(ay - by) >= MIN_LEN:
+            out.append(Seg(False, (ax + bx) / 2, min(ay, by), max(ay, by)))
+    return out
+
+
+def page_segments(
+    lines: Iterable[Mapping[str, Any]], rects: Iterable[Mapping[str, Any]], curves: Iterable[Mapping[str, Any]]
+) -> list[Seg]:
+    """Every ruling segment drawn on a page (before snapping)."""
+    out: list[Seg] = []
+    for ln in lines:
+        out += segments_from_line(ln)
+    for r in rects:
+        out += segments_from_rect(r)
+    for c in curves:
+        out += segments_from_curve(c)
+    return out
+
+
+def cluster_positions(values: Sequence[float], tol: float) -> list[list[float]]:
+    """Sorted values grouped where neighbours are within tol of each other."""
+    groups: list[list[float]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= tol:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return groups
+
+
+def merge_segments(segs: Sequence[Seg]) -> list[Seg]:
+    """Snap near-collinear segments to one position and join overlapping or nearly touching ones."""
+    out: list[Seg] = []
+    for horizontal in (True, False):
+        same = sorted((s for s in segs if s.horizontal == horizontal), key=lambda s: s.pos)
+        groups: list[list[Seg]] = []
+        for s in same:
+            if groups and s.pos - groups[-1][-1].pos <= SNAP:
+                groups[-1].append(s)
+            else:
+                groups.append([s])
+        for g in groups:
+            pos = sum(s.pos for s in g) / len(g)
+            spans = sorted((s.a0, s.a1) for s in g)
+            cur0, cur1 = spans[0]
+            for a0, a1 in spans[1:]:
+                if a0 <= cur1 + JOIN:
+                    cur1 = max(cur1, a1)
+                else:
+                    out.append(Seg(horizontal, pos, cur0, cur1))
+                    cur0, cur1 = a0, a1
+            out.append(Seg(horizontal, pos, cur0, cur1))
+    return out
+
+
+def touches(h: Seg, v: Seg) -> bool:
+    """True when a horizontal and a vertical segment meet or cross (within TOUCH)."""
+    return h.a0 - TOUCH <= v.pos <= h.a1 + TOUCH and v.a0 - TOUCH <= h.pos <= v.a1 + TOUCH
+
+
+def connected_groups(segs: Sequence[Seg]) -> list[list[Seg]]:
+    """Segments grouped into connected networks (each a candidate table)."""
+    parent = list(range(len(segs)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    hs = [i for i, s in enumerate(segs) if s.horizontal]
+    vs = [i for i, s in enumerate(segs) if not s.horizontal]
+    for i in hs:
+        for j in vs:
+            if touches(segs[i], segs[j]):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Seg]] = {}
+    for i, s in enumerate(segs):
+        groups.setdefault(find(i), []).append(s)
+    return list(groups.values())
+
+
+def coverage(segs: Sequence[Seg], pos: float, lo: float, hi: float) -> float:
+    """Share of the edge [lo, hi] at position pos that the given collinear segments cover."""
+    length = hi - lo
+    if length <= 0:
+        return 1.0
+    spans = sorted((max(s.a0, lo), min(s.a1, hi)) for s in segs if abs(s.pos - pos) <= SNAP and s.a1 > lo and s.a0 < hi)
+    covered, end = 0.0, lo
+    for a0, a1 in spans:
+        if a1 > end:
+            covered += a1 - max(a0, end)
+            end = a1
+    return covered / length
+
+
+def grid_lines(segs: Sequence[Seg], horizontal: bool) -> list[float]:
+    """Positions of the grid lines of one orientation, including the network's outer extent."""
+    own = [s for s in segs if s.horizontal == horizontal]
+    other = [s for s in segs if s.horizontal != horizontal]
+    positions = [s.pos for s in own]
+    # The extent of the crossing segments closes a table whose outer border is not drawn.
+    positions += [min(s.a0 for s in other), max(s.a1 for s in other)] if other else []
+    return [sum(g) / len(g) for g in cluster_positions(positions, MIN_GAP)]
+
+
+def unit_groups(xs: Sequence[float], ys: Sequence[float], segs: Sequence[Seg]) -> dict[tuple[int, int], int]:
+    """Grid units joined wherever no border separates them; returns unit -> group id."""
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_r * n_c))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    hsegs = [s for s in segs if s.horizontal]
+    vsegs = [s for s in segs if not s.horizontal]
+    for i in range(n_r):
+        for j in range(n_c):
+            if j + 1 < n_c and coverage(vsegs, xs[j + 1], ys[i], ys[i + 1]) < COVER:
+                parent[find(i * n_c + j)] = find(i * n_c + j + 1)
+            if i + 1 < n_r and coverage(hsegs, ys[i + 1], xs[j], xs[j + 1]) < COVER:
+                parent[find(i * n_c + j)] = find((i + 1) * n_c + j)
+    return {(i, j): find(i * n_c + j) for i in range(n_r) for j in range(n_c)}
+
+
+Rect = tuple[int, int, int, int]
+
+
+def overlap(a: Rect, b: Rect) -> bool:
+    """True when two unit rectangles (r0, c0, r1, c1 exclusive) share a unit."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def rectangles(groups: Mapping[tuple[int, int], int]) -> list[Rect]:
+    """Group ids turned into rectangles (r0, c0, r1, c1 exclusive); non-rectangular groups are boxed."""
+    boxes: dict[int, Rect] = {}
+    for (i, j), g in groups.items():
+        r0, c0, r1, c1 = boxes.get(g, (i, j, i + 1, j + 1))
+        boxes[g] = (min(r0, i), min(c0, j), max(r1, i + 1), max(c1, j + 1))
+    rects = sorted(boxes.values())
+    # An L-shaped group (broken borders) is boxed; boxes that then overlap are merged until none do.
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(rects)):
+            hit = next((b for b in range(a + 1, len(rects)) if overlap(rects[a], rects[b])), None)
+            if hit is not None:
+                ra, rb = rects[a], rects[hit]
+                box = (min(ra[0], rb[0]), min(ra[1], rb[1]), max(ra[2], rb[2]), max(ra[3], rb[3]))
+                rects = sorted([r for k, r in enumerate(rects) if k not in (a, hit)] + [box])
+                merged = True
+                break
+    return rects
+
+
+def drop_unused_lines(
+    xs: list[float], ys: list[float], rects: list[Rect]
+) -> tuple[list[float], list[float], list[Rect]]:
+    """Remove interior grid lines that no cell starts or ends at (lines only spanned over)."""
+    used_c = {0, len(xs) - 1} | {r[1] for r in rects} | {r[3] for r in rects}
+    used_r = {0, len(ys) - 1} | {r[0] for r in rects} | {r[2] for r in rects}
+    keep_c = sorted(used_c)
+    keep_r = sorted(used_r)
+    cmap = {c: k for k, c in enumerate(keep_c)}
+    rmap = {r: k for k, r in enumerate(keep_r)}
+    new = [(rmap[r[0]], cmap[r[1]], rmap[r[2]], cmap[r[3]]) for r in rects]
+    return [xs[c] for c in keep_c], [ys[r] for r in keep_r], new
+
+
+def build_grid(segs: Sequence[Seg]) -> Grid | None:
+    """The cell grid of one connected network of segments, or None if it encloses no cell."""
+    xs = grid_lines(segs, horizontal=False)
+    ys = grid_lines(segs, horizontal=True)
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    rects = rectangles(unit_groups(xs, ys, segs))
+    xs, ys, rects = drop_unused_lines(xs, ys, rects)
+    if len(rects) < 2:
+        return None
+    rects.sort()
+    cells = [GridCell(r0, c0, r1 - r0, c1 - c0, (xs[c0], ys[r0], xs[c1], ys[r1])) for r0, c0, r1, c1 in rects]
+    return Grid(xs, ys, cells, list(segs))
+
+
+def find_grids(raw: Sequence[Seg]) -> list[Grid]:
+    """Every table grid on a page, top to bottom."""
+    segs = merge_segments(raw)
+    grids = []
+    for group in connected_groups(segs):
+        if sum(s.horizontal for s in group) < 2 or sum(not s.horizontal for s in group) < 2:
+            continue
+        g = build_grid(group)
+        if g is not None:
+            grids.append(g)
+    grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
+    return grids
