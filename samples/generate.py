@@ -24,6 +24,7 @@ the API below is kept stable:
 CLI::
 
     python samples/generate.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python samples/generate.py --out samples/docx --examples   # the committed examples
 
 writes N reports (``K`` of them with one deliberate arithmetic error) as ``NAME.docx`` plus
 ``NAME.expected.json``, each with a different random layout.
@@ -950,19 +951,56 @@ def describe_layout(layout: Layout) -> str:
 
 
 def generate_one(
-    rng: random.Random, out_dir: str | Path, name: str, template: str = "2021", error: str | None = None
+    rng: random.Random,
+    out_dir: str | Path,
+    name: str,
+    template: str = "2021",
+    error: str | None = None,
+    collapse: bool | None = None,
+    layout: Layout | None = None,
 ) -> tuple[Path, Path]:
-    """One random report: NAME.docx and NAME.expected.json in out_dir."""
-    collapse = template == "2019" or rng.random() < 0.25
+    """One random report: NAME.docx and NAME.expected.json in out_dir (collapse/layout random unless given)."""
+    if collapse is None:
+        collapse = template == "2019" or rng.random() < 0.25
     values = random_values(rng, template, error=None, collapse_other=collapse)
     change = inject_error(rng, values, error) if error else ""
     meta = random_meta(rng, template)
-    layout = random_layout(rng, template)
+    layout = layout or random_layout(rng, template)
     out = Path(out_dir)
     docx_path = make_docx(values, meta, layout, out / f"{name}.docx", seed=rng.randint(0, 2**31))
     note = describe_layout(layout) + (f"; injected error {change}" if change else "")
     exp_path = write_expected(values, meta, out / f"{name}.expected.json", failing_checks(values), note, template)
     return docx_path, exp_path
+
+
+# name -> (template, error, collapse, layout): the committed examples in samples/docx/.
+EXAMPLES: dict[str, tuple[str, str | None, bool, Layout]] = {
+    "docx2021_plain": ("2021", None, False, Layout()),
+    "docx2021_row_total_error": ("2021", "row_total", False, Layout(font="仿宋_GB2312", blank_text="—")),
+    "docx2021_collapsed_other": (
+        "2021",
+        None,
+        True,
+        Layout(stacked_headers=True, break_style="br", long_intro=True, title_style="year_only"),
+    ),
+    "docx2021_unmerged_leaf_error": (
+        "2021",
+        "leaf",
+        False,
+        Layout(merged_header=False, merged_labels=False, split_active=True, value_width_cm=0.9, signature="none"),
+    ),
+    "docx2019_plain": ("2019", None, True, Layout(procurement_unit="万元", title_style="one_line")),
+    "docx2019_review_error": ("2019", "review_total", True, Layout(stacked_headers=True, blank_text="/")),
+}
+
+
+def write_examples(out_dir: str | Path, seed: int = 2024) -> list[tuple[Path, Path]]:
+    """The fixed set of committed examples (see :data:`EXAMPLES`)."""
+    rng = random.Random(seed)
+    return [
+        generate_one(rng, out_dir, name, tpl, err, collapse, layout)
+        for name, (tpl, err, collapse, layout) in EXAMPLES.items()
+    ]
 
 
 def generate(
@@ -987,7 +1025,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--template", choices=[*TEMPLATES, "mixed"], default="2021")
     ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    ap.add_argument("--examples", action="store_true", help="write the fixed committed examples instead")
     args = ap.parse_args(argv)
+    if args.examples:
+        for d, _ in write_examples(args.out):
+            print(d)
+        return 0
     if args.count < 0 or args.errors < 0 or args.errors > args.count:
         ap.error("need 0 <= errors <= count")
     for d, _ in generate(args.out, args.count, args.seed, args.template, args.errors):
