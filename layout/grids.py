@@ -1,0 +1,207 @@
+"""Grid operations: expand spans to a dense matrix, drop empty rows, stitch tables across page breaks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ingest.grid import Block, Cell, Paragraph, Table
+
+_NUMERIC = re.compile(r"^[\s\d,.，．\-—–/／%]*$")
+# Page furniture a page break leaves between two parts of one table.
+_FURNITURE = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d+\s*页.*|\d+\s*/\s*\d+|Page \d+.*)$")
+
+
+def dense(table: Table) -> list[list[Cell | None]]:
+    """The table as a full matrix: every grid position holds the cell that covers it (or None)."""
+    grid: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
+    for c in table.cells:
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                if grid[r][k] is None:
+                    grid[r][k] = c
+    return grid
+
+
+def has_number(cells: list[Cell]) -> bool:
+    """True when some cell of the row holds a number."""
+    return any(c.text.strip() and any(ch.isdigit() for ch in c.text) and _NUMERIC.match(c.text) for c in cells)
+
+
+def row_texts(cells: list[Cell]) -> list[str]:
+    return [c.text for c in cells if c.text.strip()]
+
+
+def drop_empty_rows(table: Table) -> Table:
+    """Remove rows no cell of which holds text (renumbering the rest)."""
+    rows = table.rows()
+    keep = [i for i, r in enumerate(rows) if any(c.text.strip() for c in r)]
+    # A row that only starts spanning cells (all empty) but is covered by others is kept if spans need it.
+    if len(keep) == len(rows):
+        return table
+    spanned = {r for c in table.cells if c.rowspan > 1 for r in range(c.row, c.row + c.rowspan)}
+    keep_set = set(keep) | (spanned & set(range(len(rows))))
+    new_index = {old: new for new, old in enumerate(sorted(keep_set))}
+    cells = []
+    for c in table.cells:
+        if c.row not in new_index:
+            continue
+        last = max(r for r in range(c.row, c.row + c.rowspan) if r in new_index or r == c.row)
+        span = sum(1 for r in range(c.row, last + 1) if r in new_index)
+        cells.append(replace(c, row=new_index[c.row], rowspan=max(1, span)))
+    seams = [(p, new_index.get(r, r)) for p, r in table.seams]
+    return replace(table, cells=cells, seams=seams)
+
+
+def is_furniture(p: Paragraph) -> bool:
+    """A page number or running header line between two parts of a table."""
+    return bool(_FURNITURE.match(p.text.strip()))
+
+
+def _label_of(cells: list[Cell]) -> bool:
+    return any(c.text.strip() and not _NUMERIC.match(c.text) for c in cells)
+
+
+def _compatible(a: Table, b: Table) -> bool:
+    """Two tables are parts of one if they have the same width (or b is ragged and no wider)."""
+    if a.n_cols == b.n_cols:
+        return True
+    if not (a.exact and b.exact):
+        return abs(a.n_cols - b.n_cols) <= 2
+    return False
+
+
+def append_table(a: Table, b: Table) -> Table:
+    """Table b's rows appended under a's, the seam recorded."""
+    off = a.n_rows
+    cells = a.cells + [replace(c, row=c.row + off) for c in b.cells]
+    seams = a.seams + [(b.page if b.page is not None else -1, off)] + [(p, r + off) for p, r in b.seams]
+    return replace(a, cells=cells, seams=seams, lines=a.lines + b.lines, exact=a.exact and b.exact)
+
+
+def stitch(blocks: list[Block]) -> list[Block]:
+    """Join consecutive table parts (only page furniture between them) into one table."""
+    out: list[Block] = []
+    pending: list[Paragraph] = []
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            if out and isinstance(out[-1], Table) and is_furniture(b):
+                pending.append(b)
+                continue
+            out.extend(pending)
+            pending = []
+            out.append(b)
+            continue
+        prev = out[-1] if out else None
+        if isinstance(prev, Table) and _compatible(prev, b) and _continues(prev, b):
+            out[-1] = append_table(prev, _drop_repeated_header(prev, b))
+            pending = []  # page furniture between the parts is dropped
+        else:
+            out.extend(pending)
+            pending = []
+            out.append(b)
+    out.extend(pending)
+    return out
+
+
+def _continues(a: Table, b: Table) -> bool:
+    """b continues a: it sits on a later page (or the dump has no pages) and is not a new titled table."""
+    if a.page is not None and b.page is not None and b.page <= a.page and a.exact:
+        return False
+    return True
+
+
+def _norm_row(cells: list[Cell]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", c.text) for c in cells)
+
+
+def _drop_repeated_header(a: Table, b: Table) -> Table:
+    """Drop b's leading rows that repeat a's first rows (a header printed again on the next page)."""
+    ra, rb = a.rows(), b.rows()
+    k = 0
+    while k < len(rb) and k < len(ra) and _label_of(rb[k]) and not has_number(rb[k]) and _norm_row(rb[k]) == _norm_row(ra[k]):
+        k += 1
+    if k == 0:
+        return b
+    cells = [replace(c, row=c.row - k) for c in b.cells if c.row >= k]
+    return replace(b, cells=cells)
+
+
+def join_cut_rows(table: Table) -> Table:
+    """At each seam, join a row cut by the page break (`3. 要求提供公开出版` / `物`) into one row."""
+    if not table.seams:
+        return table
+    rows = table.rows()
+    merges: list[tuple[int, int]] = []
+    for _, r in table.seams:
+        if r <= 0 or r >= len(rows):
+            continue
+        above, below = rows[r - 1], rows[r]
+        if not above or not below:
+            continue
+        if has_number(above) and not has_number(below) and _label_of(below) and not _starts_item(below):
+            # the fragment's labels stand in the label columns of the row above
+            if max(_label_cols(below)) <= _first_number_col(above):
+                merges.append((r - 1, r))
+        elif has_number(below) and not has_number(above) and _label_of(above) and not _starts_item(below):
+            # the cut row's first part follows a data row and holds labels only left of the numbers
+            if r >= 2 and has_number(rows[r - 2]) and max(_label_cols(above)) < _first_number_col(below):
+                merges.append((r - 1, r))
+    for upper, lower in reversed(merges):
+        table = _merge_rows(table, upper, lower)
+    return table
+
+
+def _label_cols(cells: list[Cell]) -> list[int]:
+    return [c.col for c in cells if c.text.strip() and not _NUMERIC.match(c.text)] or [0]
+
+
+def _first_number_col(cells: list[Cell]) -> int:
+    return min((c.col for c in cells if has_number([c])), default=0)
+
+
+_ITEM = re.compile(r"^\s*[（(]?\s*[一二三四五六七八九十\d]+\s*[)）、.．]")
+
+
+def _starts_item(cells: list[Cell]) -> bool:
+    """The row's first label starts a numbered item (`（五）`, `3.`, `四、`): a new row, not a continuation."""
+    for c in cells:
+        if c.text.strip() and not _NUMERIC.match(c.text):
+            return bool(_ITEM.match(c.text))
+    return False
+
+
+def _merge_rows(table: Table, upper: int, lower: int) -> Table:
+    """Merge row `lower` into row `upper`: texts appended column by column, the lower row removed."""
+    top = {c.col: c for c in table.cells if c.row == upper}
+    cols_above = sorted(top)
+    cells: list[Cell] = []
+    for c in table.cells:
+        if c.row != lower:
+            cells.append(c)
+            continue
+        if not c.text.strip():
+            continue
+        target = top.get(c.col)
+        if target is None or (has_number([target]) and not has_number([c])):
+            # the text belongs to the nearest label cell to the left in the row above
+            left = [k for k in cols_above if k <= c.col and not has_number([top[k]]) and top[k].text.strip()]
+            target = top[left[-1]] if left else None
+        if target is None:
+            cells.append(replace(c, row=upper))
+            continue
+        if has_number([c]) and not target.text.strip():
+            target.text = c.text
+        elif has_number([c]) and has_number([target]):
+            continue
+        else:
+            target.text = (target.text + c.text) if target.text.strip() else c.text
+    out = []
+    for c in cells:
+        if c.row > lower:
+            c = replace(c, row=c.row - 1)
+        elif c.row <= upper < c.row + c.rowspan - 1 or (c.row < lower < c.row + c.rowspan):
+            c = replace(c, rowspan=max(1, c.rowspan - 1))
+        out.append(c)
+    seams = [(p, r if r <= upper else r - 1) for p, r in table.seams]
+    return replace(table, cells=out, seams=seams)

@@ -1,0 +1,52 @@
+"""The repair chain: each step is a small pure function Document -> Document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from ingest.grid import Document, Paragraph, Table
+from layout.clean import clean_cell, clean_text
+from layout.grids import drop_empty_rows, join_cut_rows, stitch
+
+Step = Callable[[Document], Document]
+
+
+def clean(doc: Document) -> Document:
+    """Clean every cell and paragraph; drop empty paragraphs and tables without text."""
+    blocks: list[Paragraph | Table] = []
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            t = clean_text(b.text)
+            if t:
+                blocks.append(replace(b, text=t))
+        else:
+            cells = [replace(c, text=clean_cell(c.text)) for c in b.cells]
+            if any(c.text for c in cells):
+                blocks.append(replace(b, cells=cells))
+    return replace(doc, blocks=blocks)
+
+
+def drop_empty(doc: Document) -> Document:
+    """Remove rows without any text from every table."""
+    return replace(doc, blocks=[drop_empty_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+
+
+def stitch_pages(doc: Document) -> Document:
+    """Stitch table parts cut by page breaks into whole tables."""
+    return replace(doc, blocks=stitch(doc.blocks))
+
+
+def join_cut(doc: Document) -> Document:
+    """Join rows cut in two by a page break."""
+    return replace(doc, blocks=[join_cut_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+
+
+STEPS: list[Step] = [clean, drop_empty, stitch_pages, join_cut]
+
+
+def repair(doc: Document, steps: list[Step] | None = None) -> Document:
+    """Run the repair chain over a Document."""
+    for step in steps or STEPS:
+        doc = step(doc)
+    return doc

@@ -1,0 +1,155 @@
+"""Assemble the canonical report (SPEC.md, schema_version 1) from a repaired Document."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ingest.errors import ReportError
+from ingest.grid import Document
+from normalize.checks import run_checks
+from normalize.correct import correct
+from normalize.meta import find_agency, find_published, find_sections, find_title, find_year, signature_lines
+from normalize.numbers import parse_number
+from normalize.tables import (
+    Extraction,
+    Value,
+    detect_template,
+    extract_active,
+    extract_applications,
+    extract_review,
+    section_rows,
+)
+from normalize.template import load_template
+
+SCHEMA_VERSION = "1"
+LOW_CONFIDENCE = 0.9
+
+
+def empty_tables(tpl: dict[str, Any]) -> dict[str, Any]:
+    """The three canonical tables with every field null."""
+    ad = {r["id"]: {f: None for f in r["fields"]} for r in tpl["active_disclosure"]["rows"]}
+    cols = [c["id"] for c in tpl["applications"]["columns"]]
+    ap = {r["id"]: {c: None for c in cols} for r in tpl["applications"]["rows"]}
+    rl = {g["id"]: {f["id"]: None for f in tpl["review_litigation"]["fields"]} for g in tpl["review_litigation"]["groups"]}
+    return {"active_disclosure": ad, "applications": ap, "review_litigation": rl}
+
+
+def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
+    """Parse one value; an unreadable one is null with confidence 0 and a warning."""
+    c = v.cell
+    parsed = parse_number(v.raw)
+    conf = c.confidence if c is not None else 0.0
+    if parsed.status == "unreadable":
+        warnings.append(f"{v.field}: could not read a number in {v.raw!r}; left null")
+        conf = 0.0
+    if c is None:
+        conf = 0.0
+    entry = {
+        "field": v.field,
+        "raw": v.raw,
+        "value": parsed.value,
+        "page": c.page if c is not None else None,
+        "bbox": list(c.bbox) if c is not None and c.bbox is not None else None,
+        "confidence": round(float(conf), 4),
+    }
+    if c is not None and c.alternatives:
+        entry["alternatives"] = [[t, round(float(p), 4)] for t, p in c.alternatives]
+    return parsed.value, entry
+
+
+def _set(tables: dict[str, Any], fid: str, value: Any) -> None:
+    node = tables
+    parts = fid.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
+    """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
+    paras = doc.paragraphs
+    title = find_title(paras, doc.meta)
+    year = find_year(title, paras)
+    template_id = detect_template(doc.tables, year)
+    warnings: list[str] = list(doc.warnings)
+    if template_id is None:
+        text = "".join(p.text for p in paras[:20])
+        if "政府信息公开" in text and "报告" in text:
+            warnings.append("no table of a known template was found; tables left empty")
+        else:
+            raise ReportError("not_a_report", "no annual-report table and no report title found")
+    tpl = load_template(template_id or "2021")
+    rows = section_rows(doc.tables)
+    ex = Extraction()
+    extract_active(rows["active_disclosure"], tpl, ex)
+    exact = all(t.exact for t in doc.tables)
+    extract_applications(rows["applications"], tpl, exact, ex)
+    extract_review(rows["review_litigation"], tpl, ex)
+    if template_id is not None and not ex.found:
+        raise ReportError("not_a_report", "tables were found but none maps to the report template")
+    warnings.extend(ex.warnings)
+
+    tables = empty_tables(tpl)
+    cells: list[dict[str, Any]] = []
+    for fid, v in ex.values.items():
+        value, entry = _cell_entry(v, warnings)
+        _set(tables, fid, value)
+        cells.append(entry)
+    expected_collapsed = set(tpl["applications"].get("collapsed_groups_expected", []))
+    if ex.group_totals:
+        gt: dict[str, Any] = {}
+        for key, vals in ex.group_totals.items():
+            gt[key] = {}
+            for cid, v in vals.items():
+                value, entry = _cell_entry(v, warnings)
+                gt[key][cid] = value
+                cells.append(entry)
+            if key not in expected_collapsed:
+                warnings.append(
+                    f"applications: （{key}）printed as one row without its sub-rows; kept under applications_group_totals.{key}, sub-rows null"
+                )
+        tables["applications_group_totals"] = gt
+    if ex.extra_columns:
+        extra: dict[str, Any] = {}
+        for label, vals in ex.extra_columns.items():
+            extra[label] = {}
+            for rid, v in vals.items():
+                value, entry = _cell_entry(v, warnings)
+                extra[label][rid] = value
+                cells.append(entry)
+        tables["applications_extra_columns"] = extra
+    for sec, key in (("active_disclosure", None), ("applications", None), ("review_litigation", "review_litigation")):
+        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {key}
+        if template_id is not None and not (ex.found & ids):
+            warnings.append(f"{sec}: table not found; its fields are null")
+
+    found = set(ex.found) | set(ex.group_totals)
+    checks = run_checks(tables, tpl, found)
+    if any(not c["ok"] for c in checks):
+        tables, cells, checks = correct(tables, cells, checks, tpl, found, warnings)
+
+    sig = signature_lines(paras)
+    published = find_published(sig, doc.meta)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "template": template_id,
+        "source": {
+            "file": os.path.basename(doc.path),
+            "sha256": sha256,
+            "format": doc.format,
+            "pages": len(doc.pages) or None,
+            "ocr": doc.ocr,
+        },
+        "report": {
+            "title": title,
+            "agency": find_agency(title, paras, sig),
+            "year": year,
+            "published": published,
+        },
+        "sections": find_sections(doc.blocks, tpl),
+        "tables": tables,
+        "cells": cells,
+        "checks": checks,
+        "warnings": warnings,
+    }

@@ -1,0 +1,85 @@
+"""Rows of a table as (label cells, value cells): the form the template is matched against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingest.grid import Cell, Table
+from layout.grids import dense
+from normalize.numbers import looks_numeric
+from normalize.text import canon, strip_numbering
+
+
+@dataclass
+class Row:
+    """One printed row: its label cells (left) and its value cells (right of the last label)."""
+
+    labels: list[Cell]
+    values: list[Cell | None]
+    table: int
+    index: int
+    cells: list[Cell | None] = field(default_factory=list)
+
+    @property
+    def leaf(self) -> str:
+        """The innermost label (rightmost label cell), without item numbers."""
+        return strip_numbering(self.labels[-1].text) if self.labels else ""
+
+    @property
+    def full(self) -> str:
+        """Every label of the row joined, without item numbers."""
+        return strip_numbering("".join(c.text for c in self.labels))
+
+    @property
+    def text(self) -> str:
+        return canon("".join(c.text for c in self.cells if c is not None))
+
+    def numbers(self) -> int:
+        """How many value cells hold a number."""
+        return sum(1 for c in self.values if c is not None and c.text.strip() and any(ch.isdigit() for ch in c.text))
+
+
+def is_label(c: Cell | None) -> bool:
+    """A cell with text that is not a number or a blank marker."""
+    return c is not None and bool(c.text.strip()) and not looks_numeric(c.text)
+
+
+def _unique(cells: list[Cell | None]) -> list[Cell]:
+    out: list[Cell] = []
+    for c in cells:
+        if c is not None and (not out or out[-1] is not c) and c not in out:
+            out.append(c)
+    return out
+
+
+def table_rows(table: Table, t_index: int) -> list[Row]:
+    """Split every row of a table into labels and values (spans expanded for exact grids)."""
+    rows: list[Row] = []
+    if table.exact:
+        matrix = dense(table)
+        for r, line in enumerate(matrix):
+            label_pos = [k for k, c in enumerate(line) if is_label(c)]
+            last = label_pos[-1] if label_pos else -1
+            labels = _unique([line[k] for k in label_pos])
+            values: list[Cell | None] = []
+            for k in range(last + 1, len(line)):
+                c = line[k]
+                # a value cell spanning columns counts once; positions it covers are placeholders
+                values.append(c if c is not None and (c.col == k or c.row < r) else c)
+            rows.append(Row(labels, values, t_index, r, list(line)))
+    else:
+        for r, line in enumerate(table.rows()):
+            label_pos = [k for k, c in enumerate(line) if is_label(c)]
+            last = label_pos[-1] if label_pos else -1
+            rows.append(Row([line[k] for k in label_pos], list(line[last + 1 :]), t_index, r, list(line)))
+    return rows
+
+
+def fit(values: list[Cell | None], n: int) -> list[Cell | None]:
+    """Trim a row's value cells towards n: trailing blanks first, then leading blanks."""
+    v = list(values)
+    while len(v) > n and (v[-1] is None or not v[-1].text.strip()):
+        v.pop()
+    while len(v) > n and (v[0] is None or not v[0].text.strip()):
+        v.pop(0)
+    return v

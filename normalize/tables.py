@@ -1,0 +1,309 @@
+"""Map rows and columns of the printed tables to the template's canonical ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.grid import Cell, Table
+from normalize.rows import Row, fit, table_rows
+from normalize.text import best_alias_score, canon, similarity, strip_numbering
+
+SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
+
+# Words that tell which section a table (or a part of one) belongs to.
+_SECTION_WORDS = {
+    "active_disclosure": ["本年制发件数", "本年废止件数", "现行有效件数", "信息内容", "规章", "行政许可", "行政处罚",
+                          "行政强制", "行政事业性收费", "第二十条", "本年新制作数量", "本年新公开数量", "对外公开总数量",
+                          "政府集中采购", "本年收费金额", "处理决定数量"],
+    "applications": ["本年新收", "上年结转", "予以公开", "不予公开", "无法提供", "不予处理", "自然人", "商业企业",
+                     "结转下年度", "办理结果", "国家秘密", "三安全一稳定", "第三方合法权益", "过程性信息", "行政执法案卷",
+                     "不掌握", "另行制作", "重复申请", "出版物", "逾期不补正", "申请人情况", "勾稽关系"],
+    "review_litigation": ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "复议后起诉",
+                          "直接起诉"],
+}
+
+MATCH = 0.6  # least similarity for a label to name a template row
+GROUP_MATCH = 0.85
+
+
+@dataclass
+class Value:
+    """A value read from one cell, with where it came from."""
+
+    field: str
+    raw: str | None
+    cell: Cell | None
+    row_label: str = ""
+
+
+@dataclass
+class Extraction:
+    """What the table mapping found: values by field id, and notes for the report."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    group_totals: dict[str, dict[str, Value]] = field(default_factory=dict)
+    extra_columns: dict[str, dict[str, Value]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    found: set[str] = field(default_factory=set)
+
+
+def classify(table: Table) -> str | None:
+    """The section a table belongs to, by the words it holds; None when it holds none."""
+    text = canon("".join(c.text for c in table.cells))
+    scores = {k: sum(1 for w in words if w in text) for k, words in _SECTION_WORDS.items()}
+    # 行政复议/行政诉讼 words also stand in the applications note; prefer a clear winner
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] else None
+
+
+def section_rows(tables: list[Table]) -> dict[str, list[Row]]:
+    """Rows of every table, grouped by section; a table without section words follows the previous one."""
+    out: dict[str, list[Row]] = {k: [] for k in SECTION_KEYS}
+    prev: str | None = None
+    for i, t in enumerate(tables):
+        kind = classify(t) or prev
+        if kind is None:
+            continue
+        out[kind].extend(table_rows(t, i))
+        prev = kind
+    return out
+
+
+def _value(fid: str, c: Cell | None, label: str) -> Value:
+    return Value(fid, None if c is None else c.text, c, label)
+
+
+# ---------------------------------------------------------------- section 二
+
+
+def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
+    """Section 二: each template row found by its label, its fields read left to right."""
+    spec = tpl["active_disclosure"]["rows"]
+    for row in rows:
+        if not row.labels:
+            continue
+        scored = [(best_alias_score(row.leaf, r["aliases"]), r) for r in spec]
+        score, best = max(scored, key=lambda x: x[0])
+        if score < 0.75 or best["id"] in ex.found:
+            continue
+        n = len(best["fields"])
+        vals = fit(row.values, n)
+        if len(vals) < n:
+            ex.warnings.append(f"active_disclosure.{best['id']}: {len(vals)} value cells where {n} were expected")
+        ex.found.add(best["id"])
+        for k, fname in enumerate(best["fields"]):
+            fid = f"active_disclosure.{best['id']}.{fname}"
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf)
+
+
+# ---------------------------------------------------------------- section 三
+
+
+def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str]]:
+    """From the header rows: how many extra (non-template) applicant columns there are, and their labels."""
+    cols = tpl["applications"]["columns"]
+    known = {canon(a) for c in cols for a in c["aliases"]} | {canon(w) for w in ("申请人情况", "法人或其他组织")}
+    extras: list[str] = []
+    others = 0
+    for row in rows:
+        if row.numbers():
+            break
+        for c in row.cells:
+            if c is None or not c.text.strip():
+                continue
+            t = canon(c.text)
+            if t == "其他":
+                others += 1
+            elif t not in known and "勾稽" not in t and len(t) <= 12 and not any(w in t for w in known):
+                extras.append(c.text.strip())
+    if others >= 2:
+        extras.insert(0, "其他")
+    return len(extras), extras
+
+
+def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | None:
+    """For a grid with real geometry: the column index of each canonical applicant column, from the header."""
+    header = [r for r in rows[:8] if not r.numbers()]
+    if not header or any(r.cells and r.cells[0] is None and False for r in header):
+        return None
+    cols = tpl["applications"]["columns"]
+    width = max(len(r.cells) for r in header)
+    found: dict[int, str] = {}
+    for k in range(width):
+        stack = []
+        for r in header:
+            c = r.cells[k] if k < len(r.cells) else None
+            if c is not None and c.text.strip() and (not stack or stack[-1] is not c):
+                stack.append(c)
+        if not stack:
+            continue
+        leaf = canon(stack[-1].text)
+        parents = "".join(canon(c.text) for c in stack[:-1])
+        for col in cols:
+            if any(leaf == canon(a) for a in col["aliases"]):
+                if col["id"] == "other_org" and "法人" not in parents and "法人" not in leaf:
+                    break  # a top-level 其他: not the template's column
+                if col["id"] not in found.values():
+                    found[k] = col["id"]
+                break
+    if len(found) == len(cols):
+        return found
+    return None
+
+
+def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: Extraction) -> None:
+    """Section 三: rows matched to the template in order; columns by header or by position."""
+    spec = tpl["applications"]
+    tcols = [c["id"] for c in spec["columns"]]
+    trows = spec["rows"]
+    groups = {g["id"]: g for g in spec["groups"]}
+    n_extra, extra_labels = _header_columns(rows, tpl)
+    col_index = _exact_columns(rows, tpl) if exact else None
+
+    start = next((i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0]["aliases"]) >= 0.8), None)
+    if start is None:
+        return
+    data = [r for r in rows[start:] if r.labels or r.numbers()]
+    assigned: dict[int, Row] = {}
+    collapsed: dict[str, Row] = {}
+    unmatched: list[tuple[int, Row]] = []  # (template pointer at the time, row)
+    p = 0
+    for row in data:
+        best_i, best_s = -1, 0.0
+        for i in range(p, len(trows)):
+            t = trows[i]
+            if t.get("short"):
+                s = 1.0 if row.leaf in {canon(a) for a in t["aliases"]} else 0.0
+            else:
+                s = max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
+            s -= 0.02 * (i - p)
+            if s > best_s:
+                best_i, best_s = i, s
+        if best_i >= 0 and best_s >= MATCH:
+            assigned[best_i] = row
+            p = best_i + 1
+            continue
+        g = _group_of(row, groups)
+        if g is not None and (row.numbers() or any(v is not None and v.text.strip() for v in row.values)):
+            members = [i for i, t in enumerate(trows) if t.get("group") == g["id"]]
+            if g.get("total_key") and members and p <= members[0]:
+                collapsed[g["total_key"]] = row
+                p = members[-1] + 1
+                continue
+            if not g.get("total_key") and p < len(trows) and trows[p].get("group") == g["id"]:
+                assigned[p] = row
+                ex.warnings.append(f"applications.{trows[p]['id']}: label not printed; row read by its position")
+                p += 1
+                continue
+        if row.numbers():
+            unmatched.append((p, row))
+    _assign_by_position(trows, assigned, unmatched, ex)
+
+    def cells_of(row: Row) -> tuple[list[Cell | None], list[Cell | None]]:
+        if col_index is not None:
+            ks = sorted(col_index)
+            vals = [row.cells[k] if k < len(row.cells) else None for k in ks]
+            extra_ks = [k for k in range(min(ks), max(ks)) if k not in col_index]
+            return vals, [row.cells[k] if k < len(row.cells) else None for k in extra_ks]
+        vals = fit(row.values, len(tcols))
+        if n_extra and len(vals) == len(tcols) + n_extra:
+            return vals[:6] + vals[-1:], vals[6:-1]
+        if len(vals) > len(tcols):
+            extra = vals[6:-1]
+            return vals[:6] + vals[-1:], extra
+        return vals, []
+
+    for i, row in assigned.items():
+        rid = trows[i]["id"]
+        vals, extra = cells_of(row)
+        if len(vals) < len(tcols):
+            ex.warnings.append(f"applications.{rid}: {len(vals)} value cells where {len(tcols)} were expected")
+        ex.found.add(rid)
+        for k, cid in enumerate(tcols):
+            fid = f"applications.{rid}.{cid}"
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf)
+        for k, c in enumerate(extra):
+            label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
+            ex.extra_columns.setdefault(label, {})[rid] = _value(f"applications_extra_columns.{label}.{rid}", c, row.leaf)
+    for key, row in collapsed.items():
+        vals, _ = cells_of(row)
+        ex.group_totals[key] = {
+            cid: _value(f"applications_group_totals.{key}.{cid}", vals[k] if k < len(vals) else None, row.leaf)
+            for k, cid in enumerate(tcols)
+        }
+    if ex.extra_columns:
+        ex.warnings.append(
+            f"applications: column(s) not in the template kept under applications_extra_columns: {', '.join(ex.extra_columns)}"
+        )
+
+
+def _group_of(row: Row, groups: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The group whose header the row's innermost label is (`（六）其他处理`), if any."""
+    best, score = None, 0.0
+    for g in groups.values():
+        s = max(similarity(row.leaf, canon(a)) for a in g["aliases"])
+        if s > score:
+            best, score = g, s
+    return best if score >= GROUP_MATCH else None
+
+
+def _assign_by_position(
+    trows: list[dict[str, Any]], assigned: dict[int, Row], unmatched: list[tuple[int, Row]], ex: Extraction
+) -> None:
+    """Rows whose label could not be read fill the gap between matched rows when the count fits exactly."""
+    if not unmatched:
+        return
+    keys = sorted(assigned)
+    for p, row in unmatched:
+        lo = max([k for k in keys if k < p] or [-1])
+        hi = min([k for k in keys if k >= p] or [len(trows)])
+        gap = [i for i in range(lo + 1, hi) if i not in assigned]
+        pending = [r for q, r in unmatched if lo < q <= hi and all(r is not a for a in assigned.values())]
+        if len(gap) == len(pending) and gap:
+            for i, r in zip(gap, pending, strict=True):
+                assigned[i] = r
+                ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
+            keys = sorted(assigned)
+
+
+# ---------------------------------------------------------------- section 四
+
+
+def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
+    """Section 四: the row of numbers under the header, read in template order."""
+    spec = tpl["review_litigation"]
+    ids = [(g["id"], f["id"]) for g in spec["groups"] for f in spec["fields"]]
+    candidates = [r for r in rows if r.numbers()]
+    if not candidates:
+        blanks = [r for r in rows if not r.labels and len(r.values) >= len(ids)]
+        candidates = blanks[-1:]
+    if not candidates:
+        return
+    row = max(candidates, key=lambda r: (r.numbers(), -r.index))
+    vals = fit(row.values, len(ids))
+    if len(vals) != len(ids):
+        ex.warnings.append(f"review_litigation: {len(vals)} value cells where {len(ids)} were expected")
+        if len(vals) > len(ids):
+            vals = vals[-len(ids) :]
+    ex.found.add("review_litigation")
+    for k, (g, f) in enumerate(ids):
+        fid = f"review_litigation.{g}.{f}"
+        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "")
+
+
+def detect_template(tables: list[Table], year: int | None) -> str | None:
+    """2019 or 2021 from the header words; the report year decides when the words do not."""
+    text = canon("".join(c.text for t in tables for c in t.cells))
+    s2019 = sum(w in text for w in ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第(九)项", "政府集中采购", "其他对外管理服务事项"))
+    s2021 = sum(w in text for w in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"))
+    if s2019 > s2021:
+        return "2019"
+    if s2021 > s2019:
+        return "2021"
+    if not any(classify(t) for t in tables):
+        return None
+    return "2019" if year is not None and year <= 2020 else "2021"
+
+
+__all__ = ["Extraction", "Value", "section_rows", "extract_active", "extract_applications", "extract_review", "detect_template", "strip_numbering"]
