@@ -303,10 +303,15 @@ def _in_link_or_table(el: lxml.html.HtmlElement, tables: set[lxml.html.HtmlEleme
     return False
 
 
-def heading_owners(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> list[tuple[str, set[int]]]:
-    """Each section heading 一、…六、 outside tables and links: its numeral and the ids of its ancestors."""
+def heading_owners(
+    root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]
+) -> list[tuple[str, set[lxml.html.HtmlElement]]]:
+    """Each section heading 一、…六、 outside tables and links: its numeral and its element with ancestors.
+
+    The sets hold the element objects themselves: lxml proxies keep their identity only while alive.
+    """
     tset = set(tables)
-    out: list[tuple[str, set[int]]] = []
+    out: list[tuple[str, set[lxml.html.HtmlElement]]] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -315,7 +320,7 @@ def heading_owners(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlEleme
                 continue
             m = _HEADING.match(collapse(text))
             if m and not _in_link_or_table(owner, tset):
-                out.append((m.group(1), {id(owner), *(id(a) for a in owner.iterancestors())}))
+                out.append((m.group(1), {owner, *owner.iterancestors()}))
     return out
 
 
@@ -330,7 +335,7 @@ def report_body(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]
     chain = [a for a in anchor.iterancestors() if a.tag != "table"]
 
     def count(el: lxml.html.HtmlElement) -> int:
-        return len({num for num, anc in owners if id(el) in anc})
+        return len({num for num, anc in owners if el in anc})
 
     best = max((count(a) for a in chain), default=0)
     if best == 0:
