@@ -1,0 +1,85 @@
+"""Batch conversion at archive scale: resumable, parallel on Dask, with an embedded SQLite index.
+
+``batch.run.run_batch`` walks a folder, converts every supported file in a Dask worker (each
+conversion in a child process with a time and memory limit), mirrors the input tree as JSON in the
+output folder and records every file in ``OUT_DIR/index.sqlite``. ``batch.export.export`` turns that
+index into wide/long tables (CSV, XLSX, Parquet).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each conversion runs in a child process with this address-space limit (RLIMIT_AS) ...
+DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
+# ... and a fresh child after this many files, so that a leak in a library cannot pile up.
+DEFAULT_FILES_PER_CHILD = 50
+# Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
+DEFAULT_TASKS_PER_THREAD = 4
+# Environment variable that overrides the computed toolkit version (tests, pinned deployments).
+VERSION_ENV = "GOVREPORT_TOOLKIT_VERSION"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Limits of a batch run beyond the per-file reading Options; validated against the defaults above."""
+
+    timeout_s: float
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES
+    files_per_child: int = DEFAULT_FILES_PER_CHILD
+    tasks_per_thread: int = DEFAULT_TASKS_PER_THREAD
+
+    def validated(self) -> BatchSettings:
+        """Return self, or raise ValueError naming the first setting out of range."""
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise ValueError(f"{f.name} must be a positive number, not {v!r}")
+        if self.memory_limit_bytes < 256 * 1024 * 1024:
+            raise ValueError(f"memory_limit_bytes must be at least 256 MiB, not {self.memory_limit_bytes}")
+        return self
+
+
+def _project_version() -> str:
+    """The version in pyproject.toml, or "0" when it cannot be read."""
+    try:
+        text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return "0"
+    m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    return m.group(1) if m else "0"
+
+
+def _git_commit() -> str | None:
+    """The checked-out commit of the repository, when git and a .git folder are there."""
+    if not (ROOT / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and commit else None
+
+
+@lru_cache(maxsize=1)
+def toolkit_version() -> str:
+    """`<pyproject version>+g<commit>` (or the GOVREPORT_TOOLKIT_VERSION override): keys the rerun cache."""
+    override = os.environ.get(VERSION_ENV)
+    if override:
+        return override
+    commit = _git_commit()
+    return _project_version() + (f"+g{commit}" if commit else "")

@@ -1,0 +1,78 @@
+"""Find the input files of a batch and give each a safe output path inside OUT_DIR.
+
+The walk never follows symlinked folders (no loops) and lists each real file once (the first path
+in sorted order wins). File names are only names: one holding a newline, `..` or bytes that are not
+UTF-8 still maps to a JSON path inside OUT_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Input:
+    """One file to convert: its path, its key in the index and where its JSON goes (relative to OUT_DIR)."""
+
+    abs_path: str
+    key: str
+    json_rel: str
+
+
+def index_key(rel: str) -> str:
+    """The relative path as text the index can store (undecodable bytes shown as \\xNN escapes)."""
+    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+
+
+def json_name(base: str) -> str:
+    """`a.scan.pdf` -> `a.scan.json` (the rule of cli.output_name)."""
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    return stem + ".json"
+
+
+def inside(root: str, rel: str) -> bool:
+    """True when root/rel stays inside root once normalised."""
+    full = os.path.normpath(os.path.join(root, rel))
+    return os.path.commonpath([os.path.abspath(root), os.path.abspath(full)]) == os.path.abspath(root)
+
+
+def walk_files(input_dir: str, skip_dirs: set[str]) -> list[str]:
+    """Every non-directory entry under input_dir (sorted), not descending into symlinks or skip_dirs."""
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if os.path.realpath(os.path.join(dirpath, d)) not in skip_dirs)
+        out.extend(os.path.join(dirpath, f) for f in sorted(filenames))
+    return out
+
+
+def unique_json_rel(rel: str, taken: set[str]) -> str:
+    """The mirrored JSON path for rel; on a clash (a.pdf and a.docx) the full name is kept (a.docx.json)."""
+    head, base = os.path.split(rel)
+    candidates = [json_name(base), base + ".json"]
+    candidates += [f"{base}.{i}.json" for i in range(2, 10_000)]
+    for name in candidates:
+        cand = os.path.join(head, name)
+        if cand not in taken:
+            return cand
+    raise RuntimeError(f"no free output name for {rel!r}")
+
+
+def list_inputs(input_dir: str, out_dir: str) -> list[Input]:
+    """The batch's inputs in sorted order: one per real file, OUT_DIR itself excluded."""
+    skip = {os.path.realpath(out_dir)}
+    seen_real: set[str] = set()
+    taken: set[str] = set()
+    inputs: list[Input] = []
+    for path in walk_files(input_dir, skip):
+        real = os.path.realpath(path)
+        if real in seen_real:
+            continue
+        seen_real.add(real)
+        rel = os.path.relpath(path, input_dir)
+        json_rel = unique_json_rel(rel, taken)
+        if not inside(out_dir, json_rel):  # cannot happen for names os.walk returns; checked all the same
+            raise RuntimeError(f"output path of {rel!r} leaves the output folder")
+        taken.add(json_rel)
+        inputs.append(Input(abs_path=os.path.abspath(path), key=index_key(rel), json_rel=json_rel))
+    return inputs

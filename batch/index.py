@@ -1,0 +1,221 @@
+"""The embedded index OUT_DIR/index.sqlite: one row per input file, its values and its checks.
+
+Only the client process writes it (a single writer, WAL mode, so readers such as ``export`` or a
+watching test never block it). Each file is recorded in one transaction, after its JSON is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+INDEX_NAME = "index.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    sha256 TEXT,
+    size INTEGER,
+    format TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    error_kind TEXT,
+    error TEXT,
+    seconds REAL,
+    pages INTEGER,
+    ocr_engine TEXT,
+    toolkit_version TEXT NOT NULL,
+    failing_checks TEXT,
+    json_path TEXT,
+    done_at TEXT NOT NULL,
+    template TEXT,
+    agency TEXT,
+    year INTEGER,
+    published TEXT,
+    converted_as TEXT
+);
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256, toolkit_version);
+CREATE TABLE IF NOT EXISTS "values" (
+    path TEXT NOT NULL,
+    sha256 TEXT,
+    field TEXT NOT NULL,
+    value NUMERIC,
+    raw TEXT,
+    page INTEGER,
+    confidence REAL,
+    PRIMARY KEY (path, field)
+);
+CREATE TABLE IF NOT EXISTS checks (
+    path TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    message TEXT,
+    PRIMARY KEY (path, rule)
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """What the index knows about one input path."""
+
+    path: str
+    sha256: str | None
+    status: str
+    error_kind: str | None
+    error: str | None
+    toolkit_version: str
+    json_path: str | None
+
+
+def connect(db_path: str, readonly: bool = False) -> sqlite3.Connection:
+    """Open the index (creating it unless read-only) in WAL mode."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    else:
+        conn = sqlite3.connect(db_path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+    return conn
+
+
+def file_rows(conn: sqlite3.Connection) -> dict[str, FileRow]:
+    """Every recorded file, by path."""
+    cur = conn.execute("SELECT path, sha256, status, error_kind, error, toolkit_version, json_path FROM files")
+    return {r[0]: FileRow(*r) for r in cur}
+
+
+def row_for_content(conn: sqlite3.Connection, sha256: str, version: str) -> FileRow | None:
+    """A file already converted from the same bytes by the same toolkit version (ok rows first)."""
+    cur = conn.execute(
+        "SELECT path, sha256, status, error_kind, error, toolkit_version, json_path FROM files "
+        "WHERE sha256 = ? AND toolkit_version = ? ORDER BY status = 'ok' DESC, path LIMIT 1",
+        (sha256, version),
+    )
+    r = cur.fetchone()
+    return FileRow(*r) if r else None
+
+
+def flatten(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
+    """(dotted id, scalar) for every leaf of nested dicts: tables -> applications.granted.total."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from flatten(f"{prefix}.{k}" if prefix else str(k), v)
+    elif not isinstance(obj, list):
+        yield prefix, obj
+
+
+def value_rows(report: dict[str, Any]) -> list[tuple[str, Any, str | None, int | None, float | None]]:
+    """(field, value, raw, page, confidence) for every table value, with the cell's reading where known."""
+    cells: dict[str, dict[str, Any]] = {
+        str(c["field"]): c for c in report.get("cells") or [] if isinstance(c, dict) and c.get("field")
+    }
+    out: list[tuple[str, Any, str | None, int | None, float | None]] = []
+    seen: set[str] = set()
+    for field, value in flatten("", report.get("tables") or {}):
+        c = cells.get(field, {})
+        out.append((field, value, c.get("raw"), c.get("page"), c.get("confidence")))
+        seen.add(field)
+    for name, cell in cells.items():
+        if name not in seen:
+            out.append((name, cell.get("value"), cell.get("raw"), cell.get("page"), cell.get("confidence")))
+    return out
+
+
+def failing_rules(report: dict[str, Any]) -> list[str]:
+    """Rules of the report's failing checks."""
+    return [c["rule"] for c in report.get("checks") or [] if not c.get("ok")]
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Facts about an input file known before conversion."""
+
+    path: str
+    sha256: str | None
+    size: int | None
+    format: str | None
+
+
+def record_ok(
+    conn: sqlite3.Connection,
+    facts: FileFacts,
+    report: dict[str, Any],
+    outcome: dict[str, Any],
+    json_path: str,
+    version: str,
+    converted_as: str,
+) -> None:
+    """Record a converted file, its values and its checks, in one transaction (replacing any earlier row)."""
+    meta = report.get("report") or {}
+    source = report.get("source") or {}
+    with conn:
+        _forget(conn, facts.path)
+        conn.execute(
+            "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, pages, ocr_engine, "
+            "toolkit_version, failing_checks, json_path, done_at, template, agency, year, published, converted_as) "
+            "VALUES (?, ?, ?, ?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                facts.path,
+                facts.sha256,
+                facts.size,
+                source.get("format") or facts.format,
+                outcome.get("seconds"),
+                source.get("pages"),
+                outcome.get("ocr_engine"),
+                version,
+                json.dumps(failing_rules(report)),
+                json_path,
+                now(),
+                report.get("template"),
+                meta.get("agency"),
+                meta.get("year"),
+                meta.get("published"),
+                converted_as,
+            ),
+        )
+        conn.executemany(
+            'INSERT OR REPLACE INTO "values" (path, sha256, field, value, raw, page, confidence) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(facts.path, facts.sha256, f, v, r, p, c) for f, v, r, p, c in value_rows(report)],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO checks (path, rule, ok, message) VALUES (?, ?, ?, ?)",
+            [(facts.path, c["rule"], int(bool(c.get("ok"))), c.get("message")) for c in report.get("checks") or []],
+        )
+
+
+def record_failed(
+    conn: sqlite3.Connection, facts: FileFacts, kind: str, reason: str, seconds: float | None, version: str
+) -> None:
+    """Record a file that could not be converted, in one transaction (replacing any earlier row)."""
+    with conn:
+        _forget(conn, facts.path)
+        conn.execute(
+            "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, toolkit_version, "
+            "done_at) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
+            (facts.path, facts.sha256, facts.size, facts.format, kind, reason, seconds, version, now()),
+        )
+
+
+def _forget(conn: sqlite3.Connection, path: str) -> None:
+    """Delete everything recorded about a path (inside the caller's transaction)."""
+    conn.execute("DELETE FROM files WHERE path = ?", (path,))
+    conn.execute('DELETE FROM "values" WHERE path = ?', (path,))
+    conn.execute("DELETE FROM checks WHERE path = ?", (path,))
+
+
+def set_meta(conn: sqlite3.Connection, **items: str) -> None:
+    """Store facts about the run (input folder, toolkit version)."""
+    with conn:
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(items.items()))

@@ -1,0 +1,328 @@
+"""`cli.py batch`: convert a folder on Dask, resumable, with every file recorded in index.sqlite.
+
+The client (this process) walks the folder, hashes and sniffs each file, and skips what the index
+already holds for the same bytes and toolkit version. Files with the same bytes are converted once.
+Each conversion runs on a Dask worker, in a child process with a time and memory limit
+(:mod:`batch.worker`). The client is the only writer of the output: it writes each JSON atomically
+(temporary file + os.replace) and only then commits the file's index row, so a run killed at any
+moment, SIGKILL included, is completed by the next run without losing or duplicating anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from batch import ROOT, BatchSettings, toolkit_version
+from batch.discover import Input, list_inputs
+from batch.index import INDEX_NAME, FileFacts, FileRow, connect, file_rows, record_failed, record_ok, row_for_content
+from batch.progress import Progress
+from ingest.detect import sniff
+from ingest.errors import ReportError
+from ingest.options import Options
+
+PARTIAL_SUFFIX = ".partial"
+
+# Evaluated on a worker: put the checkout on sys.path, then call batch.worker.<F>(*A). Submitting the
+# builtin eval (importable everywhere) means neither the scheduler nor the workers need PYTHONPATH.
+_REMOTE_EXPR = (
+    "(__import__('sys').path.insert(0, R) if R not in __import__('sys').path else None, "
+    "getattr(__import__('importlib').import_module('batch.worker'), F)(*A))[1]"
+)
+
+
+def remote_args(func: str, *args: Any) -> tuple[str, dict[str, Any]]:
+    """Arguments for submitting eval that runs batch.worker.<func>(*args) on a worker."""
+    return _REMOTE_EXPR, {"R": str(ROOT), "F": func, "A": args}
+
+
+@dataclass
+class Examined:
+    """An input after the client looked at it: its facts, or the error that stops it before any worker."""
+
+    input: Input
+    facts: FileFacts
+    error: ReportError | None = None
+
+
+def display_name(path: str) -> str:
+    """A file's base name as text that can be printed and stored (undecodable bytes escaped)."""
+    return os.fsencode(os.path.basename(path)).decode("utf-8", errors="backslashreplace")
+
+
+def examine(inp: Input, options: Options) -> Examined:
+    """Stat, hash and sniff one input in the client; refuse non-files, oversize and unsupported content."""
+    facts = FileFacts(path=inp.key, sha256=None, size=None, format=None)
+    try:
+        st = os.stat(inp.abs_path)
+    except OSError as e:
+        return Examined(inp, facts, ReportError("unreadable", e.strerror or str(e)))
+    if not stat.S_ISREG(st.st_mode):
+        return Examined(inp, facts, ReportError("unsupported", "not a regular file"))
+    facts = dataclasses.replace(facts, size=st.st_size)
+    if st.st_size > options.max_file_bytes:
+        return Examined(
+            inp, facts, ReportError("too_large", f"{st.st_size} bytes, more than the limit of {options.max_file_bytes}")
+        )
+    try:
+        with open(inp.abs_path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return Examined(inp, facts, ReportError("unreadable", e.strerror or str(e)))
+    facts = dataclasses.replace(facts, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    try:
+        fmt = sniff(data)
+    except ReportError as e:
+        return Examined(inp, facts, e)
+    return Examined(inp, dataclasses.replace(facts, format=fmt))
+
+
+def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str) -> bool:
+    """True when the index holds this path with the same bytes and version (and its JSON when ok)."""
+    if row is None or row.toolkit_version != version or row.sha256 != ex.facts.sha256:
+        return False
+    if row.status == "failed":
+        return ex.error is not None and row.error_kind == ex.error.kind if ex.facts.sha256 is None else True
+    return row.json_path == ex.input.json_rel and os.path.isfile(os.path.join(out_dir, ex.input.json_rel))
+
+
+def write_json_atomic(out_dir: str, json_rel: str, report: dict[str, Any]) -> None:
+    """Write OUT_DIR/json_rel through a temporary file and os.replace (never a half-written JSON)."""
+    path = os.path.join(out_dir, json_rel)
+    os.makedirs(os.path.dirname(path) or out_dir, exist_ok=True)
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}{PARTIAL_SUFFIX}")
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    with open(tmp, "wb") as f:
+        f.write(text.encode("utf-8", errors="backslashreplace"))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def sweep_partials(out_dir: str) -> int:
+    """Delete temporary JSON files a killed run left behind; return how many."""
+    n = 0
+    for dirpath, _dirs, files in os.walk(out_dir, followlinks=False):
+        for name in files:
+            if name.startswith(".") and name.endswith(PARTIAL_SUFFIX):
+                os.remove(os.path.join(dirpath, name))
+                n += 1
+    return n
+
+
+def for_file(report: dict[str, Any], inp: Input) -> dict[str, Any]:
+    """The report as written for this input: same content, its own file name in source.file."""
+    out = copy.deepcopy(report)
+    if isinstance(out.get("source"), dict):
+        out["source"]["file"] = display_name(inp.abs_path)
+    return out
+
+
+class Batch:
+    """The client side of one run: decisions, submissions and the single writer of outputs."""
+
+    def __init__(self, out_dir: str, settings: BatchSettings, options: Options, progress: Progress) -> None:
+        self.out_dir = out_dir
+        self.settings = settings
+        self.options = options
+        self.progress = progress
+        self.version = toolkit_version()
+        self.conn = connect(os.path.join(out_dir, INDEX_NAME))
+        self.rows = file_rows(self.conn)
+        self.status: dict[str, str] = {}
+        self.waiting: dict[str, list[Examined]] = {}  # sha256 -> inputs awaiting the one conversion
+
+    def close(self) -> None:
+        """Close the index."""
+        self.conn.close()
+
+    def fail(self, ex: Examined, kind: str, reason: str, seconds: float | None = None) -> None:
+        """Record a failed input (removing a JSON an earlier run wrote for other bytes)."""
+        stale = os.path.join(self.out_dir, ex.input.json_rel)
+        if os.path.isfile(stale):
+            os.remove(stale)
+        record_failed(self.conn, ex.facts, kind, reason, seconds, self.version)
+        self.status[ex.input.key] = "failed"
+        self.progress.failed += 1
+        self.progress.message(ReportError(kind, reason).line(ex.input.key))
+
+    def succeed(self, ex: Examined, report: dict[str, Any], outcome: dict[str, Any], converted_as: str) -> None:
+        """Write the input's JSON, then commit its index row."""
+        write_json_atomic(self.out_dir, ex.input.json_rel, for_file(report, ex.input))
+        record_ok(self.conn, ex.facts, report, outcome, ex.input.json_rel, self.version, converted_as)
+        self.status[ex.input.key] = "ok"
+        self.progress.ok += 1
+
+    def reuse(self, ex: Examined) -> bool:
+        """Finish an input from an earlier conversion of the same bytes, if the index has one."""
+        assert ex.facts.sha256 is not None
+        row = row_for_content(self.conn, ex.facts.sha256, self.version)
+        if row is None:
+            return False
+        if row.status == "failed":
+            self.fail(ex, row.error_kind or "unreadable", row.error or "")
+            return True
+        try:
+            with open(os.path.join(self.out_dir, row.json_path or ""), encoding="utf-8") as f:
+                report = json.load(f)
+        except (OSError, ValueError):
+            return False
+        self.succeed(ex, report, {"seconds": 0.0}, row.path)
+        return True
+
+    def plan(self, ex: Examined) -> bool:
+        """Handle an input in the client if possible; True when it still needs a worker."""
+        key = ex.input.key
+        row = self.rows.get(key)
+        if already_done(row, ex, self.version, self.out_dir):
+            assert row is not None
+            self.status[key] = row.status
+            self.progress.skipped += 1
+            return False
+        if ex.error is not None:
+            self.fail(ex, ex.error.kind, ex.error.reason)
+            return False
+        assert ex.facts.sha256 is not None
+        if ex.facts.sha256 in self.waiting:
+            self.waiting[ex.facts.sha256].append(ex)
+            return False
+        if self.reuse(ex):
+            return False
+        self.waiting[ex.facts.sha256] = [ex]
+        return True
+
+    def finish(self, sha256: str, outcome: dict[str, Any]) -> None:
+        """Record the outcome of one conversion for every input with those bytes."""
+        group = self.waiting.pop(sha256)
+        first = group[0].input.key
+        for ex in group:
+            if outcome.get("ok"):
+                self.succeed(ex, outcome["report"], outcome, first)
+            else:
+                self.fail(ex, outcome.get("kind", "unreadable"), outcome.get("reason", ""), outcome.get("seconds"))
+        self.progress.draw()
+
+    def exit_status(self) -> int:
+        """0 when every input of this folder is converted, 1 when any is failed."""
+        return 1 if any(s == "failed" for s in self.status.values()) else 0
+
+
+def open_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
+    """A Dask client on an existing scheduler, or on a new LocalCluster of single-threaded worker processes."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler, timeout=60), None
+    n = workers or os.cpu_count() or 1
+    if n < 1:
+        raise ValueError(f"workers must be positive, not {n}")
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def examined_inputs(inputs: list[Input], options: Options) -> Iterator[Examined]:
+    """Each input examined in turn (lazily, so hashing overlaps the conversions already submitted)."""
+    for inp in inputs:
+        yield examine(inp, options)
+
+
+def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, settings: BatchSettings) -> None:
+    """Submit conversions with a bounded number in flight and record each as it completes."""
+    from dask.distributed import as_completed
+
+    threads = sum(client.nthreads().values()) or 1
+    window = max(2, settings.tasks_per_thread * threads)
+    opts = dataclasses.asdict(options)
+    pending = examined_inputs(inputs, options)
+    done = as_completed()
+    sha_of: dict[Any, str] = {}
+
+    def fill() -> None:
+        while done.count() < window:
+            ex = next(pending, None)
+            if ex is None:
+                return
+            if batch.plan(ex):
+                expr, env = remote_args(
+                    "convert_task",
+                    ex.input.abs_path,
+                    opts,
+                    settings.timeout_s,
+                    settings.memory_limit_bytes,
+                    settings.files_per_child,
+                    str(ROOT),
+                )
+                fut = client.submit(eval, expr, env, pure=False, retries=1)
+                sha_of[fut] = ex.facts.sha256 or ""
+                done.add(fut)
+            batch.progress.draw()
+
+    fill()
+    for fut in done:
+        try:
+            outcome = fut.result()
+        except Exception as e:  # a worker lost twice, a scheduler error: this file fails, the batch goes on
+            outcome = {"ok": False, "kind": "conversion_failed", "reason": f"worker failure: {type(e).__name__}: {e}"}
+        batch.finish(sha_of.pop(fut), outcome)
+        fut.release()
+        fill()
+
+
+def run_batch(
+    input_dir: str,
+    out_dir: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
+    options: Options | None = None,
+    progress: bool = True,
+) -> int:
+    """Convert every file under input_dir into out_dir (mirrored tree of JSON + index.sqlite); 0 if all converted."""
+    options = (options or Options()).validated()
+    settings = BatchSettings(timeout_s=timeout if timeout is not None else options.timeout_s).validated()
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be positive, not {workers}")
+    if not os.path.isdir(input_dir):
+        raise ValueError(f"not a folder: {input_dir}")
+    os.makedirs(out_dir, exist_ok=True)
+    sweep_partials(out_dir)
+    inputs = list_inputs(input_dir, out_dir)
+    bar = Progress(len(inputs), enabled=progress)
+    batch = Batch(out_dir, settings, options, bar)
+    client, cluster = None, None
+    try:
+        client, cluster = open_client(workers, scheduler)
+        drive(batch, client, inputs, options, settings)
+        stop_children(client)
+    finally:
+        bar.finish()
+        batch.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return batch.exit_status()
+
+
+def stop_children(client: Any) -> None:
+    """Stop the idle conversion children on every worker (workers of a shared cluster stay up)."""
+    expr, env = remote_args("shutdown_children")
+    try:
+        client.run(eval, expr, env)
+    except Exception as e:  # a worker gone at the end does not change the outcome
+        print(f"warning: could not stop conversion children: {e}", file=sys.stderr)

@@ -1,0 +1,214 @@
+"""What runs on a Dask worker: convert one file in a limited child process and return the outcome.
+
+A worker thread keeps one child (``python -m batch.child``) alive between files, so the imports of
+the pipeline are paid once per child, not once per file. The child is killed (with its own
+children, e.g. a LibreOffice it started) when a file overruns its time limit, and replaced after a
+crash, a MemoryError, or ``files_per_child`` files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import psutil
+
+# Words in a dead child's stderr that say it died of its memory limit.
+_MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "Failed to allocate")
+
+
+def failure(kind: str, reason: str, seconds: float = 0.0) -> dict[str, Any]:
+    """An outcome for a file that could not be converted."""
+    return {"ok": False, "kind": kind, "reason": reason, "seconds": seconds}
+
+
+def kill_tree(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL a child process and every process it started."""
+    try:
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        kids = []
+    for p in [*kids]:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
+    proc.wait()
+
+
+def death_reason(returncode: int | None, stderr_tail: str) -> dict[str, Any]:
+    """Classify a child that died without answering: out of memory, or a crash of the converter."""
+    if any(w in stderr_tail for w in _MEMORY_WORDS):
+        return failure("too_large", "the conversion ran out of its memory limit")
+    how = f"signal {-returncode}" if returncode is not None and returncode < 0 else f"exit status {returncode}"
+    last = stderr_tail.strip().splitlines()[-1][:200] if stderr_tail.strip() else "no message"
+    return failure("conversion_failed", f"the converter process died ({how}: {last})")
+
+
+class ChildConverter:
+    """One long-lived conversion child process and the pipe protocol to it."""
+
+    def __init__(self, root: str, memory_limit_bytes: int, files_per_child: int) -> None:
+        self.root = root
+        self.memory_limit_bytes = memory_limit_bytes
+        self.files_per_child = files_per_child
+        self.proc: subprocess.Popen[str] | None = None
+        self.stderr_file: IO[bytes] | None = None
+        self.served = 0
+        self.peak_rss = 0
+
+    def start(self) -> subprocess.Popen[str]:
+        """Start a fresh child, with the project on its path and its stderr in a temporary file."""
+        self.stop()
+        self.stderr_file = tempfile.TemporaryFile()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = self.root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env.setdefault("OMP_NUM_THREADS", "1")  # one core per worker: no oversubscription by BLAS/ONNX
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "batch.child", str(self.memory_limit_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_file,
+            cwd=self.root,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
+        self.served = 0
+        return self.proc
+
+    def stop(self) -> None:
+        """End the current child, if any."""
+        if self.proc is not None:
+            self.note_rss()
+            kill_tree(self.proc)
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    stream.close()
+        if self.stderr_file is not None:
+            self.stderr_file.close()
+        self.proc, self.stderr_file = None, None
+
+    def note_rss(self) -> None:
+        """Remember the largest resident size the child has reached."""
+        if self.proc is None:
+            return
+        try:
+            mem = psutil.Process(self.proc.pid).memory_info()
+            self.peak_rss = max(self.peak_rss, mem.rss)
+        except psutil.Error:
+            pass
+
+    def stderr_tail(self) -> str:
+        """The last few KB the child wrote on stderr."""
+        if self.stderr_file is None:
+            return ""
+        self.stderr_file.seek(0, os.SEEK_END)
+        size = self.stderr_file.tell()
+        self.stderr_file.seek(max(0, size - 4096))
+        return self.stderr_file.read().decode("utf-8", errors="replace")
+
+    def convert(self, path: str, options: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """Send one request and wait at most timeout_s for the answer."""
+        proc = self.proc if self.proc is not None and self.proc.poll() is None else self.start()
+        assert proc.stdin is not None and proc.stdout is not None
+        start = time.monotonic()
+        try:
+            proc.stdin.write(json.dumps({"path": path, "options": options}, ensure_ascii=False) + "\n")
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return self.died(start)
+        line = self.read_answer(proc, start + timeout_s)
+        if line is None:
+            if proc.poll() is None:  # still running: over its time
+                self.stop()
+                return failure("timeout", f"no result after {timeout_s:g} s", time.monotonic() - start)
+            return self.died(start)
+        self.note_rss()
+        self.served += 1
+        answer: dict[str, Any] = json.loads(line)
+        if answer.pop("restart", False) or self.served >= self.files_per_child:
+            self.stop()
+        return answer
+
+    def read_answer(self, proc: subprocess.Popen[str], deadline: float) -> str | None:
+        """One answer line, or None when the deadline passes or the child dies first."""
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                if sel.select(timeout=min(left, 1.0)):
+                    line = proc.stdout.readline()
+                    return line if line else None
+                self.note_rss()
+                if proc.poll() is not None:
+                    return None
+
+    def died(self, start: float) -> dict[str, Any]:
+        """The outcome for a child that died mid-file; the next file gets a fresh child."""
+        assert self.proc is not None
+        self.proc.wait()
+        out = death_reason(self.proc.returncode, self.stderr_tail())
+        out["seconds"] = time.monotonic() - start
+        self.stop()
+        return out
+
+
+_local = threading.local()
+_all: list[ChildConverter] = []
+_all_lock = threading.Lock()
+
+
+def converter(root: str, memory_limit_bytes: int, files_per_child: int) -> ChildConverter:
+    """This worker thread's converter (created on first use)."""
+    conv: ChildConverter | None = getattr(_local, "converter", None)
+    if conv is None or conv.memory_limit_bytes != memory_limit_bytes or conv.root != root:
+        if conv is not None:
+            conv.stop()
+        conv = ChildConverter(root, memory_limit_bytes, files_per_child)
+        _local.converter = conv
+        with _all_lock:
+            _all.append(conv)
+    conv.files_per_child = files_per_child
+    return conv
+
+
+def convert_task(
+    path: str, options: dict[str, Any], timeout_s: float, memory_limit_bytes: int, files_per_child: int, root: str
+) -> dict[str, Any]:
+    """The Dask task: convert one file; never raises for a bad file. Adds the worker's pid and peak RSS."""
+    if not Path(path).is_file():
+        return failure("unreadable", "the file is not readable from this worker")
+    conv = converter(root, memory_limit_bytes, files_per_child)
+    try:
+        out = conv.convert(path, options, timeout_s)
+    except (OSError, ValueError) as e:  # a broken pipe or a garbled answer: start over next time
+        conv.stop()
+        out = failure("conversion_failed", f"the converter process failed ({type(e).__name__}: {e})")
+    out["worker_pid"] = os.getpid()
+    out["child_peak_rss"] = conv.peak_rss
+    return out
+
+
+def shutdown_children() -> int:
+    """Stop every idle child of this worker process (run on each worker at the end of a batch)."""
+    with _all_lock:
+        convs = list(_all)
+    for conv in convs:
+        conv.stop()
+    return len(convs)
