@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from ingest.errors import ReportError
 
 # Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files).
 FORMATS = ("pdf", "docx", "doc", "image", "html", "text")
+
+# An HTML element a fragment starts with (attributes allowed: `<p class="x">`).
+_HTML_TAG = re.compile(r"<(?:table|body|div|p|meta|head|span|font|center|h[1-6]|br|section|article)[\s/>]")
 
 _IMAGE_MAGIC = (
     b"\x89PNG\r\n\x1a\n",
@@ -37,9 +41,7 @@ def sniff(data: bytes) -> str:
     if text is None:
         raise ReportError("unsupported", "binary data of no format the toolkit reads")
     low = text.lstrip("\ufeff \t\r\n").lower()
-    if low.startswith(("<!doctype html", "<html", "<?xml")) or any(
-        t in low for t in ("<table", "<body", "<div", "<p>", "<meta", "<head")
-    ):
+    if low.startswith(("<!doctype html", "<html", "<?xml")) or _HTML_TAG.search(low):
         return "html"
     return "text"
 
