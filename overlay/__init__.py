@@ -1,0 +1,126 @@
+"""Debug overlays: show a person what the toolkit saw on each page and where each number came from.
+
+:func:`write_overlays` writes one PNG per page that holds a table (cells coloured by state, field labels,
+ruling lines, seams, legend) and/or one self-contained HTML review page per document. It accepts
+``report=None`` for a document whose normalisation failed: the grids found are still drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from ingest.grid import Document
+from overlay.draw import PageStats, draw_page
+from overlay.marks import Marked, mark_cells
+from overlay.render import DEFAULT_DPI, PageImage, Rendered, render
+from overlay.scene import PageScene, build_scenes
+
+__all__ = ["write_overlays", "build_overlays", "Overlays", "OverlayPage"]
+
+PNG_COMPRESS_LEVEL = 1  # fast: overlays are debugging aids, not archives
+
+
+@dataclass
+class OverlayPage:
+    """One drawn page: the image with its legend, what was drawn, and the page it was drawn on."""
+
+    number: int
+    image: Image.Image
+    stats: PageStats
+    scene: PageScene
+    page: PageImage
+    _png: bytes | None = None
+
+    def png(self) -> bytes:
+        """The drawn page as PNG bytes (encoded once, shared by the PNG file and the HTML page)."""
+        if self._png is None:
+            buf = io.BytesIO()
+            self.image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+            self._png = buf.getvalue()
+        return self._png
+
+
+@dataclass
+class Overlays:
+    """Every drawn page of a document, the marks behind them, and warnings met on the way."""
+
+    pages: list[OverlayPage]
+    marked: Marked
+    rendered: Rendered
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def cells_drawn(self) -> int:
+        """Cell boxes drawn over all pages."""
+        return sum(p.stats.cells for p in self.pages)
+
+
+def stem(path: str) -> str:
+    """`a.scan.pdf` -> `a.scan`: the input's base name without its last suffix (as cli.output_name)."""
+    base = os.path.basename(path)
+    return base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+
+
+def page_title(path: str, doc: Document, number: int, rendered: Rendered, error: str | None) -> str:
+    """The first legend line: file, page, how the page was obtained, and a failed conversion's reason."""
+    how = {"page": "", "libreoffice": " (as LibreOffice lays it out)", "synthetic": " (synthetic page: table"}
+    where = f"page {number}{how[rendered.source]}" + (f" {number} as read)" if rendered.source == "synthetic" else "")
+    ocr = " · OCR" if any(p.number == number and p.ocr for p in doc.pages) else ""
+    failed = f" · conversion failed: {error}" if error else ""
+    return f"{os.path.basename(path)} · {doc.format} · {where}{ocr}{failed}"
+
+
+def build_overlays(
+    path: str, doc: Document, report: dict[str, Any] | None, dpi: int = DEFAULT_DPI, error: str | None = None
+) -> Overlays:
+    """Render the table pages, match the report to the grid, and draw every page (nothing written)."""
+    rendered = render(path, doc, dpi)
+    marked = mark_cells(doc, report, rendered.geometry)
+    scenes = build_scenes(doc, marked.marks, rendered.geometry)
+    pages: list[OverlayPage] = []
+    for n in sorted(scenes):
+        if n not in rendered.pages:
+            continue
+        img, stats = draw_page(rendered.pages[n], scenes[n], page_title(path, doc, n, rendered, error))
+        pages.append(OverlayPage(n, img, stats, scenes[n], rendered.pages[n]))
+    missing = sorted(set(scenes) - set(rendered.pages))
+    warnings = rendered.warnings + marked.warnings
+    if missing:
+        warnings.append(f"overlay: pages {missing} hold table cells but could not be rendered")
+    return Overlays(pages, marked, rendered, warnings)
+
+
+def write_overlays(
+    path: str,
+    doc: Document,
+    report: dict[str, Any] | None,
+    overlay_dir: str | None = None,
+    html_dir: str | None = None,
+    error: str | None = None,
+    dpi: int = DEFAULT_DPI,
+) -> list[str]:
+    """Write `<stem>.page<N>.png` per table page into overlay_dir and `<stem>.html` into html_dir; the paths."""
+    if not overlay_dir and not html_dir:
+        return []
+    ov = build_overlays(path, doc, report, dpi=dpi, error=error)
+    written: list[str] = []
+    if overlay_dir:
+        os.makedirs(overlay_dir, exist_ok=True)
+        for p in ov.pages:
+            out = os.path.join(overlay_dir, f"{stem(path)}.page{p.number}.png")
+            with open(out, "wb") as f:
+                f.write(p.png())
+            written.append(out)
+    if html_dir:
+        from overlay.html import write_html
+
+        os.makedirs(html_dir, exist_ok=True)
+        out = os.path.join(html_dir, f"{stem(path)}.html")
+        write_html(out, path, doc, report, ov, error=error)
+        written.append(out)
+    return written

@@ -1,0 +1,271 @@
+"""One self-contained HTML review page per document: page overlays beside the canonical tables.
+
+Images are inline (base64 data URIs), CSS and JS inline, nothing fetched. Hovering a value in a table
+outlines its cell on the page (and the other way round); clicking pins it and scrolls to it; clicking
+a failing check outlines every cell it covers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from ingest.grid import Document
+from overlay.draw import COLORS, STATE_NAMES, blend, to_px, value_text
+from overlay.marks import STATES, Mark
+
+if TYPE_CHECKING:
+    from overlay import OverlayPage, Overlays
+
+TABLE_ORDER = ("active_disclosure", "applications", "review_litigation")
+TABLE_TITLES = {
+    "active_disclosure": "二 主动公开 active_disclosure",
+    "applications": "三 依申请公开 applications",
+    "review_litigation": "四 行政复议、行政诉讼 review_litigation",
+    "applications_group_totals": "三 collapsed groups applications_group_totals",
+    "applications_extra_columns": "三 extra columns applications_extra_columns",
+}
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;margin:0;color:#222;background:#f4f4f4}
+header{padding:10px 16px;background:#fff;border-bottom:1px solid #ccc}
+header h1{font-size:18px;margin:0 0 4px}
+.meta{font-size:13px;color:#555}.err{color:#b91c1c;font-weight:bold}
+main{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:12px;padding:12px}
+.pages{min-width:0}.side{min-width:0;position:sticky;top:0;align-self:start;max-height:100vh;overflow:auto}
+.page{position:relative;margin:0 0 14px;background:#fff;box-shadow:0 1px 3px #0003}
+.page img{display:block;width:100%;height:auto}
+.page h2{font-size:13px;margin:0;padding:4px 8px;background:#eee}
+.frame{position:relative}
+.box{position:absolute;box-sizing:border-box;cursor:pointer}
+.box:hover,.box.hl{outline:3px solid #111;box-shadow:0 0 0 5px #facc15cc;z-index:2}
+section{background:#fff;margin:0 0 12px;padding:8px;box-shadow:0 1px 3px #0002}
+section h3{font-size:14px;margin:2px 0 6px}
+table{border-collapse:collapse;font-size:12px;width:100%}
+th,td{border:1px solid #ccc;padding:2px 4px;text-align:right;white-space:nowrap}
+th{background:#f0f0f0;font-weight:normal;font-size:11px}
+th.rowh{text-align:left}
+td.v{cursor:pointer}
+td.v.hl,td.v:hover{outline:3px solid #111;outline-offset:-2px;background:#facc15 !important}
+.s-none{background:#fff;color:#999}
+ul{margin:0;padding-left:18px;font-size:12px}
+li.check{cursor:pointer;margin:2px 0}li.check:hover,li.check.hl{background:#fde68a}
+.legend span{display:inline-block;margin:0 10px 2px 0;font-size:12px}
+.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle;border:2px solid}
+#tip{position:fixed;pointer-events:none;background:#111;color:#fff;font-size:12px;padding:4px 6px;
+white-space:pre;border-radius:3px;display:none;z-index:9}
+"""
+
+JS = """
+(function(){
+  var pinned=null, tip=document.getElementById('tip');
+  function els(fields){
+    var out=[];
+    fields.forEach(function(f){
+      document.querySelectorAll('[data-field="'+f.replace(/"/g,'')+'"]').forEach(function(e){out.push(e);});
+    });
+    return out;
+  }
+  function mark(fields,on){els(fields).forEach(function(e){e.classList.toggle('hl',on);});}
+  function fieldsOf(e){return e.dataset.fields?e.dataset.fields.split(' '):[e.dataset.field];}
+  function pin(e){
+    if(pinned){mark(pinned,false);}
+    var fs=fieldsOf(e);
+    if(pinned&&pinned.join()===fs.join()){pinned=null;return;}
+    pinned=fs;mark(fs,true);
+    var box=els(fs).filter(function(x){return x.classList.contains('box');})[0];
+    if(box&&!e.classList.contains('box')){box.scrollIntoView({block:'center',behavior:'smooth'});}
+    else{var td=els(fs).filter(function(x){return x.tagName==='TD';})[0];if(td){td.scrollIntoView({block:'nearest'});}}
+  }
+  document.querySelectorAll('td.v[data-field],.box[data-field],li.check').forEach(function(e){
+    e.addEventListener('mouseenter',function(){mark(fieldsOf(e),true);});
+    e.addEventListener('mouseleave',function(){mark(fieldsOf(e),false);if(pinned){mark(pinned,true);}});
+    e.addEventListener('click',function(){pin(e);});
+  });
+  document.querySelectorAll('.box').forEach(function(b){
+    b.addEventListener('mousemove',function(ev){
+      tip.textContent=b.dataset.tip;tip.style.display='block';
+      tip.style.left=(ev.clientX+14)+'px';tip.style.top=(ev.clientY+14)+'px';});
+    b.addEventListener('mouseleave',function(){tip.style.display='none';});
+  });
+  var linked=0;
+  document.querySelectorAll('td.v[data-field]').forEach(function(td){
+    if(document.querySelector('.box[data-field="'+td.dataset.field+'"]')){linked++;}
+  });
+  document.body.dataset.ready='1';
+  document.body.dataset.linked=String(linked);
+})();
+"""
+
+
+def png_data_uri(png: bytes) -> str:
+    """PNG bytes as a data URI."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def tip_text(m: Mark) -> str:
+    """A cell's provenance, one fact per line, for the hover tip."""
+    c = m.cell
+    lines = [m.field or "(not a value)"] if m.field else ["(label / other cell)"]
+    if m.field:
+        lines.append(f"value: {value_text(m.value)}   raw: {m.raw!r}")
+    lines.append(f"text read: {c.text!r}")
+    lines.append(f"table {m.key[0] + 1}, row {c.row}, col {c.col}, span {c.rowspan}×{c.colspan}, page {m.page}")
+    lines.append(f"confidence: {m.confidence:.2f}" + ("  (corrected by a check)" if m.corrected else ""))
+    if c.alternatives:
+        lines.append("alternatives: " + ", ".join(f"{t!r} {p:.2f}" for t, p in c.alternatives[:4]))
+    for rule in m.failing:
+        lines.append(f"FAILING: {rule}")
+    return "\n".join(lines)
+
+
+def boxes_html(p: OverlayPage) -> str:
+    """Absolutely positioned boxes over one page image, one per drawn cell (percent of the image)."""
+    w, h = p.image.width, p.image.height
+    out: list[str] = []
+    for m in p.scene.marks:
+        if m.bbox is None:
+            continue
+        x0, y0, x1, y1 = to_px(m.bbox, p.page)
+        style = f"left:{100 * x0 / w:.3f}%;top:{100 * y0 / h:.3f}%;width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (y1 - y0) / h:.3f}%"
+        field = f' data-field="{escape(m.field)}"' if m.field else ""
+        out.append(f'<div class="box s-{m.state}"{field} data-tip="{escape(tip_text(m))}" style="{style}"></div>')
+    return "".join(out)
+
+
+def pages_html(ov: Overlays) -> str:
+    """Every overlay page as an inline image with its cell boxes."""
+    out: list[str] = []
+    for p in ov.pages:
+        out.append(
+            f'<div class="page" id="page-{p.number}"><h2>page {p.number}: {p.stats.cells} cells, '
+            f"{p.stats.labels} values</h2>"
+            f'<div class="frame"><img alt="page {p.number}" src="{png_data_uri(p.png())}">{boxes_html(p)}</div></div>'
+        )
+    if not ov.pages:
+        out.append('<div class="page"><h2>no table cells could be placed on a page</h2></div>')
+    return "".join(out)
+
+
+def state_by_field(ov: Overlays) -> dict[str, Mark]:
+    """The mark of each field that was placed on the grid."""
+    return {m.field: m for m in ov.marked.marks if m.field}
+
+
+def value_td(field: str, value: Any, marks: dict[str, Mark]) -> str:
+    """One value of a canonical table, linked to its cell when it was placed."""
+    m = marks.get(field)
+    cls = f"s-{m.state}" if m else "s-none"
+    tip = f"{field}" + ("" if m else " (not placed on a page)")
+    return f'<td class="v {cls}" data-field="{escape(field)}" title="{escape(tip)}">{escape(value_text(value))}</td>'
+
+
+def canonical_table(name: str, table: dict[str, Any], marks: dict[str, Mark]) -> str:
+    """A canonical table (rows of named fields) as an HTML table."""
+    cols: list[str] = []
+    for vals in table.values():
+        for k in vals if isinstance(vals, dict) else []:
+            if k not in cols:
+                cols.append(k)
+    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    rows = []
+    for row, vals in table.items():
+        if not isinstance(vals, dict):
+            rows.append(f'<tr><th class="rowh">{escape(row)}</th>{value_td(f"{name}.{row}", vals, marks)}</tr>')
+            continue
+        tds = "".join(value_td(f"{name}.{row}.{c}", vals[c], marks) if c in vals else "<td></td>" for c in cols)
+        rows.append(f'<tr><th class="rowh">{escape(row)}</th>{tds}</tr>')
+    title = TABLE_TITLES.get(name, name)
+    return f"<section><h3>{escape(title)}</h3><table><tr><th></th>{head}</tr>{''.join(rows)}</table></section>"
+
+
+def tables_html(report: dict[str, Any] | None, ov: Overlays) -> str:
+    """The three canonical tables (and collapsed groups, extra columns) with linked values."""
+    if report is None:
+        return "<section><h3>no canonical tables</h3><p>the conversion failed; the pages show the grids as read.</p></section>"
+    marks = state_by_field(ov)
+    tables = report.get("tables") or {}
+    out = []
+    for name in (*TABLE_ORDER, "applications_group_totals", "applications_extra_columns"):
+        if isinstance(tables.get(name), dict) and tables[name]:
+            out.append(canonical_table(name, tables[name], marks))
+    return "".join(out)
+
+
+def checks_html(report: dict[str, Any] | None) -> str:
+    """The failing checks, each clickable to outline the cells it covers."""
+    if report is None:
+        return ""
+    checks = report.get("checks") or []
+    bad = [c for c in checks if not c.get("ok", True)]
+    items = "".join(
+        f'<li class="check" data-fields="{escape(" ".join(c.get("fields") or []))}">'
+        f"<b>{escape(str(c.get('rule')))}</b>: {escape(str(c.get('message', '')))}</li>"
+        for c in bad
+    )
+    return (
+        f"<section><h3>checks: {len(checks) - len(bad)} ok, {len(bad)} failing</h3>"
+        f"<ul>{items or '<li>none failing</li>'}</ul></section>"
+    )
+
+
+def warnings_html(report: dict[str, Any] | None, ov: Overlays) -> str:
+    """The report's warnings and the overlay's own."""
+    ws = list((report or {}).get("warnings") or []) + ov.warnings
+    if not ws:
+        return ""
+    return "<section><h3>warnings</h3><ul>" + "".join(f"<li>{escape(str(w))}</li>" for w in ws) + "</ul></section>"
+
+
+def legend_html() -> str:
+    """The colour legend of the boxes and table values."""
+    spans = "".join(
+        f'<span><i style="background:rgb{blend(COLORS[s])};border-color:rgb{COLORS[s]}"></i>{escape(STATE_NAMES[s])}</span>'
+        for s in STATES
+    )
+    return f'<section class="legend">{spans}<span><i style="border-color:#ccc"></i>value not placed on a page</span></section>'
+
+
+def state_css() -> str:
+    """Background colours of table values by state."""
+    return "".join(f".s-{s}{{background:rgb{blend(COLORS[s])}}}" for s in STATES if s != "label")
+
+
+def header_html(path: str, doc: Document, report: dict[str, Any] | None, error: str | None) -> str:
+    """File, format, template, agency and year; the failure when there is one."""
+    r = (report or {}).get("report") or {}
+    meta = [
+        f"format {doc.format}",
+        f"{len(doc.pages)} pages" if doc.pages else "",
+        "OCR" + (f" ({doc.ocr_engine})" if doc.ocr_engine else "") if doc.ocr else "",
+        f"template {report.get('template')}" if report and report.get("template") else "",
+        f"{r.get('agency') or ''} {r.get('year') or ''}".strip(),
+    ]
+    err = f'<div class="err">conversion failed: {escape(error)}</div>' if error else ""
+    name = escape(path.replace("\\", "/").rsplit("/", 1)[-1])
+    return f'<header><h1>{name}</h1><div class="meta">{escape(" · ".join(m for m in meta if m))}</div>{err}</header>'
+
+
+def render_html(path: str, doc: Document, report: dict[str, Any] | None, ov: Overlays, error: str | None = None) -> str:
+    """The whole review page as one string."""
+    title = escape(path.replace("\\", "/").rsplit("/", 1)[-1])
+    side = legend_html() + checks_html(report) + tables_html(report, ov) + warnings_html(report, ov)
+    data = json.dumps({"pages": [p.stats.as_dict() for p in ov.pages]})
+    return (
+        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
+        f"<title>{title} — overlay</title><style>{CSS}{state_css()}</style></head><body>"
+        f"{header_html(path, doc, report, error)}"
+        f'<main><div class="pages">{pages_html(ov)}</div><div class="side">{side}</div></main>'
+        f'<div id="tip"></div><script type="application/json" id="stats">{data}</script>'
+        f"<script>{JS}</script></body></html>"
+    )
+
+
+def write_html(
+    path_out: str, path: str, doc: Document, report: dict[str, Any] | None, ov: Overlays, error: str | None = None
+) -> None:
+    """Write the review page of one document."""
+    with open(path_out, "w", encoding="utf-8") as f:
+        f.write(render_html(path, doc, report, ov, error))

@@ -1,0 +1,301 @@
+"""Page images to draw on, one per page that holds a table, with the scale from page units to pixels.
+
+- PDF: the page rendered by pypdfium2 (~150 dpi), turned as the adapter turned it (PageInfo.rotation/skew).
+- Scans: the page image as the scan adapter saw it (rotated and deskewed per PageInfo), scaled down.
+- DOCX: converted to PDF by LibreOffice headless; grid cells are placed on the PDF's table cells by
+  matching their text in order, with a warning when only part of them could be placed.
+- HTML, text (and a DOCX that LibreOffice could not convert): the grids drawn as a synthetic page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ingest.grid import BBox, Document, PageInfo, Table
+from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
+
+DEFAULT_DPI = 150
+MAX_SCAN_SIDE = 1800  # scans are scaled down to at most this many pixels on their longer side
+SOFFICE_TIMEOUT_S = 120.0
+FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+)
+# Synthetic pages (formats without geometry): text size, padding and widest column, in pixels.
+SYN_FONT = 15
+SYN_PAD = 6
+SYN_MAX_COL = 320
+SYN_MIN_COL = 36
+SYN_MARGIN = 24
+
+
+@dataclass
+class PageImage:
+    """A page as pixels: ``sx``/``sy`` turn page units into pixels of ``image``."""
+
+    number: int
+    image: Image.Image
+    sx: float
+    sy: float
+    synthetic: bool = False
+
+
+@dataclass
+class Rendered:
+    """Page images, where each grid cell stands on them, and what went wrong on the way."""
+
+    pages: dict[int, PageImage]
+    geometry: Geometry
+    warnings: list[str] = field(default_factory=list)
+    source: str = "page"  # page | libreoffice | synthetic
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Noto CJK at a pixel size (PIL's own font when Noto is missing)."""
+    for p in FONT_PATHS:
+        if os.path.exists(p):
+            return ImageFont.truetype(p, size)
+    return ImageFont.load_default(size=size)
+
+
+def page_info(doc: Document, number: int) -> PageInfo | None:
+    """The adapter's facts about one page, if it recorded them."""
+    return next((p for p in doc.pages if p.number == number), None)
+
+
+def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
+    """Turn and deskew a page image the way the adapter did before reading it."""
+    if info is None:
+        return img
+    if info.rotation % 360:
+        img = img.rotate(-info.rotation, expand=True, fillcolor="white")
+    if abs(info.skew) > 0.01:
+        img = img.rotate(info.skew, expand=False, resample=Image.Resampling.BICUBIC, fillcolor="white")
+    return img
+
+
+def scaled(number: int, img: Image.Image, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:
+    """A PageImage whose scale maps the page's own units (PageInfo size, else ``fallback``) onto ``img``."""
+    w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else fallback
+    return PageImage(number, img, img.width / w, img.height / h)
+
+
+def table_pages(geometry: Geometry) -> set[int]:
+    """Every page some grid cell stands on."""
+    return {page for page, _ in geometry.values()}
+
+
+def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: int) -> dict[int, PageImage]:
+    """Render the wanted pages of a PDF at ``dpi``, oriented as the adapter oriented them."""
+    import pypdfium2 as pdfium
+
+    out: dict[int, PageImage] = {}
+    pdf = pdfium.PdfDocument(pdf_path)
+    try:
+        for n in sorted(pages):
+            if not 1 <= n <= len(pdf):
+                continue
+            page = pdf[n - 1]
+            size = page.get_size()
+            img = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            info = page_info(doc, n) if doc is not None else None
+            out[n] = scaled(n, orient(img, info), info, size)
+    finally:
+        pdf.close()
+    return out
+
+
+def render_scan_pages(path: str, pages: set[int], doc: Document) -> dict[int, PageImage]:
+    """The scan's page images, oriented as the adapter saw them and scaled to at most MAX_SCAN_SIDE."""
+    out: dict[int, PageImage] = {}
+    with Image.open(path) as im:
+        n_frames = getattr(im, "n_frames", 1)
+        for n in sorted(pages):
+            if not 1 <= n <= n_frames:
+                continue
+            im.seek(n - 1)
+            img = orient(im.convert("RGB"), page_info(doc, n))
+            info = page_info(doc, n)
+            natural = (float(img.width), float(img.height))
+            f = min(1.0, MAX_SCAN_SIDE / max(img.size))
+            if f < 1.0:
+                img = img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.LANCZOS)
+            out[n] = scaled(n, img, info, natural)
+    return out
+
+
+def soffice_to_pdf(path: str, outdir: str, timeout: float = SOFFICE_TIMEOUT_S) -> str:
+    """Convert a document to PDF with LibreOffice headless (private profile); the PDF's path."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed")
+    profile = os.path.join(outdir, "profile")
+    src = os.path.join(outdir, "in" + os.path.splitext(path)[1])
+    shutil.copyfile(path, src)
+    cmd = [
+        exe,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        outdir,
+        src,
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"LibreOffice took longer than {timeout:.0f} s") from None
+    pdf = os.path.splitext(src)[0] + ".pdf"
+    if proc.returncode != 0 or not os.path.exists(pdf):
+        raise RuntimeError(f"LibreOffice failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
+    return pdf
+
+
+PdfCell = tuple[int, BBox, str]  # (page, bbox in points, text)
+
+
+def pdf_table_cells(pdf_path: str) -> list[PdfCell]:
+    """Every table cell pdfplumber finds in a PDF, in reading order (page, table, row, column)."""
+    import pdfplumber
+
+    out: list[PdfCell] = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for t in sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0])):
+                for row, texts in zip(t.rows, t.extract(), strict=False):
+                    for bbox, text in zip(row.cells, texts, strict=False):
+                        if bbox is not None:
+                            out.append((page.page_number, (bbox[0], bbox[1], bbox[2], bbox[3]), text or ""))
+    return out
+
+
+def grid_cells(doc: Document) -> list[tuple[CellKey, str]]:
+    """Every grid cell of the document with its text, in reading order."""
+    out: list[tuple[CellKey, str]] = []
+    for ti, t in enumerate(doc.tables):
+        for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
+            out.append(((ti, c.row, c.col), c.text))
+    return out
+
+
+def align_cells(grid: list[tuple[CellKey, str]], pdf_cells: list[PdfCell]) -> Geometry:
+    """Place grid cells on PDF cells: equal text in order, then equal-length gaps pairwise."""
+    a = [norm_text(t) for _, t in grid]
+    b = [norm_text(t) for _, _, t in pdf_cells]
+    geo: Geometry = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                page, bbox, _ = pdf_cells[j1 + k]
+                geo[grid[i1 + k][0]] = (page, bbox)
+    return geo
+
+
+def render_docx(path: str, doc: Document, dpi: int) -> Rendered:
+    """Render a DOCX through LibreOffice and place its grid cells on the PDF's table cells."""
+    with tempfile.TemporaryDirectory(prefix="overlay-lo-") as tmp:
+        pdf = soffice_to_pdf(path, tmp)
+        grid = grid_cells(doc)
+        geo = align_cells(grid, pdf_table_cells(pdf))
+        pages = render_pdf_pages(pdf, table_pages(geo), None, dpi)
+    warnings = []
+    if len(geo) < len(grid):
+        warnings.append(
+            f"overlay: only {len(geo)} of {len(grid)} grid cells could be placed on the LibreOffice rendering; "
+            "the others are not drawn"
+        )
+    return Rendered(pages, geo, warnings, source="libreoffice")
+
+
+def wrap(text: str, width: int, f: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> list[str]:
+    """Break text into lines no wider than ``width`` pixels (anywhere: CJK has no spaces)."""
+    lines: list[str] = []
+    for para in (text or "").split("\n"):
+        cur = ""
+        for ch in para:
+            if cur and f.getlength(cur + ch) > width:
+                lines.append(cur)
+                cur = ch
+            else:
+                cur += ch
+        lines.append(cur)
+    return lines
+
+
+def synthetic_layout(t: Table) -> tuple[list[int], list[int]]:
+    """Column widths and row heights (pixels) that fit each cell's text on a synthetic page."""
+    f = font(SYN_FONT)
+    widths = [SYN_MIN_COL] * t.n_cols
+    for c in t.cells:
+        if c.colspan == 1:
+            need = max((f.getlength(s) for s in (c.text or "").split("\n")), default=0) + 2 * SYN_PAD
+            widths[c.col] = max(widths[c.col], min(SYN_MAX_COL, int(need) + 1))
+    line_h = SYN_FONT + 4
+    heights = [line_h + 2 * SYN_PAD] * t.n_rows
+    for c in t.cells:
+        if c.rowspan == 1:
+            w = sum(widths[c.col : c.col + c.colspan]) - 2 * SYN_PAD
+            n = len(wrap(c.text, max(w, SYN_FONT), f))
+            heights[c.row] = max(heights[c.row], n * line_h + 2 * SYN_PAD)
+    return widths, heights
+
+
+def synthetic_page(number: int, ti: int, t: Table) -> tuple[PageImage, Geometry]:
+    """One table drawn as a page: each cell's text in its box, as the adapter read it."""
+    widths, heights = synthetic_layout(t)
+    xs = [SYN_MARGIN + sum(widths[:i]) for i in range(len(widths) + 1)]
+    ys = [SYN_MARGIN + sum(heights[:i]) for i in range(len(heights) + 1)]
+    img = Image.new("RGB", (xs[-1] + SYN_MARGIN, ys[-1] + SYN_MARGIN), "white")
+    draw = ImageDraw.Draw(img)
+    f = font(SYN_FONT)
+    geo: Geometry = {}
+    for c in t.cells:
+        box = (float(xs[c.col]), float(ys[c.row]), float(xs[c.col + c.colspan]), float(ys[c.row + c.rowspan]))
+        geo[(ti, c.row, c.col)] = (number, box)
+        lines = wrap(c.text, int(box[2] - box[0]) - 2 * SYN_PAD, f)
+        y = box[1] + SYN_PAD
+        for line in lines:
+            draw.text((box[0] + SYN_PAD, y), line, fill=(40, 40, 40), font=f)
+            y += SYN_FONT + 4
+    return PageImage(number, img, 1.0, 1.0, synthetic=True), geo
+
+
+def render_synthetic(doc: Document) -> Rendered:
+    """Every table of a document without geometry as its own synthetic page (page n = table n)."""
+    pages: dict[int, PageImage] = {}
+    geo: Geometry = {}
+    for ti, t in enumerate(doc.tables):
+        if t.cells:
+            page, g = synthetic_page(ti + 1, ti, t)
+            pages[ti + 1] = page
+            geo.update(g)
+    return Rendered(pages, geo, source="synthetic")
+
+
+def render(path: str, doc: Document, dpi: int = DEFAULT_DPI) -> Rendered:
+    """Page images for every page of ``doc`` that holds a table, and where each grid cell stands."""
+    geo = cell_geometry(doc)
+    if doc.format == "pdf" and geo:
+        return Rendered(render_pdf_pages(path, table_pages(geo), doc, dpi), geo)
+    if doc.format == "image" and geo:
+        return Rendered(render_scan_pages(path, table_pages(geo), doc), geo)
+    if doc.format == "docx" and doc.tables:
+        try:
+            return render_docx(path, doc, dpi)
+        except Exception as e:  # LibreOffice missing, failing or slow: fall back to a synthetic page
+            out = render_synthetic(doc)
+            out.warnings.append(f"overlay: LibreOffice rendering failed ({e}); grids drawn on synthetic pages")
+            return out
+    return render_synthetic(doc)
