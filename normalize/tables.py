@@ -180,11 +180,12 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             s -= 0.02 * (i - p)
             if s > best_s:
                 best_i, best_s = i, s
-        if best_i >= 0 and best_s >= MATCH:
+        g = _group_of(row, groups, strict=True)
+        if best_i >= 0 and best_s >= MATCH and not (g is not None and best_s < 0.95):
             assigned[best_i] = row
             p = best_i + 1
             continue
-        g = _group_of(row, groups)
+        g = g or _group_of(row, groups)
         if g is not None and (row.numbers() or any(v is not None and v.text.strip() for v in row.values)):
             members = [i for i, t in enumerate(trows) if t.get("group") == g["id"]]
             if g.get("total_key") and members and p <= members[0]:
@@ -238,14 +239,14 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         )
 
 
-def _group_of(row: Row, groups: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+def _group_of(row: Row, groups: dict[str, dict[str, Any]], strict: bool = False) -> dict[str, Any] | None:
     """The group whose header the row's innermost label is (`（六）其他处理`), if any."""
     best, score = None, 0.0
     for g in groups.values():
         s = max(similarity(row.leaf, canon(a)) for a in g["aliases"])
         if s > score:
             best, score = g, s
-    return best if score >= GROUP_MATCH else None
+    return best if score >= (0.999 if strict else GROUP_MATCH) else None
 
 
 def _assign_by_position(

@@ -1,0 +1,91 @@
+"""Unit behaviour of the number parser, label matching, metadata and text-dump dialects."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.grid import Cell, Document, Paragraph, Table
+from ingest.text import dialect, parse_blocks
+from layout import repair
+from layout.clean import clean_cell
+from normalize.meta import find_agency, parse_date, recurring_agency
+from normalize.numbers import parse_number
+from normalize.text import canon, similarity, strip_numbering
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "status"),
+    [
+        ("0", 0, "ok"),
+        ("１２", 12, "ok"),
+        ("1,234", 1234, "ok"),
+        ("18651.06", 18651.06, "ok"),
+        ("7545万元", 7545, "ok"),
+        ("-3", -3, "ok"),
+        ("—", None, "blank"),
+        ("/", None, "blank"),
+        ("", None, "blank"),
+        ("l2", None, "unreadable"),
+        ("无法提供", None, "unreadable"),
+    ],
+)
+def test_parse_number(raw: str, value: object, status: str) -> None:
+    p = parse_number(raw)
+    assert (p.value, p.status) == (value, status)
+    assert type(p.value) is type(value)
+
+
+def test_spaced_and_stacked_characters_join() -> None:
+    assert clean_cell("结 果 维 持") == "结果维持"
+    assert clean_cell("尚\n未\n审\n结") == "尚未审结"
+    assert clean_cell("[bookmark: _GoBack]　0") == "0"
+
+
+def test_label_matching_tolerates_truncation_and_noise() -> None:
+    assert similarity(strip_numbering("3. 要求提供公开出版"), canon("要求提供公开出版物")) > 0.9
+    denied = strip_numbering("（三）不予公开")
+    assert similarity(denied, canon("不予公开")) == 1.0 > similarity(denied, canon("予以公开"))
+    assert strip_numbering("三、 本年 度办 理结 果") == "本年度办理结果"
+
+
+def test_dates() -> None:
+    assert parse_date("2025年1月14日") == "2025-01-14"
+    assert parse_date("2025 年 1 月 15 日") == "2025-01-15"
+    assert parse_date("二〇二五年一月二十日") == "2025-01-20"
+    assert parse_date("发布日期：2025-03-10") == "2025-03-10"
+    assert parse_date("2025年13月40日") is None
+
+
+def test_agency_from_signature_overlap_and_body() -> None:
+    assert find_agency("文水县刘胡兰镇 2024年政府信息公开工作年度报告", [], ["刘胡兰镇人民政府", "2025年1月15日"]) == "文水县刘胡兰镇人民政府"
+    text = "结合2024年某某市某区某镇人民政府信息公开工作实际。请与某某市某区某镇人民政府办公室联系。"
+    assert recurring_agency(text) == "某某市某区某镇人民政府"
+    assert recurring_agency("只提到一次某某市某区人民政府。") is None
+
+
+def test_text_dialects() -> None:
+    assert dialect(["\t规章", "\t0", "", "\t行政许可"]) == "cells"
+    assert dialect(["规章\t0\t0\t0", "行政许可\t0"]) == "tabs"
+    blocks = parse_blocks("标题\n| a | 1 |\n|---|---|\n| b | 2 |\n\n| c | 3 |\n结尾")
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Table", "Paragraph"]
+
+
+def test_row_cut_by_page_break_is_joined_across_tables() -> None:
+    def t(rows: list[list[str]]) -> Table:
+        return Table(cells=[Cell(x, r, c) for r, row in enumerate(rows) for c, x in enumerate(row)], exact=False)
+
+    doc = Document(
+        path="x.txt",
+        format="text",
+        blocks=[
+            t([["", "2.重复申请", "0", "0"], ["", "3.要求提供公开出版", "1", "1"]]),
+            Paragraph("- 3 -"),
+            t([["", "物", "", ""], ["", "4.无正当理由大量反复申请", "0", "0"]]),
+        ],
+    )
+    out = repair(doc)
+    assert len(out.tables) == 1
+    texts = [[c.text for c in r] for r in out.tables[0].rows()]
+    assert texts[1][1] == "3.要求提供公开出版物"
+    assert len(texts) == 3
+    assert out.tables[0].seams
