@@ -23,6 +23,8 @@ DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
 DEFAULT_FILES_PER_CHILD = 50
 # Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
 DEFAULT_TASKS_PER_THREAD = 4
+# Environment variable that sets the child memory limit in MiB (default DEFAULT_MEMORY_LIMIT_BYTES).
+MEMORY_ENV = "GOVREPORT_BATCH_MEMORY_MB"
 # Environment variable that overrides the computed toolkit version (tests, pinned deployments).
 VERSION_ENV = "GOVREPORT_TOOLKIT_VERSION"
 
@@ -45,6 +47,17 @@ class BatchSettings:
         if self.memory_limit_bytes < 256 * 1024 * 1024:
             raise ValueError(f"memory_limit_bytes must be at least 256 MiB, not {self.memory_limit_bytes}")
         return self
+
+
+def memory_limit_from_env() -> int:
+    """The child memory limit in bytes: GOVREPORT_BATCH_MEMORY_MB if set (validated later), else the default."""
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if not text:
+        return DEFAULT_MEMORY_LIMIT_BYTES
+    try:
+        return int(float(text) * 1024 * 1024)
+    except ValueError:
+        raise ValueError(f"{MEMORY_ENV} must be a number of MiB, not {text!r}") from None
 
 
 def _project_version() -> str:

@@ -1,6 +1,7 @@
 """The conversion child: a process that converts one file per request line, under a memory limit.
 
-Run as ``python -m batch.child LIMIT_BYTES`` by :mod:`batch.worker`. It reads JSON requests
+Run as ``python -m batch.child LIMIT_BYTES`` by :mod:`batch.worker`. Once its imports are done it
+writes a ready line; then it reads JSON requests
 (``{"path": ..., "options": {...}}``) one per line on stdin and answers each with one JSON line on
 its private protocol descriptor (the original stdout; fd 1 is pointed at stderr so that a library
 printing to stdout cannot break the protocol). It ends at EOF, and dies with its parent (Linux).
@@ -18,6 +19,8 @@ import time
 from typing import Any, TextIO
 
 PR_SET_PDEATHSIG = 1
+# The line the child writes once its imports are done; the per-file clock starts after it.
+READY = '{"ready": true}'
 
 
 def limit_memory(limit_bytes: int) -> None:
@@ -38,7 +41,7 @@ def die_with_parent() -> None:
 
 def private_protocol_stream() -> TextIO:
     """Duplicate stdout for the protocol and point fd 1 (and sys.stdout) at stderr."""
-    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="surrogateescape", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return proto
@@ -113,6 +116,11 @@ def main(argv: list[str]) -> int:
     die_with_parent()
     limit_memory(int(argv[1]))
     answers = private_protocol_stream()
+    sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+    import pipeline  # noqa: F401  (paid once, before the first file's clock starts)
+
+    answers.write(READY + "\n")
+    answers.flush()
     serve(sys.stdin, answers)
     return 0
 

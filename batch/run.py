@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from batch import ROOT, BatchSettings, toolkit_version
+from batch import ROOT, BatchSettings, memory_limit_from_env, toolkit_version
 from batch.discover import Input, list_inputs
 from batch.index import INDEX_NAME, FileFacts, FileRow, connect, file_rows, record_failed, record_ok, row_for_content
 from batch.progress import Progress
@@ -294,7 +294,9 @@ def run_batch(
 ) -> int:
     """Convert every file under input_dir into out_dir (mirrored tree of JSON + index.sqlite); 0 if all converted."""
     options = (options or Options()).validated()
-    settings = BatchSettings(timeout_s=timeout if timeout is not None else options.timeout_s).validated()
+    settings = BatchSettings(
+        timeout_s=timeout if timeout is not None else options.timeout_s, memory_limit_bytes=memory_limit_from_env()
+    ).validated()
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be positive, not {workers}")
     if not os.path.isdir(input_dir):

@@ -21,6 +21,8 @@ from typing import IO, Any
 
 import psutil
 
+# Seconds a fresh child may take to import the pipeline before it is declared broken.
+STARTUP_TIMEOUT_S = 120.0
 # Words in a dead child's stderr that say it died of its memory limit.
 _MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "Failed to allocate")
 
@@ -57,6 +59,10 @@ def death_reason(returncode: int | None, stderr_tail: str) -> dict[str, Any]:
     return failure("conversion_failed", f"the converter process died ({how}: {last})")
 
 
+class ChildStartError(Exception):
+    """A conversion child that died or hung before it was ready."""
+
+
 class ChildConverter:
     """One long-lived conversion child process and the pipe protocol to it."""
 
@@ -85,8 +91,14 @@ class ChildConverter:
             env=env,
             text=True,
             encoding="utf-8",
+            errors="surrogateescape",  # file names that are not UTF-8 travel as their raw bytes
         )
         self.served = 0
+        line = self.read_answer(self.proc, time.monotonic() + STARTUP_TIMEOUT_S)
+        if line is None or json.loads(line) != {"ready": True}:
+            tail = self.stderr_tail().strip().splitlines()
+            self.stop()
+            raise ChildStartError(f"the converter process did not start ({tail[-1][:200] if tail else 'no message'})")
         return self.proc
 
     def stop(self) -> None:
@@ -122,7 +134,10 @@ class ChildConverter:
 
     def convert(self, path: str, options: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         """Send one request and wait at most timeout_s for the answer."""
-        proc = self.proc if self.proc is not None and self.proc.poll() is None else self.start()
+        try:
+            proc = self.proc if self.proc is not None and self.proc.poll() is None else self.start()
+        except ChildStartError as e:
+            return failure("conversion_failed", str(e))
         assert proc.stdin is not None and proc.stdout is not None
         start = time.monotonic()
         try:
