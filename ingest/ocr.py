@@ -1,0 +1,403 @@
+"""OCR engines behind one interface: RapidOCR (ONNX, models in the wheel) and tesseract.
+
+An engine reads single text lines (cell crops, batched) and whole pages. A reading is
+``(text, confidence, alternatives)``; for a number the confidence is the weakest character's
+probability, so one doubtful digit makes the whole reading doubtful (< 0.9), and the alternatives
+hold the other plausible readings (second candidate per digit, digits-only read), best first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+Reading = tuple[str, float, list[tuple[str, float]]]
+PageText = list[tuple[tuple[int, int, int, int], str, float]]
+
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+DIGIT_CHARS = "0123456789.-"
+# Letters a number cell is commonly misread as, and the digit they stand for.
+DIGIT_LOOKALIKES = {
+    "O": "0",
+    "o": "0",
+    "D": "0",
+    "Q": "0",
+    "l": "1",
+    "I": "1",
+    "|": "1",
+    "i": "1",
+    "S": "5",
+    "s": "5",
+    "B": "8",
+    "Z": "2",
+    "z": "2",
+    "g": "9",
+    "q": "9",
+    "b": "6",
+    "G": "6",
+    "T": "7",
+    "A": "4",
+}
+# A character below this probability makes a reading doubtful; alternatives above this are kept.
+CONFIDENT = 0.9
+ALT_MIN_PROB = 0.02
+MAX_ALTERNATIVES = 3
+# Recognition batch size and the height the recogniser wants.
+REC_BATCH = 32
+REC_BATCH_WIDTH = 1600  # padded pixels of width per batch: wide batches slow the model down
+REC_HEIGHT = 48
+MIN_REC_WIDTH = 32
+# Wide crops are cut at gaps into pieces about this wide (recogniser pixels): its cost grows
+# faster than the width beyond that.
+REC_PIECE_WIDTH = 320
+TESS_LANG = "chi_sim+eng"
+TESS_DIGITS = "--psm 7 -c tessedit_char_whitelist=0123456789.-"
+
+
+def looks_numeric(text: str) -> bool:
+    """Whether a reading is (or nearly is) a printed number."""
+    t = text.strip().replace(" ", "")
+    if not t:
+        return False
+    digits = sum(ch.isdigit() for ch in t)
+    return digits >= max(1, len(t) - 1) and all(ch.isdigit() or ch in ".-," or ch in DIGIT_LOOKALIKES for ch in t)
+
+
+def as_bgr(img: np.ndarray) -> np.ndarray:
+    """A 3-channel uint8 copy, as the recognisers want."""
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    return img
+
+
+class OcrEngine(Protocol):
+    """What the scan adapter needs from an OCR engine."""
+
+    name: str
+
+    def read_cell(self, img: np.ndarray) -> Reading:
+        """One single-line crop: text, confidence, alternatives."""
+        ...
+
+    def read_lines(self, imgs: list[np.ndarray], numeric: list[bool]) -> list[Reading]:
+        """Many single-line crops at once (batched where the engine allows)."""
+        ...
+
+    def read_page(self, img: np.ndarray) -> PageText:
+        """A whole page: detected lines with their boxes (pixels), text and confidence."""
+        ...
+
+
+def _substitutions(chars: list[str], probs: list[float], seconds: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Alternative readings: each doubtful character swapped for its runner-up (or dropped)."""
+    out: list[tuple[str, float]] = []
+    for i, (alt, p) in enumerate(seconds):
+        if p < ALT_MIN_PROB or probs[i] >= CONFIDENT:
+            continue
+        text = "".join(chars[:i]) + alt + "".join(chars[i + 1 :])
+        rest = [q for j, q in enumerate(probs) if j != i]
+        out.append((text, round(min([p, *rest]) if rest else p, 4)))
+    out = [a for a in out if a[0]]
+    out.sort(key=lambda a: -a[1])
+    return out[:MAX_ALTERNATIVES]
+
+
+def _batches(sorted_ratios: list[float], order: np.ndarray) -> list[list[int]]:
+    """Crop indices (sorted by width) cut into batches under the count and width budgets."""
+    out: list[list[int]] = []
+    cur: list[int] = []
+    for r, i in zip(sorted_ratios, order, strict=True):
+        w = max(MIN_REC_WIDTH, REC_HEIGHT * r)
+        if cur and (len(cur) >= REC_BATCH or w * (len(cur) + 1) > REC_BATCH_WIDTH):
+            out.append(cur)
+            cur = []
+        cur.append(int(i))
+    if cur:
+        out.append(cur)
+    return out
+
+
+def split_wide(img: np.ndarray) -> list[np.ndarray]:
+    """A line crop cut at its emptiest columns into pieces the recogniser reads fast."""
+    h, w = img.shape[:2]
+    piece = int(REC_PIECE_WIDTH * h / REC_HEIGHT)
+    if w <= piece * 1.25:
+        return [img]
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+    ink = (255 - gray.astype(np.int32)).sum(axis=0)
+    cuts = [0]
+    while w - cuts[-1] > piece * 1.25:
+        lo, hi = cuts[-1] + int(piece * 0.75), cuts[-1] + piece
+        cuts.append(lo + int(np.argmin(ink[lo:hi])))
+    cuts.append(w)
+    return [img[:, a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def _join(parts: list[Reading]) -> Reading:
+    """Readings of the pieces of one line as one reading."""
+    text = "".join(p[0] for p in parts)
+    confs = [p[1] for p in parts if p[0]]
+    return text, min(confs) if confs else 0.0, []
+
+
+class RapidOcrEngine:
+    """PP-OCRv4 through RapidOCR: recognition-only on cell crops, full pipeline for pages."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int = 1) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        self.ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
+        self.rec = self.ocr.text_rec
+        self.charset: list[str] = list(self.rec.postprocess_op.character)
+        self.digit_ids = np.array([i for i, c in enumerate(self.charset) if c in DIGIT_CHARS])
+
+    def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
+        """One crop scaled to the recogniser's height, padded on the right to `width`."""
+        h, w = img.shape[:2]
+        rw = min(width, max(1, int(np.ceil(REC_HEIGHT * w / max(h, 1)))))
+        x = cv2.resize(as_bgr(img), (rw, REC_HEIGHT)).astype(np.float32).transpose(2, 0, 1) / 255.0
+        x = (x - 0.5) / 0.5
+        out = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)
+        out[:, :, :rw] = x
+        return out
+
+    def _forward(self, imgs: list[np.ndarray]) -> list[np.ndarray]:
+        """Per-crop class probabilities over time, batched by similar width."""
+        ratios = [im.shape[1] / max(im.shape[0], 1) for im in imgs]
+        order = np.argsort(ratios)
+        out: list[np.ndarray] = [np.zeros((0, 0))] * len(imgs)
+        for idx in _batches([ratios[i] for i in order], order):
+            width = max(MIN_REC_WIDTH, int(np.ceil(REC_HEIGHT * max(ratios[i] for i in idx) / 8.0) * 8) + 8)
+            batch = np.stack([self._norm(imgs[i], width) for i in idx])
+            preds = self.rec.session(batch)[0]
+            for k, i in enumerate(idx):
+                out[i] = preds[k]
+        return out
+
+    def _decode(self, pred: np.ndarray, numeric: bool) -> Reading:
+        """CTC decode with per-character probabilities; alternatives for doubtful characters."""
+        idx = pred.argmax(axis=1)
+        keep = idx != 0
+        keep[1:] &= idx[1:] != idx[:-1]
+        pos = np.where(keep)[0]
+        chars = [self.charset[i] for i in idx[pos]]
+        probs = [float(pred[t, idx[t]]) for t in pos]
+        text = "".join(chars)
+        if not chars:
+            return "", 0.0, []
+        if not (numeric or looks_numeric(text)):
+            return text, round(float(np.mean(probs)), 4), []
+        seconds = []
+        for t in pos:
+            row = pred[t].copy()
+            row[idx[t]] = -1
+            j = int(row.argmax())
+            seconds.append(("" if j == 0 else self.charset[j], float(row[j])))
+        alts = _substitutions(chars, probs, seconds)
+        digits = self._decode_digits(pred)
+        conf = round(min(probs), 4)
+        if digits[0] and digits[0] != text and all(a[0] != digits[0] for a in alts):
+            alts.append((digits[0], min(digits[1], conf)))
+        mapped = "".join(DIGIT_LOOKALIKES.get(ch, ch) for ch in text)
+        if mapped != text:
+            conf = min(conf, 0.5)
+            if all(a[0] != mapped for a in alts):
+                alts.insert(0, (mapped, conf))
+        if not NUMBER_RE.match(text.replace(",", "")):
+            conf = min(conf, 0.5)
+        alts = [a for a in alts if a[0] != text]
+        alts.sort(key=lambda a: -a[1])
+        return text, conf, alts[:MAX_ALTERNATIVES]
+
+    def _decode_digits(self, pred: np.ndarray) -> tuple[str, float]:
+        """The best reading restricted to digits, '.' and '-' (a whitelist on the same output)."""
+        sub = pred[:, [0, *self.digit_ids.tolist()]]
+        ids = sub.argmax(axis=1)
+        keep = ids != 0
+        keep[1:] &= ids[1:] != ids[:-1]
+        pos = np.where(keep)[0]
+        if len(pos) == 0:
+            return "", 0.0
+        text = "".join(self.charset[self.digit_ids[ids[t] - 1]] for t in pos)
+        return text, float(min(sub[t, ids[t]] for t in pos))
+
+    def read_lines(self, imgs: list[np.ndarray], numeric: list[bool]) -> list[Reading]:
+        """Single-line crops read in batches; wide ones in pieces cut at gaps."""
+        if not imgs:
+            return []
+        pieces: list[np.ndarray] = []
+        owner: list[int] = []
+        for i, im in enumerate(imgs):
+            for piece in split_wide(im):
+                pieces.append(piece)
+                owner.append(i)
+        preds = self._forward(pieces)
+        parts: list[list[Reading]] = [[] for _ in imgs]
+        for i, p in zip(owner, preds, strict=True):
+            parts[i].append(self._decode(p, numeric[i]))
+        return [r[0] if len(r) == 1 else _join(r) for r in parts]
+
+    def read_cell(self, img: np.ndarray) -> Reading:
+        """One single-line crop."""
+        return self.read_lines([img], [False])[0]
+
+    def read_page(self, img: np.ndarray) -> PageText:
+        """Detection + recognition over the whole page."""
+        res, _ = self.ocr(as_bgr(img), use_cls=False)
+        out: PageText = []
+        for box, text, score in res or []:
+            xs = [p[0] for p in box]
+            ys = [p[1] for p in box]
+            out.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), str(text), float(score)))
+        return out
+
+    def orientation_votes(self, crops: list[np.ndarray]) -> float:
+        """Share of text-line crops the direction classifier calls upside down."""
+        if not crops:
+            return 0.0
+        _, res, _ = self.ocr.text_cls([as_bgr(c) for c in crops])
+        flipped = [float(s) for lab, s in res if lab == "180" and s >= 0.8]
+        return len(flipped) / len(crops)
+
+
+class TesseractEngine:
+    """Tesseract (chi_sim+eng) through pytesseract; crops are stacked into one image per call."""
+
+    name = "tesseract"
+
+    def __init__(self) -> None:
+        import pytesseract
+
+        self.tess = pytesseract
+        self.tess.get_tesseract_version()
+
+    def _stack(self, imgs: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """Crops scaled to one height and stacked with white gaps; each crop's y-range."""
+        h = 40
+        gap = 24
+        scaled = []
+        for im in imgs:
+            g = cv2.cvtColor(im, cv2.COLOR_BGR2GRAY) if im.ndim == 3 else im
+            w = max(1, int(round(g.shape[1] * h / max(g.shape[0], 1))))
+            scaled.append(cv2.resize(g, (w, h)))
+        width = max(s.shape[1] for s in scaled) + 2 * gap
+        canvas = np.full((gap + len(scaled) * (h + gap), width), 255, np.uint8)
+        spans = []
+        y = gap
+        for s in scaled:
+            canvas[y : y + h, gap : gap + s.shape[1]] = s
+            spans.append((y, y + h))
+            y += h + gap
+        return canvas, spans
+
+    def _data(self, img: np.ndarray, config: str, lang: str) -> list[tuple[int, int, str, float]]:
+        """Words with their centre y, left x, text and confidence in [0, 1]."""
+        d = self.tess.image_to_data(img, lang=lang, config=config, output_type=self.tess.Output.DICT)
+        out = []
+        for i, word in enumerate(d["text"]):
+            if str(word).strip() and float(d["conf"][i]) >= 0:
+                out.append(
+                    (
+                        int(d["top"][i] + d["height"][i] / 2),
+                        int(d["left"][i]),
+                        str(word).strip(),
+                        float(d["conf"][i]) / 100,
+                    )
+                )
+        return out
+
+    def _read_stacked(self, imgs: list[np.ndarray], config: str, lang: str) -> list[tuple[str, float]]:
+        """Each crop's words, found by position in one stacked image."""
+        canvas, spans = self._stack(imgs)
+        words = self._data(canvas, config, lang)
+        out = []
+        for y0, y1 in spans:
+            mine = sorted((w for w in words if y0 - 8 <= w[0] <= y1 + 8), key=lambda w: w[1])
+            text = "".join(w[2] for w in mine)
+            out.append((text, min((w[3] for w in mine), default=0.0)))
+        return out
+
+    def read_lines(self, imgs: list[np.ndarray], numeric: list[bool]) -> list[Reading]:
+        """Text crops in one call; number crops read again with a digits whitelist."""
+        if not imgs:
+            return []
+        general = self._read_stacked(imgs, "--psm 6", TESS_LANG)
+        num_idx = [i for i, n in enumerate(numeric) if n or looks_numeric(general[i][0])]
+        digits = (
+            self._read_stacked([imgs[i] for i in num_idx], "--psm 6 -c tessedit_char_whitelist=0123456789.-", "eng")
+            if num_idx
+            else []
+        )
+        out: list[Reading] = [(t, round(c, 4), []) for t, c in general]
+        for k, i in enumerate(num_idx):
+            t, c = general[i]
+            dt, dc = digits[k]
+            if dt and dt != t:
+                # The two readings disagree: the digits-only one leads, both doubtful.
+                conf = min(c, dc, 0.6)
+                out[i] = (dt, conf, [(t, min(c, conf))])
+            else:
+                conf = min(c, dc) if dt else min(c, 0.5)
+                if not NUMBER_RE.match(t):
+                    conf = min(conf, 0.5)
+                out[i] = (t, round(conf, 4), [])
+        return out
+
+    def read_cell(self, img: np.ndarray) -> Reading:
+        """One single-line crop (psm 7), with a digits-only second candidate for numbers."""
+        d = self._data(img, "--psm 7", TESS_LANG)
+        text = "".join(w[2] for w in sorted(d, key=lambda w: w[1]))
+        conf = min((w[3] for w in d), default=0.0)
+        alts: list[tuple[str, float]] = []
+        if looks_numeric(text):
+            dd = self._data(img, TESS_DIGITS, "eng")
+            dt = "".join(w[2] for w in sorted(dd, key=lambda w: w[1]))
+            if dt and dt != text:
+                alts.append((dt, min((w[3] for w in dd), default=0.0)))
+                conf = min(conf, 0.6)
+        return text, round(conf, 4), alts
+
+    def read_page(self, img: np.ndarray) -> PageText:
+        """Whole-page OCR (psm 3), words grouped into lines."""
+        d = self.tess.image_to_data(img, lang=TESS_LANG, config="--psm 3", output_type=self.tess.Output.DICT)
+        lines: dict[tuple[int, int, int], list[int]] = {}
+        for i, word in enumerate(d["text"]):
+            if str(word).strip() and float(d["conf"][i]) >= 0:
+                lines.setdefault((d["block_num"][i], d["par_num"][i], d["line_num"][i]), []).append(i)
+        out: PageText = []
+        for ids in lines.values():
+            x0 = min(d["left"][i] for i in ids)
+            y0 = min(d["top"][i] for i in ids)
+            x1 = max(d["left"][i] + d["width"][i] for i in ids)
+            y1 = max(d["top"][i] + d["height"][i] for i in ids)
+            text = "".join(str(d["text"][i]).strip() for i in ids)
+            out.append(((x0, y0, x1, y1), text, min(float(d["conf"][i]) for i in ids) / 100))
+        return out
+
+
+@lru_cache(maxsize=4)
+def get_engine(name: str) -> OcrEngine:
+    """The engine of that name, loaded once per process."""
+    if name == "rapidocr":
+        return RapidOcrEngine()
+    if name == "tesseract":
+        return TesseractEngine()
+    raise ValueError(f"unknown OCR engine {name!r}")
+
+
+@lru_cache(maxsize=1)
+def direction_classifier() -> RapidOcrEngine | None:
+    """RapidOCR's 0/180 text-line classifier, used for orientation whatever the engine."""
+    try:
+        return RapidOcrEngine()
+    except Exception:
+        return None

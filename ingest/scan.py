@@ -1,0 +1,502 @@
+"""Scanned reports: page images (PNG/JPEG/TIFF, image-only PDF pages) to grids by per-cell OCR.
+
+Per page: turn it upright (90/180/270), deskew from its lines, find the ruled tables
+(:mod:`ingest.scan_grid`), OCR each non-empty cell line by line in one batch, and OCR the text
+lines outside the tables as paragraphs. Number cells keep their doubt: confidence below 0.9 when
+any digit is doubtful, with the other plausible readings in ``Cell.alternatives``.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+import os
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ingest import scan_grid as sg
+from ingest.errors import ReportError
+from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
+from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric
+from ingest.options import Options
+
+# Cell interiors are read this far (units) inside the ruling lines.
+CELL_MARGIN_UNITS = 0.35
+# Ink blobs smaller than this share of a unit squared are specks, not text.
+SPECK_UNITS2 = 0.04
+# Crops are padded by this many pixels of white before recognition.
+PAD = 6
+# A line band whose ink is at most this wide per unit of height is one stacked character.
+STACKED_ASPECT = 1.6
+# Re-read number cells at this scale as a second opinion.
+REREAD_SCALE = 0.7
+# Number readings less sure than this get the re-read (surer ones are left alone: speed).
+RECHECK_BELOW = 0.995
+# Orientation: direction-classifier share that flips a page; how many line crops it sees.
+FLIP_SHARE = 0.5
+ORIENT_PROBES = 12
+# Pages at least this many are read by a process pool (when the process may have children).
+PARALLEL_MIN_PAGES = 3
+
+
+@dataclass
+class _Slot:
+    """Where one recognised crop goes: cell (table, index) or paragraph, line number, kind."""
+
+    table: int
+    cell: int
+    line: int
+    kind: str  # "line", "stacked", "rotated"
+    n: int = 1  # characters stacked into it
+
+
+def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
+    """The binary crop without specks (noise, dust)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = stats[1:, 4] >= max(2, SPECK_UNITS2 * unit * unit)
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def _pad(gray: np.ndarray) -> np.ndarray:
+    """A crop with a white margin, as recognisers like it."""
+    return cv2.copyMakeBorder(gray, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
+
+
+def cell_lines(
+    gray: np.ndarray, binary: np.ndarray, box: tuple[int, int, int, int], unit: float
+) -> list[tuple[np.ndarray, str, int]]:
+    """The crops to read for one cell: one per text line, stacked characters joined, tall text turned."""
+    m = max(1, int(CELL_MARGIN_UNITS * unit))
+    x0, y0, x1, y1 = box[0] + m, box[1] + m, box[2] - m, box[3] - m
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return []
+    ink = _ink(binary[y0:y1, x0:x1], unit)
+    if not ink.any():
+        return []
+    bands = sg.text_lines(ink, unit * 0.6)
+    if not bands:
+        ys, xs = np.where(ink > 0)
+        bands = [(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)]
+    if (y1 - y0) >= 2.5 * (x1 - x0):
+        bands = merge_char_bands(bands)
+    crops = [(gray[y0 + b[1] : y0 + b[3], x0 + b[0] : x0 + b[2]], b) for b in bands]
+    if len(bands) >= 3 and all((b[2] - b[0]) <= STACKED_ASPECT * (b[3] - b[1]) for b in bands):
+        h = max(b[3] - b[1] for b in bands)
+        parts = [_pad(cv2.resize(c, (max(1, int(c.shape[1] * h / max(c.shape[0], 1))), h))) for c, _ in crops]
+        return [(np.hstack(parts), "stacked", len(parts))]
+    if len(bands) == 1:
+        b = bands[0]
+        if (b[3] - b[1]) > 2.5 * (b[2] - b[0]) and (b[3] - b[1]) > 3 * unit:
+            return [(_pad(crops[0][0]), "rotated", 1)]
+    return [(_pad(c), "line", 1) for c, _ in crops]
+
+
+def merge_char_bands(bands: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Bands of a stacked column grouped into whole characters (三 is three strokes, not three lines)."""
+    size = max(b[2] - b[0] for b in bands)
+    out: list[list[int]] = []
+    for b in bands:
+        tiny = (b[3] - b[1]) < 0.45 * size and (b[2] - b[0]) < 0.6 * size
+        if out and (tiny or out[-1][3] - out[-1][1] < 0.7 * size) and b[3] - out[-1][1] <= 1.15 * size:
+            o = out[-1]
+            o[0], o[2], o[3] = min(o[0], b[0]), max(o[2], b[2]), b[3]
+        else:
+            out.append(list(b))
+    return [(o[0], o[1], o[2], o[3]) for o in out]
+
+
+def _read_rotated(engine: OcrEngine, crop: np.ndarray) -> Reading:
+    """Tall text read turned both ways; the more confident reading wins."""
+    a, b = engine.read_lines(
+        [cv2.rotate(crop, cv2.ROTATE_90_CLOCKWISE), cv2.rotate(crop, cv2.ROTATE_90_COUNTERCLOCKWISE)], [False, False]
+    )
+    return a if a[1] >= b[1] else b
+
+
+def _second_opinion(engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
+    """Number readings checked by a re-read at another scale: disagreement makes them doubtful."""
+    idx = [i for i, r in enumerate(readings) if looks_numeric(r[0]) and r[1] < RECHECK_BELOW]
+    if not idx:
+        return readings
+    small = [cv2.resize(crops[i], None, fx=REREAD_SCALE, fy=REREAD_SCALE, interpolation=cv2.INTER_AREA) for i in idx]
+    again = engine.read_lines(small, [True] * len(small))
+    out = list(readings)
+    for i, (t2, c2, _) in zip(idx, again, strict=True):
+        text, conf, alts = out[i]
+        if t2 != text:
+            conf = min(conf, c2, 0.6)
+            if t2 and all(a[0] != t2 for a in alts):
+                alts = sorted([*alts, (t2, round(c2 * 0.9, 4))], key=lambda a: -a[1])
+        out[i] = (text, conf, alts)
+    return out
+
+
+def _other_engine(name: str) -> OcrEngine | None:
+    """The engine not chosen, for a third opinion on doubtful numbers (None when unavailable)."""
+    other = "tesseract" if name == "rapidocr" else "rapidocr"
+    try:
+        return get_engine(other)
+    except Exception:
+        return None
+
+
+def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
+    """Doubtful number readings get the other engine's reading as an alternative."""
+    idx = [i for i, r in enumerate(readings) if r[1] < CONFIDENT and looks_numeric(r[0])]
+    if not idx:
+        return readings
+    other = _other_engine(name)
+    if other is None:
+        return readings
+    again = other.read_lines([crops[i] for i in idx], [True] * len(idx))
+    out = list(readings)
+    for i, (t2, c2, _) in zip(idx, again, strict=True):
+        text, conf, alts = out[i]
+        if t2 and t2 != text and all(a[0] != t2 for a in alts):
+            alts = sorted([*alts, (t2, round(min(c2, CONFIDENT - 0.01), 4))], key=lambda a: -a[1])
+        out[i] = (text, conf, alts)
+    return out
+
+
+def read_crops(engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]]) -> list[Reading]:
+    """Every crop of a page read in one batch; tall crops turned; numbers double-checked."""
+    plain = [i for i, c in enumerate(crops) if c[1] != "rotated"]
+    readings: list[Reading] = [("", 0.0, [])] * len(crops)
+    for i, r in zip(plain, engine.read_lines([crops[i][0] for i in plain], [False] * len(plain)), strict=True):
+        readings[i] = r
+    for i, c in enumerate(crops):
+        if c[1] == "rotated":
+            upright = engine.read_lines([c[0]], [False])[0]
+            turned = _read_rotated(engine, c[0])
+            readings[i] = upright if upright[1] >= turned[1] else turned
+    imgs = [c[0] for c in crops]
+    readings = _second_opinion(engine, imgs, readings)
+    return _third_opinion(engine.name, imgs, readings)
+
+
+def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
+    """A cell's text from its line readings: lines joined by newlines, the weakest confidence."""
+    if not parts:
+        return "", 1.0, []
+    texts = []
+    for (text, _, _), kind, n in parts:
+        texts.append("\n".join(text) if kind == "stacked" and len(text) == n else text)
+    conf = min(p[0][1] for p in parts)
+    alts = parts[0][0][2] if len(parts) == 1 else []
+    return "\n".join(texts), conf, alts
+
+
+def _line_blobs(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+    """Text smeared along rows and along columns: boxes of the horizontal and vertical lines of text."""
+    binary = sg.binarize(gray)
+    unit = sg.unit_of(gray)
+    horiz, vert = sg.line_masks(binary)
+    text = _ink(cv2.subtract(binary, cv2.bitwise_or(horiz, vert)), unit)
+    k = max(3, int(0.8 * unit))
+    rows = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))), unit, True)
+    cols = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))), unit, False)
+    return rows, cols
+
+
+def upright(gray: np.ndarray, engine_name: str) -> tuple[np.ndarray, int]:
+    """The page turned so its text reads left to right, top to bottom; degrees turned clockwise."""
+    rows, cols = _line_blobs(gray)
+    rotation = 0
+    if len(cols) > max(3, 1.5 * len(rows)):
+        gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
+        rotation = 90
+        rows, _ = _line_blobs(gray)
+    if not rows:
+        return gray, rotation
+    probes = sorted(rows, key=lambda b: -(b[2] - b[0]))[:ORIENT_PROBES]
+    crops = [_pad(gray[b[1] : b[3], b[0] : b[2]]) for b in probes]
+    if _flipped_share(crops, engine_name) > FLIP_SHARE:
+        gray = cv2.rotate(gray, cv2.ROTATE_180)
+        rotation = (rotation + 180) % 360
+    return gray, rotation
+
+
+def _elongated(mask: np.ndarray, unit: float, horizontal: bool) -> list[tuple[int, int, int, int]]:
+    """Blobs of smeared text long in the given direction: text lines."""
+    out = []
+    for b in sg.ink_boxes(mask, int(unit * unit)):
+        w, h = b[2] - b[0], b[3] - b[1]
+        long, short = (w, h) if horizontal else (h, w)
+        if long >= 4 * unit and long >= 4 * short and short >= 0.5 * unit:
+            out.append(b)
+    return out
+
+
+def _flipped_share(crops: list[np.ndarray], engine_name: str) -> float:
+    """Share of text-line crops that read better upside down."""
+    try:
+        from ingest.ocr import RapidOcrEngine
+
+        eng = get_engine("rapidocr")
+        if isinstance(eng, RapidOcrEngine):
+            return eng.orientation_votes(crops)
+    except Exception:
+        pass
+    eng = get_engine(engine_name)
+    a = eng.read_lines(crops, [False] * len(crops))
+    b = eng.read_lines([cv2.rotate(c, cv2.ROTATE_180) for c in crops], [False] * len(crops))
+    return sum(y[1] > x[1] for x, y in zip(a, b, strict=True)) / max(1, len(crops))
+
+
+def read_page(img: np.ndarray, number: int, options: Options) -> tuple[list[Block], PageInfo]:
+    """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
+    engine = get_engine(options.ocr_engine)
+    gray = sg.to_gray(img)
+    gray, rotation = upright(gray, options.ocr_engine)
+    gray, skew = sg.deskew(gray)
+    unit = sg.unit_of(gray)
+    binary = sg.binarize(gray)
+    tables = sg.find_tables(gray)
+    crops: list[tuple[np.ndarray, str, int]] = []
+    slots: list[_Slot] = []
+    for ti, t in enumerate(tables):
+        for ci, c in enumerate(t.cells):
+            for li, crop in enumerate(cell_lines(gray, binary, c.bbox, unit)):
+                crops.append(crop)
+                slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
+    rest = binary.copy()
+    for t in tables:
+        x0, y0, x1, y1 = t.bbox
+        rest[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
+    rest = _ink(rest, unit)
+    para_boxes = sg.text_lines(rest, unit)
+    for pi, b in enumerate(para_boxes):
+        crops.append((_pad(gray[b[1] : b[3], b[0] : b[2]]), "line", 1))
+        slots.append(_Slot(-1, pi, 0, "line"))
+    readings = read_crops(engine, crops)
+    per_cell: dict[tuple[int, int], list[tuple[Reading, str, int]]] = {}
+    para_text: dict[int, Reading] = {}
+    for s, r in zip(slots, readings, strict=True):
+        if s.table < 0:
+            para_text[s.cell] = r
+        else:
+            per_cell.setdefault((s.table, s.cell), []).append((r, s.kind, s.n))
+    blocks: list[tuple[int, Block]] = []
+    for ti, t in enumerate(tables):
+        cells = []
+        for ci, gc in enumerate(t.cells):
+            text, conf, alts = _cell_text(per_cell.get((ti, ci), []))
+            bbox = tuple(float(v) for v in gc.bbox)
+            cells.append(Cell(text, gc.row, gc.col, gc.rowspan, gc.colspan, number, bbox, conf, alts))  # type: ignore[arg-type]
+        tb = tuple(float(v) for v in t.bbox)
+        lines = [tuple(float(v) for v in ln) for ln in t.lines]
+        blocks.append((t.bbox[1], Table(cells, number, tb, lines=lines)))  # type: ignore[arg-type]
+    for pi, b in enumerate(para_boxes):
+        text = para_text[pi][0].strip()
+        if text:
+            blocks.append((b[1], Paragraph(text, number, tuple(float(v) for v in b))))  # type: ignore[arg-type]
+    blocks.sort(key=lambda x: x[0])
+    h, w = gray.shape[:2]
+    return [b for _, b in blocks], PageInfo(number, float(w), float(h), True, rotation, skew)
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def _open_image(data: bytes, options: Options) -> object:
+    """The image opened lazily after its declared size is checked against the limits."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise ReportError("empty", "the image file is empty")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            im = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as e:
+            raise ReportError("too_large", f"image too large: {e}") from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+            raise ReportError("corrupt", f"not a readable image ({type(e).__name__})") from None
+    w, h = im.size
+    if w <= 0 or h <= 0:
+        raise ReportError("corrupt", "the image declares no pixels")
+    if w * h > options.max_pixels:
+        raise ReportError("too_large", f"{w}x{h} = {w * h} pixels, more than the limit of {options.max_pixels}")
+    n = int(getattr(im, "n_frames", 1))
+    if n > options.max_pages:
+        raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
+    return im
+
+
+def image_pages(data: bytes, options: Options) -> list[np.ndarray]:
+    """Every frame of an image file as a grayscale array (multi-page TIFF = pages)."""
+    from PIL import Image, ImageOps
+
+    im = _open_image(data, options)
+    assert isinstance(im, Image.Image)
+    pages = []
+    n = int(getattr(im, "n_frames", 1))
+    for i in range(n):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                im.seek(i)
+                if im.size[0] * im.size[1] > options.max_pixels:
+                    raise ReportError(
+                        "too_large", f"page {i + 1} is {im.size[0]}x{im.size[1]} pixels, more than the limit"
+                    )
+                im.load()
+                frame = ImageOps.exif_transpose(im) if i == 0 else im
+                pages.append(np.asarray(frame.convert("L")))
+            except ReportError:
+                raise
+            except Image.DecompressionBombError as e:
+                raise ReportError("too_large", f"image too large: {e}") from None
+            except (OSError, ValueError, SyntaxError, EOFError) as e:
+                raise ReportError("corrupt", f"the image is damaged or truncated ({e})") from None
+    return pages
+
+
+def _may_fork() -> bool:
+    """Whether this process may start a pool (not itself a pool worker, more than one core)."""
+    return (
+        (os.cpu_count() or 1) > 1
+        and mp.current_process().daemon is False
+        and os.environ.get("GOVREPORT_SCAN_WORKERS", "") != "1"
+    )
+
+
+def _workers(n_pages: int) -> int:
+    """How many processes read pages: one per core, no more than the pages."""
+    env = os.environ.get("GOVREPORT_SCAN_WORKERS", "")
+    cores = int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
+    return max(1, min(cores, n_pages))
+
+
+def _check_time(start: float, options: Options) -> None:
+    """Raise timeout once the file has taken longer than allowed."""
+    if time.monotonic() - start > options.timeout_s:
+        raise ReportError("timeout", f"reading the scan took longer than {options.timeout_s:g} s")
+
+
+def _assemble(path: str, fmt: str, results: list[tuple[list[Block], PageInfo]], options: Options) -> Document:
+    """One Document from the pages' blocks, in page order."""
+    doc = Document(path=path, format=fmt, ocr=True, ocr_engine=options.ocr_engine)  # type: ignore[arg-type]
+    for blocks, info in results:
+        doc.blocks.extend(blocks)
+        doc.pages.append(info)
+        if info.rotation:
+            doc.warnings.append(f"page {info.number} was turned {info.rotation} degrees")
+    if not doc.tables:
+        doc.warnings.append("no ruled table found in the scanned pages")
+    return doc
+
+
+def _read_image_page(args: tuple[np.ndarray, int, Options]) -> tuple[list[Block], PageInfo]:
+    """Pool task: one decoded page image."""
+    return read_page(*args)
+
+
+def read_image(path: str, data: bytes, options: Options) -> Document:
+    """A PNG, JPEG or (multi-page) TIFF scan to a Document of grids."""
+    start = time.monotonic()
+    pages = image_pages(data, options)
+    tasks = [(p, i + 1, options) for i, p in enumerate(pages)]
+    results = _run(tasks, _read_image_page, start, options)
+    return _assemble(path, "image", results, options)
+
+
+def _run(tasks: list, fn, start: float, options: Options) -> list[tuple[list[Block], PageInfo]]:  # type: ignore[type-arg, no-untyped-def]
+    """Pages read in order, by a process pool when there are several and we may fork."""
+    if len(tasks) >= PARALLEL_MIN_PAGES and _may_fork() and _workers(len(tasks)) > 1:
+        ctx = mp.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=_workers(len(tasks)), mp_context=ctx) as pool:
+            futures = [pool.submit(fn, t) for t in tasks]
+            remaining = max(1.0, options.timeout_s - (time.monotonic() - start))
+            try:
+                return [f.result(timeout=remaining) for f in futures]
+            except TimeoutError:
+                for f in futures:
+                    f.cancel()
+                raise ReportError("timeout", f"reading the scan took longer than {options.timeout_s:g} s") from None
+    out = []
+    for t in tasks:
+        _check_time(start, options)
+        out.append(fn(t))
+    return out
+
+
+# ----------------------------------------------------------------------------- PDF pages
+
+
+def _open_pdf(data: bytes):  # type: ignore[no-untyped-def]
+    """The PDF opened with pypdfium2, or a ReportError."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        if "password" in msg:
+            raise ReportError("encrypted", "the PDF is password-protected") from None
+        raise ReportError("corrupt", f"the PDF cannot be opened ({e})") from None
+
+
+def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int) -> np.ndarray:
+    """One PDF page rendered in grayscale at dpi (refused when it would exceed max_pixels)."""
+    pdf = _open_pdf(data)
+    try:
+        page = pdf[index]
+        w, h = page.get_size()
+        scale = dpi / 72.0
+        if w * h * scale * scale > max_pixels:
+            raise ReportError("too_large", f"page {index + 1} at {dpi} dpi exceeds {max_pixels} pixels")
+        img = page.render(scale=scale, grayscale=True).to_numpy()
+        return sg.to_gray(np.ascontiguousarray(img))
+    finally:
+        pdf.close()
+
+
+def _read_pdf_page(args: tuple[bytes, int, Options]) -> tuple[list[Block], PageInfo]:
+    """Pool task: render one PDF page and read it."""
+    data, index, options = args
+    return read_page(render_pdf_page(data, index, options.dpi, options.max_pixels), index + 1, options)
+
+
+def read_pdf(path: str, data: bytes, options: Options, pages: list[int] | None = None) -> Document:
+    """Image-only PDF pages (1-based numbers; all when None) rendered at options.dpi and read."""
+    start = time.monotonic()
+    pdf = _open_pdf(data)
+    n = len(pdf)
+    pdf.close()
+    if n == 0:
+        raise ReportError("empty", "the PDF has no pages")
+    if n > options.max_pages:
+        raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
+    wanted = pages if pages is not None else list(range(1, n + 1))
+    tasks = [(data, p - 1, options) for p in wanted if 1 <= p <= n]
+    results = _run(tasks, _read_pdf_page, start, options)
+    return _assemble(path, "pdf", results, options)
+
+
+def ocr_cells(
+    page_image: np.ndarray, bboxes: list[tuple[float, float, float, float]], options: Options
+) -> list[Reading]:
+    """OCR of given cell boxes (pixels of page_image) for PDF cells with an unusable text layer."""
+    engine = get_engine(options.ocr_engine)
+    gray = sg.to_gray(page_image)
+    unit = sg.unit_of(gray)
+    binary = sg.binarize(gray)
+    crops: list[tuple[np.ndarray, str, int]] = []
+    owner: list[int] = []
+    for i, b in enumerate(bboxes):
+        box = (int(b[0]), int(b[1]), int(np.ceil(b[2])), int(np.ceil(b[3])))
+        for crop in cell_lines(gray, binary, box, unit):
+            crops.append(crop)
+            owner.append(i)
+    readings = read_crops(engine, crops) if crops else []
+    parts: dict[int, list[tuple[Reading, str, int]]] = {}
+    for i, crop, r in zip(owner, crops, readings, strict=True):
+        parts.setdefault(i, []).append((r, crop[1], crop[2]))
+    return [_cell_text(parts.get(i, [])) for i in range(len(bboxes))]

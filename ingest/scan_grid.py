@@ -1,0 +1,309 @@
+"""Ruled tables found in a page image: deskew, binarise, ruling lines, grid cells with spans.
+
+In the manner of camelot's lattice image processing: a few small OpenCV steps. Lengths are in pixels
+and scale with the page (``unit`` = page width / 100), so 150, 200 and 300 dpi pages behave alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+# Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
+BLOCK_FRACTION = 1 / 110
+THRESH_C = -2
+# Line detection: opening-kernel length in `unit`s (1 unit = page width / 100).
+H_KERNEL_UNITS = 2.2
+V_KERNEL_UNITS = 1.0
+# Closing bridges breaks of up to this many units along a line (scanner dropouts).
+BRIDGE_UNITS = 0.6
+# A boundary between two grid positions is ruled when this share of it is covered by line pixels.
+RULED_COVERAGE = 0.6
+# A table needs at least this many rows and columns of grid positions and this size in units.
+MIN_TABLE_ROWS = 1
+MIN_TABLE_COLS = 2
+MIN_TABLE_UNITS = 8
+# Deskew search: coarse range and steps in degrees.
+SKEW_RANGE = 4.0
+SKEW_COARSE = 0.25
+SKEW_FINE = 0.05
+
+
+@dataclass
+class GridCell:
+    """One printed cell of a detected table: grid position, spans and its pixel box."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    bbox: tuple[int, int, int, int]
+
+
+@dataclass
+class GridTable:
+    """A ruled table: its box, the grid boundaries, its cells and the line segments seen."""
+
+    bbox: tuple[int, int, int, int]
+    xs: list[int]
+    ys: list[int]
+    cells: list[GridCell]
+    lines: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    """A single-channel uint8 copy of an image."""
+    if img.ndim == 2:
+        return img
+    if img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+
+
+def unit_of(gray: np.ndarray) -> float:
+    """The page's length unit: one hundredth of its width in pixels."""
+    return max(gray.shape[1], 1) / 100.0
+
+
+def binarize(gray: np.ndarray) -> np.ndarray:
+    """Ink as 255 on 0: adaptive threshold, robust to shaded cells and uneven scans."""
+    block = max(3, int(gray.shape[1] * BLOCK_FRACTION) | 1)
+    return cv2.adaptiveThreshold(~gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, THRESH_C)
+
+
+def _profile_score(small: np.ndarray, angle: float) -> float:
+    """Sharpness of the row-ink profile once the image is turned by ``angle`` degrees."""
+    h, w = small.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    prof = rot.sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(prof)).sum())
+
+
+def estimate_skew(binary: np.ndarray) -> float:
+    """The angle (degrees, counter-clockwise positive as cv2) that makes lines of ink horizontal."""
+    scale = min(1.0, 800 / max(binary.shape[1], 1))
+    small = cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if small.sum() == 0:
+        return 0.0
+    coarse = np.arange(-SKEW_RANGE, SKEW_RANGE + 1e-9, SKEW_COARSE)
+    best = max(coarse, key=lambda a: _profile_score(small, float(a)))
+    fine = np.arange(best - SKEW_COARSE, best + SKEW_COARSE + 1e-9, SKEW_FINE)
+    best = max(fine, key=lambda a: _profile_score(small, float(a)))
+    return round(float(best), 2)
+
+
+def rotate(img: np.ndarray, angle: float) -> np.ndarray:
+    """The image turned by ``angle`` degrees about its centre, white filling the corners."""
+    if abs(angle) < 1e-6:
+        return img
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    border = 255 if img.ndim == 2 else (255, 255, 255)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def deskew(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page turned so its ruling lines and text lines are level, and the angle applied."""
+    angle = estimate_skew(binarize(gray))
+    if abs(angle) < SKEW_FINE:
+        return gray, 0.0
+    return rotate(gray, angle), angle
+
+
+def line_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling-line masks by morphological opening, breaks bridged by closing."""
+    u = unit_of(binary)
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(H_KERNEL_UNITS * u)), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(V_KERNEL_UNITS * u))))
+    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk)
+    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk)
+    bridge = max(3, int(BRIDGE_UNITS * u))
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    return horiz, vert
+
+
+def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
+    """Connected line pieces of a mask as (x0, y0, x1, y1) boxes."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        out.append((int(x), int(y), int(x + w), int(y + h)))
+    return out
+
+
+def _near(mask: np.ndarray, x: int, y: int, r: int) -> bool:
+    """Whether the mask has ink within r pixels of (x, y)."""
+    h, w = mask.shape
+    x0, x1, y0, y1 = max(0, x - r), min(w, x + r + 1), max(0, y - r), min(h, y + r + 1)
+    return bool(mask[y0:y1, x0:x1].any())
+
+
+def ruling_segments(
+    horiz: np.ndarray, vert: np.ndarray, unit: float
+) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
+    """Line pieces that meet a perpendicular line at both ends (character strokes do not)."""
+    r = max(3, int(0.5 * unit))
+    hs = [
+        s
+        for s in _segments(horiz, True)
+        if _near(vert, s[0], (s[1] + s[3]) // 2, r) and _near(vert, s[2] - 1, (s[1] + s[3]) // 2, r)
+    ]
+    vs = [
+        s
+        for s in _segments(vert, False)
+        if _near(horiz, (s[0] + s[2]) // 2, s[1], r) and _near(horiz, (s[0] + s[2]) // 2, s[3] - 1, r)
+    ]
+    return hs, vs
+
+
+def _cluster(values: list[float], tol: float) -> list[int]:
+    """Positions closer than tol merged into their mean, sorted."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [int(round(sum(g) / len(g))) for g in out]
+
+
+def table_regions(
+    hs: list[tuple[int, int, int, int]], vs: list[tuple[int, int, int, int]], unit: float
+) -> list[tuple[int, int, int, int]]:
+    """Boxes of groups of touching ruling lines: one per table."""
+    boxes = [list(b) for b in hs + vs]
+    pad = max(2, int(0.4 * unit))
+    merged = True
+    while merged:
+        merged = False
+        out: list[list[int]] = []
+        for b in boxes:
+            for o in out:
+                if b[0] <= o[2] + pad and o[0] <= b[2] + pad and b[1] <= o[3] + pad and o[1] <= b[3] + pad:
+                    o[0], o[1], o[2], o[3] = min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])
+                    merged = True
+                    break
+            else:
+                out.append(list(b))
+        boxes = out
+    big = MIN_TABLE_UNITS * unit
+    return [(b[0], b[1], b[2], b[3]) for b in boxes if b[2] - b[0] >= big and b[3] - b[1] >= unit * 2]
+
+
+def _coverage(mask: np.ndarray, horizontal: bool, at: int, a: int, b: int, r: int) -> float:
+    """Share of the span a..b along line position `at` (± r) that the mask covers."""
+    if b <= a:
+        return 0.0
+    if horizontal:
+        band = mask[max(0, at - r) : at + r + 1, a:b]
+        return float(band.any(axis=0).mean()) if band.size else 0.0
+    band = mask[a:b, max(0, at - r) : at + r + 1]
+    return float(band.any(axis=1).mean()) if band.size else 0.0
+
+
+def grid_cells(xs: list[int], ys: list[int], horiz: np.ndarray, vert: np.ndarray, unit: float) -> list[GridCell]:
+    """Printed cells of a grid: positions joined where no ruling separates them (merged cells)."""
+    nr, nc = len(ys) - 1, len(xs) - 1
+    r = max(2, int(0.3 * unit))
+    m = max(1, int(0.3 * unit))
+    parent = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and _coverage(vert, False, xs[j + 1], ys[i] + m, ys[i + 1] - m, r) < RULED_COVERAGE:
+                parent[find(i * nc + j + 1)] = find(i * nc + j)
+            if i + 1 < nr and _coverage(horiz, True, ys[i + 1], xs[j] + m, xs[j + 1] - m, r) < RULED_COVERAGE:
+                parent[find((i + 1) * nc + j)] = find(i * nc + j)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for i in range(nr):
+        for j in range(nc):
+            groups.setdefault(find(i * nc + j), []).append((i, j))
+    cells = []
+    taken: set[tuple[int, int]] = set()
+    for members in sorted(groups.values(), key=lambda g: min(g)):
+        r0, r1 = min(p[0] for p in members), max(p[0] for p in members)
+        c0, c1 = min(p[1] for p in members), max(p[1] for p in members)
+        if any((a, b) in taken for a in range(r0, r1 + 1) for b in range(c0, c1 + 1)):
+            continue  # a non-rectangular merge: its bounding rectangle is already counted
+        taken.update((a, b) for a in range(r0, r1 + 1) for b in range(c0, c1 + 1))
+        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return cells
+
+
+def _fill_holes(cells: list[GridCell], nr: int, nc: int, xs: list[int], ys: list[int]) -> list[GridCell]:
+    """Grid positions no cell covers (left by a non-rectangular merge) as their own cells."""
+    covered = {(c.row + a, c.col + b) for c in cells for a in range(c.rowspan) for b in range(c.colspan)}
+    extra = [
+        GridCell(i, j, 1, 1, (xs[j], ys[i], xs[j + 1], ys[i + 1]))
+        for i in range(nr)
+        for j in range(nc)
+        if (i, j) not in covered
+    ]
+    return sorted(cells + extra, key=lambda c: (c.row, c.col))
+
+
+def find_tables(gray: np.ndarray) -> list[GridTable]:
+    """Every ruled table on a (deskewed) page, top to bottom."""
+    unit = unit_of(gray)
+    binary = binarize(gray)
+    horiz, vert = line_masks(binary)
+    hs, vs = ruling_segments(horiz, vert, unit)
+    tol = max(2, int(0.6 * unit))
+    tables = []
+    for box in table_regions(hs, vs, unit):
+        x0, y0, x1, y1 = box
+        inside_h = [s for s in hs if s[1] >= y0 - tol and s[3] <= y1 + tol and s[0] >= x0 - tol and s[2] <= x1 + tol]
+        inside_v = [s for s in vs if s[0] >= x0 - tol and s[2] <= x1 + tol and s[1] >= y0 - tol and s[3] <= y1 + tol]
+        ys = _cluster([(s[1] + s[3]) / 2 for s in inside_h], tol)
+        xs = _cluster([(s[0] + s[2]) / 2 for s in inside_v], tol)
+        if len(ys) - 1 < MIN_TABLE_ROWS or len(xs) - 1 < MIN_TABLE_COLS:
+            continue
+        cells = _fill_holes(grid_cells(xs, ys, horiz, vert, unit), len(ys) - 1, len(xs) - 1, xs, ys)
+        lines = [(s[0], (s[1] + s[3]) // 2, s[2], (s[1] + s[3]) // 2) for s in inside_h]
+        lines += [((s[0] + s[2]) // 2, s[1], (s[0] + s[2]) // 2, s[3]) for s in inside_v]
+        tables.append(GridTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, lines))
+    tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+    return tables
+
+
+def ink_boxes(binary: np.ndarray, min_area: int) -> list[tuple[int, int, int, int]]:
+    """Boxes of connected ink blobs at least min_area pixels big."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    return [(int(s[0]), int(s[1]), int(s[0] + s[2]), int(s[1] + s[3])) for s in stats[1:n] if s[4] >= min_area]
+
+
+def text_lines(binary: np.ndarray, unit: float) -> list[tuple[int, int, int, int]]:
+    """Lines of text in a region with no table: bands of the row-ink profile, trimmed to their ink."""
+    prof = (binary > 0).sum(axis=1)
+    rows = prof > max(1, int(0.05 * unit))
+    out = []
+    y = 0
+    h = len(rows)
+    min_h = max(3, int(0.5 * unit))
+    while y < h:
+        if not rows[y]:
+            y += 1
+            continue
+        y0 = y
+        while y < h and rows[y]:
+            y += 1
+        if y - y0 < min_h:
+            continue
+        band = binary[y0:y]
+        cols = np.where(band.any(axis=0))[0]
+        if len(cols) == 0:
+            continue
+        out.append((int(cols[0]), y0, int(cols[-1]) + 1, y))
+    return out
