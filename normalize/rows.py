@@ -64,8 +64,11 @@ def table_rows(table: Table, t_index: int) -> list[Row]:
             values: list[Cell | None] = []
             for k in range(last + 1, len(line)):
                 c = line[k]
-                # a value cell spanning columns counts once; positions it covers are placeholders
-                values.append(c if c is not None and (c.col == k or c.row < r) else c)
+                if c is None or c.row < r:  # nothing printed here, or a cell merged down from above
+                    values.append(None)
+                elif c.col == k:
+                    values.append(c)
+                # else: a value cell merged across columns counts once
             rows.append(Row(labels, values, t_index, r, list(line)))
     else:
         for r, line in enumerate(table.rows()):
