@@ -410,7 +410,7 @@ def read_image(path: str, data: bytes, options: Options) -> Document:
 def _run(tasks: list, fn, start: float, options: Options) -> list[tuple[list[Block], PageInfo]]:  # type: ignore[type-arg, no-untyped-def]
     """Pages read in order, by a process pool when there are several and we may fork."""
     if len(tasks) >= PARALLEL_MIN_PAGES and _may_fork() and _workers(len(tasks)) > 1:
-        ctx = mp.get_context("forkserver")
+        ctx = mp.get_context("fork")
         with ProcessPoolExecutor(max_workers=_workers(len(tasks)), mp_context=ctx) as pool:
             futures = [pool.submit(fn, t) for t in tasks]
             remaining = max(1.0, options.timeout_s - (time.monotonic() - start))
