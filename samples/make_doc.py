@@ -1,0 +1,65 @@
+"""Make legacy Word (.doc, Word 97-2003) reports with known values, plus their expected JSON.
+
+The reports come from the DOCX generator (``samples/generate.py``); one LibreOffice call saves all of
+them as .doc (the format WPS Office also writes). The expected JSON is the generator's, with
+``source`` set to the .doc file.
+
+CLI::
+
+    python samples/make_doc.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from samples import generate as gen  # noqa: E402
+from samples.make_html import soffice_convert  # noqa: E402
+
+# LibreOffice's export filter for Word 97-2003 documents.
+DOC_TARGET = "doc:MS Word 97"
+
+
+def make_docs(
+    out_dir: str | Path, count: int, seed: int = 0, template: str = "mixed", errors: int = 0
+) -> list[tuple[Path, Path]]:
+    """``count`` .doc reports (and expected JSON) in out_dir, converted with one LibreOffice call."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="govreport-doc-") as tmp:
+        made = gen.generate(tmp, count, seed=seed, template=template, errors=errors)
+        docs = soffice_convert([d for d, _ in made], out, DOC_TARGET)
+        pairs: list[tuple[Path, Path]] = []
+        for doc, (_, exp_path) in zip(docs, made, strict=True):
+            expected = json.loads(exp_path.read_text(encoding="utf-8"))
+            expected["source"] = doc.name
+            expected["note"] = "generated .doc (LibreOffice MS Word 97 export); from " + expected["note"]
+            exp_out = out / f"{doc.stem}.expected.json"
+            exp_out.write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            pairs.append((doc, exp_out))
+    return pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--out", required=True, help="output directory")
+    ap.add_argument("--count", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--template", choices=[*gen.TEMPLATES, "mixed"], default="mixed")
+    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    args = ap.parse_args(argv)
+    if args.count < 0 or not 0 <= args.errors <= args.count:
+        ap.error("need 0 <= errors <= count")
+    for doc, _ in make_docs(args.out, args.count, args.seed, args.template, args.errors):
+        print(doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
