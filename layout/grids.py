@@ -119,7 +119,13 @@ def _drop_repeated_header(a: Table, b: Table) -> Table:
     """Drop b's leading rows that repeat a's first rows (a header printed again on the next page)."""
     ra, rb = a.rows(), b.rows()
     k = 0
-    while k < len(rb) and k < len(ra) and _label_of(rb[k]) and not has_number(rb[k]) and _norm_row(rb[k]) == _norm_row(ra[k]):
+    while (
+        k < len(rb)
+        and k < len(ra)
+        and _label_of(rb[k])
+        and not has_number(rb[k])
+        and _norm_row(rb[k]) == _norm_row(ra[k])
+    ):
         k += 1
     if k == 0:
         return b

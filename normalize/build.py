@@ -31,7 +31,9 @@ def empty_tables(tpl: dict[str, Any]) -> dict[str, Any]:
     ad = {r["id"]: {f: None for f in r["fields"]} for r in tpl["active_disclosure"]["rows"]}
     cols = [c["id"] for c in tpl["applications"]["columns"]]
     ap = {r["id"]: {c: None for c in cols} for r in tpl["applications"]["rows"]}
-    rl = {g["id"]: {f["id"]: None for f in tpl["review_litigation"]["fields"]} for g in tpl["review_litigation"]["groups"]}
+    rl = {
+        g["id"]: {f["id"]: None for f in tpl["review_litigation"]["fields"]} for g in tpl["review_litigation"]["groups"]
+    }
     return {"active_disclosure": ad, "applications": ap, "review_litigation": rl}
 
 
@@ -45,7 +47,7 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
         conf = 0.0
     if c is None:
         conf = 0.0
-    entry = {
+    entry: dict[str, Any] = {
         "field": v.field,
         "raw": v.raw,
         "value": parsed.value,
@@ -54,7 +56,7 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
         "confidence": round(float(conf), 4),
     }
     if c is not None and c.alternatives:
-        entry["alternatives"] = [[t, round(float(p), 4)] for t, p in c.alternatives]
+        entry["alternatives"] = [{"text": t, "confidence": round(float(p), 4)} for t, p in c.alternatives]
     return parsed.value, entry
 
 
@@ -119,8 +121,8 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
                 extra[label][rid] = value
                 cells.append(entry)
         tables["applications_extra_columns"] = extra
-    for sec, key in (("active_disclosure", None), ("applications", None), ("review_litigation", "review_litigation")):
-        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {key}
+    for sec in ("active_disclosure", "applications", "review_litigation"):
+        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {sec}
         if template_id is not None and not (ex.found & ids):
             warnings.append(f"{sec}: table not found; its fields are null")
 

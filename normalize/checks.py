@@ -61,30 +61,47 @@ def run_checks(tables: Tables, tpl: dict[str, Any], found: set[str]) -> list[dic
                 else:
                     parts.append(f"applications.{r['id']}.{c}")
             checks.append(
-                _check(f"applications.results_sum.{c}", [f"applications.total_results.{c}"], parts, get,
-                       f"{c}: total_results vs the sum of the result rows")
+                _check(
+                    f"applications.results_sum.{c}",
+                    [f"applications.total_results.{c}"],
+                    parts,
+                    get,
+                    f"{c}: total_results vs the sum of the result rows",
+                )
             )
         for r in ap["rows"]:
             if r["id"] not in found:
                 continue
             checks.append(
-                _check(f"applications.row_total.{r['id']}", [f"applications.{r['id']}.total"],
-                       [f"applications.{r['id']}.{c}" for c in cols if c != "total"], get,
-                       f"{r['id']}: total vs the sum of the six applicant columns")
+                _check(
+                    f"applications.row_total.{r['id']}",
+                    [f"applications.{r['id']}.total"],
+                    [f"applications.{r['id']}.{c}" for c in cols if c != "total"],
+                    get,
+                    f"{r['id']}: total vs the sum of the six applicant columns",
+                )
             )
         for key in groups_total:
             checks.append(
-                _check(f"applications.row_total.{key}", [f"applications_group_totals.{key}.total"],
-                       [f"applications_group_totals.{key}.{c}" for c in cols if c != "total"], get,
-                       f"{key}: total vs the sum of the six applicant columns")
+                _check(
+                    f"applications.row_total.{key}",
+                    [f"applications_group_totals.{key}.total"],
+                    [f"applications_group_totals.{key}.{c}" for c in cols if c != "total"],
+                    get,
+                    f"{key}: total vs the sum of the six applicant columns",
+                )
             )
     if "review_litigation" in found:
         rl = tpl["review_litigation"]
         for g in rl["groups"]:
             gid = g["id"]
             checks.append(
-                _check(f"review_litigation.total.{gid}", [f"review_litigation.{gid}.total"],
-                       [f"review_litigation.{gid}.{f['id']}" for f in rl["fields"] if f["id"] != "total"], get,
-                       f"{gid}: total vs upheld + corrected + other + pending")
+                _check(
+                    f"review_litigation.total.{gid}",
+                    [f"review_litigation.{gid}.total"],
+                    [f"review_litigation.{gid}.{f['id']}" for f in rl["fields"] if f["id"] != "total"],
+                    get,
+                    f"{gid}: total vs upheld + corrected + other + pending",
+                )
             )
     return checks

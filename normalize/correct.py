@@ -43,8 +43,8 @@ def correct(
     options: list[list[Any]] = []
     for c in doubtful:
         alts = [c["value"]]
-        for text, _p in c["alternatives"]:
-            v = parse_number(text)
+        for alt in c["alternatives"]:
+            v = parse_number(alt["text"])
             if v.status == "ok" and v.value not in alts:
                 alts.append(v.value)
         options.append(alts)
@@ -68,7 +68,9 @@ def correct(
         return tables, cells, checks
     for c, v in zip(doubtful, best[1], strict=True):
         if v != c["value"]:
-            warnings.append(f"{c['field']}: read {c['raw']!r} (confidence {c['confidence']}), corrected to {v} so that the checks pass")
+            warnings.append(
+                f"{c['field']}: read {c['raw']!r} (confidence {c['confidence']}), corrected to {v} so that the checks pass"
+            )
             c["corrected_from"] = c["value"]
             c["value"] = v
             c["corrected"] = True

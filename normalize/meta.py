@@ -9,12 +9,30 @@ from typing import Any
 from ingest.grid import Block, Paragraph, Table
 from normalize.text import canon
 
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _SUFFIX = r"(?:人民政府办公室|人民政府办公厅|人民政府|街道办事处|办事处|管理委员会|管委会|委员会|局|厅|办公室|办公厅|署|院|中心|公司|委|办)"
 AGENCY_END = re.compile(_SUFFIX + "$")
 _AGENCY_IN = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?" + _SUFFIX + r")(?![\u4e00-\u9fff]{0,2}(?:工作|信息公开))")
-_LEAD_WORDS = re.compile(r"^(?:结合|请与|根据|按照|依据|由|是|为|本|现将|关于|我|对|向|经|在|以|与|和|及|将|全|各|并|同|年|度|做好|推进|推动|落实)+")
-_DATE = re.compile(r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
+_LEAD_WORDS = re.compile(
+    r"^(?:结合|请与|根据|按照|依据|由|是|为|本|现将|关于|我|对|向|经|在|以|与|和|及|将|全|各|并|同|年|度|做好|推进|推动|落实)+"
+)
+_DATE = re.compile(
+    r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+)
 _ISO_DATE = re.compile(r"(20\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
 _YEAR_TITLE = re.compile(r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年度?")
 _HEADING = re.compile(r"^\s*([一二三四五六]|[1-6１-６])\s*[、.．,，]\s*(\S.*)$")
@@ -56,7 +74,13 @@ def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
     for i, t in enumerate(head):
         if "年度报告" in t and len(t) <= 80:
             prev = head[i - 1] if i > 0 else ""
-            if prev and len(prev) <= 30 and not _YEAR_TITLE.search(prev) and "报告" not in prev and not _HEADING.match(prev):
+            if (
+                prev
+                and len(prev) <= 30
+                and not _YEAR_TITLE.search(prev)
+                and "报告" not in prev
+                and not _HEADING.match(prev)
+            ):
                 return f"{prev} {t}".strip()
             return t
     title = meta.get("title")
@@ -122,7 +146,12 @@ def recurring_agency(text: str) -> str | None:
     for m in re.finditer(_SUFFIX + r"(?![\u4e00-\u9fff]{0,2}(?:办公室|办公厅))", text):
         end = m.end()
         start = m.start()
-        while start > 0 and end - start < 40 and "\u4e00" <= text[start - 1] <= "\u9fff" and text.count(text[start - 1 : end]) >= 2:
+        while (
+            start > 0
+            and end - start < 40
+            and "\u4e00" <= text[start - 1] <= "\u9fff"
+            and text.count(text[start - 1 : end]) >= 2
+        ):
             start -= 1
         name = _clean_agency(text[start:end])
         if len(name) >= 5 and text.count(name) >= 2 and re.search(r"(省|市|县|区|州|旗|镇|乡|街道)", name[:-2]):

@@ -71,10 +71,11 @@ def table_rows(table: Table, t_index: int) -> list[Row]:
                 # else: a value cell merged across columns counts once
             rows.append(Row(labels, values, t_index, r, list(line)))
     else:
-        for r, line in enumerate(table.rows()):
-            label_pos = [k for k, c in enumerate(line) if is_label(c)]
+        for r, ragged in enumerate(table.rows()):
+            label_pos = [k for k, c in enumerate(ragged) if is_label(c)]
             last = label_pos[-1] if label_pos else -1
-            rows.append(Row([line[k] for k in label_pos], list(line[last + 1 :]), t_index, r, list(line)))
+            tail: list[Cell | None] = list(ragged[last + 1 :])
+            rows.append(Row([ragged[k] for k in label_pos], tail, t_index, r, list(ragged)))
     return rows
 
 

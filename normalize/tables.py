@@ -13,14 +13,58 @@ SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
 
 # Words that tell which section a table (or a part of one) belongs to.
 _SECTION_WORDS = {
-    "active_disclosure": ["本年制发件数", "本年废止件数", "现行有效件数", "信息内容", "规章", "行政许可", "行政处罚",
-                          "行政强制", "行政事业性收费", "第二十条", "本年新制作数量", "本年新公开数量", "对外公开总数量",
-                          "政府集中采购", "本年收费金额", "处理决定数量"],
-    "applications": ["本年新收", "上年结转", "予以公开", "不予公开", "无法提供", "不予处理", "自然人", "商业企业",
-                     "结转下年度", "办理结果", "国家秘密", "三安全一稳定", "第三方合法权益", "过程性信息", "行政执法案卷",
-                     "不掌握", "另行制作", "重复申请", "出版物", "逾期不补正", "申请人情况", "勾稽关系"],
-    "review_litigation": ["行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "复议后起诉",
-                          "直接起诉"],
+    "active_disclosure": [
+        "本年制发件数",
+        "本年废止件数",
+        "现行有效件数",
+        "信息内容",
+        "规章",
+        "行政许可",
+        "行政处罚",
+        "行政强制",
+        "行政事业性收费",
+        "第二十条",
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "政府集中采购",
+        "本年收费金额",
+        "处理决定数量",
+    ],
+    "applications": [
+        "本年新收",
+        "上年结转",
+        "予以公开",
+        "不予公开",
+        "无法提供",
+        "不予处理",
+        "自然人",
+        "商业企业",
+        "结转下年度",
+        "办理结果",
+        "国家秘密",
+        "三安全一稳定",
+        "第三方合法权益",
+        "过程性信息",
+        "行政执法案卷",
+        "不掌握",
+        "另行制作",
+        "重复申请",
+        "出版物",
+        "逾期不补正",
+        "申请人情况",
+        "勾稽关系",
+    ],
+    "review_litigation": [
+        "行政复议",
+        "行政诉讼",
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+        "复议后起诉",
+        "直接起诉",
+    ],
 }
 
 MATCH = 0.6  # least similarity for a label to name a template row
@@ -131,7 +175,7 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
     width = max(len(r.cells) for r in header)
     found: dict[int, str] = {}
     for k in range(width):
-        stack = []
+        stack: list[Cell] = []
         for r in header:
             c = r.cells[k] if k < len(r.cells) else None
             if c is not None and c.text.strip() and (not stack or stack[-1] is not c):
@@ -161,7 +205,9 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     n_extra, extra_labels = _header_columns(rows, tpl)
     col_index = _exact_columns(rows, tpl) if exact else None
 
-    start = next((i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0]["aliases"]) >= 0.8), None)
+    start = next(
+        (i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0]["aliases"]) >= 0.8), None
+    )
     if start is None:
         return
     data = [r for r in rows[start:] if r.labels or r.numbers()]
@@ -226,7 +272,9 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf)
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
-            ex.extra_columns.setdefault(label, {})[rid] = _value(f"applications_extra_columns.{label}.{rid}", c, row.leaf)
+            ex.extra_columns.setdefault(label, {})[rid] = _value(
+                f"applications_extra_columns.{label}.{rid}", c, row.leaf
+            )
     for key, row in collapsed.items():
         vals, _ = cells_of(row)
         ex.group_totals[key] = {
@@ -253,19 +301,20 @@ def _assign_by_position(
     trows: list[dict[str, Any]], assigned: dict[int, Row], unmatched: list[tuple[int, Row]], ex: Extraction
 ) -> None:
     """Rows whose label could not be read fill the gap between matched rows when the count fits exactly."""
-    if not unmatched:
-        return
+    gaps: dict[tuple[int, int], list[Row]] = {}
     keys = sorted(assigned)
     for p, row in unmatched:
         lo = max([k for k in keys if k < p] or [-1])
         hi = min([k for k in keys if k >= p] or [len(trows)])
-        gap = [i for i in range(lo + 1, hi) if i not in assigned]
-        pending = [r for q, r in unmatched if lo < q <= hi and all(r is not a for a in assigned.values())]
-        if len(gap) == len(pending) and gap:
-            for i, r in zip(gap, pending, strict=True):
-                assigned[i] = r
-                ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
-            keys = sorted(assigned)
+        gaps.setdefault((lo, hi), []).append(row)
+    for (lo, hi), rows in gaps.items():
+        free = [i for i in range(lo + 1, hi) if i not in assigned]
+        if len(free) != len(rows):
+            ex.warnings.append(f"applications: {len(rows)} row(s) with unreadable labels could not be placed; left out")
+            continue
+        for i, row in zip(free, rows, strict=True):
+            assigned[i] = row
+            ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
 
 
 # ---------------------------------------------------------------- section 四
@@ -296,7 +345,18 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
 def detect_template(tables: list[Table], year: int | None) -> str | None:
     """2019 or 2021 from the header words; the report year decides when the words do not."""
     text = canon("".join(c.text for t in tables for c in t.cells))
-    s2019 = sum(w in text for w in ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "第二十条第(九)项", "政府集中采购", "其他对外管理服务事项"))
+    s2019 = sum(
+        w in text
+        for w in (
+            "本年新制作数量",
+            "本年新公开数量",
+            "对外公开总数量",
+            "上一年项目数量",
+            "第二十条第(九)项",
+            "政府集中采购",
+            "其他对外管理服务事项",
+        )
+    )
     s2021 = sum(w in text for w in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"))
     if s2019 > s2021:
         return "2019"
@@ -307,4 +367,13 @@ def detect_template(tables: list[Table], year: int | None) -> str | None:
     return "2019" if year is not None and year <= 2020 else "2021"
 
 
-__all__ = ["Extraction", "Value", "section_rows", "extract_active", "extract_applications", "extract_review", "detect_template", "strip_numbering"]
+__all__ = [
+    "Extraction",
+    "Value",
+    "section_rows",
+    "extract_active",
+    "extract_applications",
+    "extract_review",
+    "detect_template",
+    "strip_numbering",
+]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(template_id: str) -> dict[str, Any]:
     """The template data file of that id."""
     with open(TEMPLATE_DIR / f"{template_id}.json", encoding="utf-8") as f:

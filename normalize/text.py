@@ -6,9 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_NUMBERING = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑩])+"
-)
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑩])+")
 _PUNCT = re.compile(r"[\s\"'“”‘’「」『』、，,。.．:：;；!！?？·・\-—_]+")
 
 

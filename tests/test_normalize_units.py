@@ -57,7 +57,10 @@ def test_dates() -> None:
 
 
 def test_agency_from_signature_overlap_and_body() -> None:
-    assert find_agency("文水县刘胡兰镇 2024年政府信息公开工作年度报告", [], ["刘胡兰镇人民政府", "2025年1月15日"]) == "文水县刘胡兰镇人民政府"
+    assert (
+        find_agency("文水县刘胡兰镇 2024年政府信息公开工作年度报告", [], ["刘胡兰镇人民政府", "2025年1月15日"])
+        == "文水县刘胡兰镇人民政府"
+    )
     text = "结合2024年某某市某区某镇人民政府信息公开工作实际。请与某某市某区某镇人民政府办公室联系。"
     assert recurring_agency(text) == "某某市某区某镇人民政府"
     assert recurring_agency("只提到一次某某市某区人民政府。") is None
