@@ -14,6 +14,7 @@ from the page's date when the report prints none (the normaliser falls back to i
 CLI::
 
     python samples/make_html.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python samples/make_html.py --out samples/html --examples   # the committed examples
 """
 
 from __future__ import annotations
@@ -370,6 +371,23 @@ def make_pages(
     return pages
 
 
+# The committed examples in samples/html/ (template "mixed": pages 2 and 5 are 2019 reports).
+EXAMPLE_STYLES = [
+    PageStyle(wrap="page", encoding="gbk_meta", broken_headers="p", info_table=True, date_label="发布日期"),
+    PageStyle(wrap="page", encoding="utf8_meta", broken_headers="br", date_label="发布时间"),
+    PageStyle(wrap="page", encoding="gbk_nometa", broken_headers="none", inline_styles=False, date_label="日期"),
+    PageStyle(wrap="fragment", encoding="utf8_lying", broken_headers="br"),
+    PageStyle(wrap="fragment", encoding="gbk_nometa", broken_headers="p"),
+    PageStyle(wrap="page", encoding="utf8_nometa", broken_headers="br", info_table=True, date_label="发布日期"),
+]
+EXAMPLE_SEED = 2024
+
+
+def write_examples(out_dir: str | Path) -> list[tuple[Path, Path]]:
+    """The fixed set of committed example pages (the first with one injected arithmetic error)."""
+    return make_pages(out_dir, len(EXAMPLE_STYLES), EXAMPLE_SEED, "mixed", errors=1, styles=EXAMPLE_STYLES)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
@@ -378,9 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--template", choices=[*gen.TEMPLATES, "mixed"], default="mixed")
     ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    ap.add_argument("--examples", action="store_true", help="write the fixed committed examples instead")
     args = ap.parse_args(argv)
     if args.count < 0 or not 0 <= args.errors <= args.count:
         ap.error("need 0 <= errors <= count")
+    if args.examples:
+        for page, _ in write_examples(args.out):
+            print(page)
+        return 0
     for page, _ in make_pages(args.out, args.count, args.seed, args.template, args.errors):
         print(page)
     return 0
