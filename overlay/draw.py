@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -63,6 +64,12 @@ class PageStats:
         }
 
 
+@lru_cache(maxsize=4096)
+def text_width(text: str, size: int) -> float:
+    """Width in pixels of ``text`` at ``size`` (cached: labels repeat a lot)."""
+    return float(font(size).getlength(text))
+
+
 def blend(color: RGB, alpha: int = FILL_ALPHA, background: RGB = (255, 255, 255)) -> RGB:
     """The colour a tint of ``color`` at ``alpha`` gives over ``background``."""
     a = alpha / 255
@@ -96,10 +103,9 @@ def value_text(v: Any) -> str:
 
 def fit(text: str, width: float, size: int) -> str:
     """``text`` cut (with …) so it is at most ``width`` pixels wide at ``size``."""
-    f = font(size)
-    if f.getlength(text) <= width:
+    if text_width(text, size) <= width:
         return text
-    while text and f.getlength(text + "…") > width:
+    while text and text_width(text + "…", size) > width:
         text = text[:-1]
     return text + "…" if text else ""
 
@@ -158,13 +164,13 @@ def label_text(m: Mark, tags: Tags) -> str:
 def label_lines(text: str, width: float) -> tuple[list[str], int]:
     """A label fitted into ``width`` pixels: one line if it fits, else broken at the ``=``/last dot, and its size."""
     for size in (LABEL_SIZE, MIN_LABEL_SIZE):
-        if font(size).getlength(text) <= width:
+        if text_width(text, size) <= width:
             return [text], size
     size = MIN_LABEL_SIZE
     name, _, val = text.rpartition("=")
     head, _, tail = name.rpartition(".")
     val = "=" + val
-    tail_w = width - font(size).getlength(val)
+    tail_w = width - text_width(val, size)
     if head:
         return [fit(head + ".", width, size), fit(tail, tail_w, size) + val], size
     return [fit(name, tail_w, size) + val], size
@@ -201,24 +207,20 @@ def dashed(draw: ImageDraw.ImageDraw, y: float, x0: float, x1: float, color: RGB
 
 
 def draw_seams(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats) -> None:
-    """Dashed magenta lines where a table was stitched across pages, with what they join."""
-    f = font(LABEL_SIZE + 1)
+    """Dashed magenta lines where a table was stitched across pages, labelled outside the table."""
     for s in scene.seams:
         y = s.y * page.sy
         x0, x1 = s.x0 * page.sx, s.x1 * page.sx
         dashed(draw, y, x0 - 12, x1 + 12, SEAM_COLOR)
-        tw = f.getlength(s.label)
-        ty = y - LABEL_SIZE - 8 if y > LABEL_SIZE + 10 else y + 4
-        draw.rectangle((x1 - tw - 6, ty, x1 + 2, ty + LABEL_SIZE + 5), fill=(255, 255, 255))
-        draw.text((x1 - tw - 2, ty), s.label, fill=SEAM_COLOR, font=f)
+        ty = y - LABEL_SIZE - 9 if s.above and y > LABEL_SIZE + 10 else y + 5
+        pill(draw, (x0, ty), s.label, LABEL_SIZE, SEAM_COLOR)
         stats.seams += 1
 
 
 def pill(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
     """Text on a white box, so it reads over the page."""
-    f = font(size)
-    draw.rectangle((xy[0] - 2, xy[1], xy[0] + f.getlength(text) + 2, xy[1] + size + 3), fill=(255, 255, 255))
-    draw.text(xy, text, fill=color, font=f)
+    draw.rectangle((xy[0] - 2, xy[1], xy[0] + text_width(text, size) + 2, xy[1] + size + 3), fill=(255, 255, 255))
+    draw.text(xy, text, fill=color, font=font(size))
 
 
 def draw_tags(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags: Tags) -> None:
@@ -241,8 +243,8 @@ def draw_tags(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags
             pill(
                 draw,
                 (x0 + INSET + 2, y0 - LABEL_SIZE - 6),
-                fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE + 1),
-                MIN_LABEL_SIZE + 1,
+                fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE),
+                MIN_LABEL_SIZE,
                 (40, 40, 40),
             )
 
@@ -266,9 +268,7 @@ def draw_labels(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, st
         if m.cell.rowspan > 1 or m.cell.colspan > 1:
             tag = f"{m.cell.rowspan}×{m.cell.colspan}"
             f = font(MIN_LABEL_SIZE)
-            draw.text(
-                (x1 - INSET - 3 - f.getlength(tag), y1 - INSET - MIN_LABEL_SIZE - 4), tag, fill=COLORS["label"], font=f
-            )
+            draw.text((x1 - INSET - 3 - f.getlength(tag), y0 + INSET + 1), tag, fill=COLORS["label"], font=f)
 
 
 def legend_rows(stats: PageStats) -> list[list[tuple[str, str, RGB]]]:
@@ -318,13 +318,11 @@ def draw_legend(img: Image.Image, title: str, stats: PageStats) -> Image.Image:
 def draw_page(page: PageImage, scene: PageScene, title: str) -> tuple[Image.Image, PageStats]:
     """The page image with every cell, line, seam and label drawn on it, plus a legend band."""
     stats = PageStats(page.number)
-    base = page.image.convert("RGBA")
-    layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
-    ov = ImageDraw.Draw(layer)
-    draw_cells(ov, scene, page, stats)
-    draw_lines(ov, scene, page, stats)
-    img = Image.alpha_composite(base, layer).convert("RGB")
+    img = page.image.copy()
+    tint = ImageDraw.Draw(img, "RGBA")  # translucent fills blend straight onto the RGB page
+    draw_cells(tint, scene, page, stats)
+    draw_lines(tint, scene, page, stats)
     draw = ImageDraw.Draw(img)
-    draw_seams(draw, scene, page, stats)
     draw_labels(draw, scene, page, stats)
+    draw_seams(draw, scene, page, stats)
     return draw_legend(img, title, stats), stats

@@ -100,13 +100,21 @@ def initial_marks(doc: Document, geometry: Geometry) -> list[Mark]:
     return marks
 
 
-def match_by_bbox(marks: list[Mark], rc: dict[str, Any]) -> Mark | None:
-    """The mark on the report cell's page whose box overlaps the report cell's box most."""
-    if rc.get("page") is None or not rc.get("bbox"):
+def box_key(page: int | None, bbox: Any) -> tuple[int | None, tuple[float, ...]] | None:
+    """A hashable key of a box on a page, rounded to a tenth of a page unit."""
+    if page is None or bbox is None or len(bbox) != 4:
         return None
+    return page, tuple(round(float(v), 1) for v in bbox)
+
+
+def match_by_bbox(marks: list[Mark], rc: dict[str, Any], exact: dict[Any, Mark] | None = None) -> Mark | None:
+    """The mark with the report cell's box (same box, else the one on its page that overlaps most)."""
+    key = box_key(rc.get("page"), rc.get("bbox"))
+    if key is None:
+        return None
+    if exact is not None and key in exact:
+        return exact[key]
     box = tuple(float(v) for v in rc["bbox"])
-    if len(box) != 4:
-        return None
     best, best_iou = None, MIN_IOU
     for m in marks:
         if m.page == rc["page"] and m.bbox is not None:
@@ -163,10 +171,11 @@ def mark_cells(doc: Document, report: dict[str, Any] | None, geometry: Geometry 
     if report is None:
         return out
     by_key = {m.key: m for m in marks}
+    exact = {k: m for m in marks if (k := box_key(m.page, m.bbox)) is not None}
     rest: list[dict[str, Any]] = []
     taken: set[CellKey] = set()
     for rc in report.get("cells") or []:
-        m = match_by_position(by_key, rc) or match_by_bbox(marks, rc)
+        m = match_by_position(by_key, rc) or match_by_bbox(marks, rc, exact)
         if m is None or m.key in taken:
             rest.append(rc)
             continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ingest.grid import BBox, Document, PageInfo, Table
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
@@ -124,7 +124,8 @@ def render_scan_pages(path: str, pages: set[int], doc: Document) -> dict[int, Pa
             if not 1 <= n <= n_frames:
                 continue
             im.seek(n - 1)
-            img = orient(im.convert("RGB"), page_info(doc, n))
+            frame = ImageOps.exif_transpose(im) if n == 1 else im  # as the scan adapter reads it
+            img = orient(frame.convert("RGB"), page_info(doc, n))
             info = page_info(doc, n)
             natural = (float(img.width), float(img.height))
             f = min(1.0, MAX_SCAN_SIDE / max(img.size))

@@ -19,6 +19,7 @@ class Seam:
     x0: float
     x1: float
     label: str
+    above: bool  # label above the line (the top of a continued part) or below it (the bottom of a part)
 
 
 @dataclass
@@ -74,13 +75,15 @@ def seams_of(ti: int, t: Table, geometry: Geometry) -> dict[int, list[Seam]]:
         if here:
             top = union(here)
             out.setdefault(page, []).append(
-                Seam(top[1], top[0], top[2], f"seam: row {row} continues from the page before")
+                Seam(top[1], top[0], top[2], f"seam: row {row} continues from the page before", True)
             )
         before = [(p, b) for (tt, r, _), (p, b) in geometry.items() if tt == ti and r < row and p < page]
         if before:
             last = max(p for p, _ in before)
             box = union([b for p, b in before if p == last])
-            out.setdefault(last, []).append(Seam(box[3], box[0], box[2], f"seam: table continues on page {page}"))
+            out.setdefault(last, []).append(
+                Seam(box[3], box[0], box[2], f"seam: table continues on page {page}", False)
+            )
     return out
 
 
