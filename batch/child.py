@@ -19,6 +19,15 @@ import time
 from typing import Any, TextIO
 
 PR_SET_PDEATHSIG = 1
+# Words in an exception or a dying child's stderr that mean memory ran out.
+MEMORY_WORDS = (
+    "MemoryError",
+    "bad_alloc",
+    "Cannot allocate memory",
+    "out of memory",
+    "Insufficient memory",
+    "Failed to allocate",
+)
 # The line the child writes once its imports are done; the per-file clock starts after it.
 READY = '{"ready": true}'
 
@@ -76,6 +85,14 @@ def convert_request(request: dict[str, Any]) -> dict[str, Any]:
         }
     except Exception as e:  # one bad file never takes the worker down
         msg = str(e).splitlines()[0] if str(e) else ""
+        if any(w in str(e) for w in MEMORY_WORDS):  # a C library (OpenCV, ONNX) out of its allowance
+            return {
+                "ok": False,
+                "kind": "too_large",
+                "reason": f"the conversion ran out of its memory limit ({msg[:160]})",
+                "seconds": time.monotonic() - start,
+                "restart": True,
+            }
         return {
             "ok": False,
             "kind": "unreadable",

@@ -21,10 +21,10 @@ from typing import IO, Any
 
 import psutil
 
+from batch.child import MEMORY_WORDS
+
 # Seconds a fresh child may take to import the pipeline before it is declared broken.
 STARTUP_TIMEOUT_S = 120.0
-# Words in a dead child's stderr that say it died of its memory limit.
-_MEMORY_WORDS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory", "Failed to allocate")
 
 
 def failure(kind: str, reason: str, seconds: float = 0.0) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def kill_tree(proc: subprocess.Popen[str]) -> None:
 
 def death_reason(returncode: int | None, stderr_tail: str) -> dict[str, Any]:
     """Classify a child that died without answering: out of memory, or a crash of the converter."""
-    if any(w in stderr_tail for w in _MEMORY_WORDS):
+    if any(w in stderr_tail for w in MEMORY_WORDS):
         return failure("too_large", "the conversion ran out of its memory limit")
     how = f"signal {-returncode}" if returncode is not None and returncode < 0 else f"exit status {returncode}"
     last = stderr_tail.strip().splitlines()[-1][:200] if stderr_tail.strip() else "no message"
