@@ -33,9 +33,11 @@ writes N reports (``K`` of them with one deliberate arithmetic error) as ``NAME.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import random
 import sys
+import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -423,11 +425,15 @@ class Layout:
     split_active: bool = False  # section 二 as one table per 第二十条 item instead of one table
     title_style: str = "two_lines"  # "two_lines", "br", "one_line", "year_only"
     signature: str = "full"  # "full", "short", "none"
-    date_style: str = "arabic"  # "arabic" (2025年1月5日), "padded" (2025年01月05日)
+    date_style: str = "arabic"  # "arabic" (2025年1月5日), "padded" (2025年01月05日), "chinese" (二〇二五年一月五日)
     heading_bold: bool = True
     blank_line_after_heading: bool = False
     note_in_header: bool = True  # the 勾稽关系 note in the top-left header cell (else the cell is empty)
     procurement_unit: str = ""  # 2019 only: unit printed after the 采购总金额 value ("", "万元", "元")
+    header_breaks: bool = False  # long header words broken over two lines (商业\n企业) when not stacked
+    value_pad: str = ""  # printed before every number ("", " ", "　" full-width space)
+    halfwidth_parens: bool = False  # row labels with ASCII parentheses: (五)不予处理
+    ragged_grid: bool = False  # an extra grid column no cell covers (w:gridAfter on every row)
 
     def validated(self) -> Layout:
         """Return self, or raise ValueError naming the first knob out of range."""
@@ -436,7 +442,8 @@ class Layout:
             "blank_text": ("", "—", "/", "-", "－"),
             "title_style": ("two_lines", "br", "one_line", "year_only"),
             "signature": ("full", "short", "none"),
-            "date_style": ("arabic", "padded"),
+            "date_style": ("arabic", "padded", "chinese"),
+            "value_pad": ("", " ", "　"),
             "procurement_unit": ("", "万元", "元"),
         }
         for name, allowed in choices.items():
@@ -469,11 +476,15 @@ def random_layout(rng: random.Random, template: str = "2021") -> Layout:
         split_active=rng.random() < 0.3,
         title_style=title_style,
         signature=signature,
-        date_style=rng.choice(["arabic", "padded"]),
+        date_style=rng.choice(["arabic", "arabic", "padded", "chinese"]),
         heading_bold=rng.random() < 0.7,
         blank_line_after_heading=rng.random() < 0.3,
         note_in_header=rng.random() < 0.85,
         procurement_unit=rng.choice(["", "", "万元", "元"]) if template == "2019" else "",
+        header_breaks=rng.random() < 0.4,
+        value_pad=rng.choice(["", "", "", "", " ", "　"]),
+        halfwidth_parens=rng.random() < 0.2,
+        ragged_grid=rng.random() < 0.15,
     )
 
 
@@ -554,6 +565,10 @@ def table_xml(spec: TableSpec, layout: Layout) -> str:
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
     grid = "".join(f'<w:gridCol w:w="{_twips(w)}"/>' for w in widths)
+    tr_pr = "<w:cantSplit/>"
+    if layout.ragged_grid:
+        grid += f'<w:gridCol w:w="{_twips(0.3)}"/>'
+        tr_pr += f'<w:gridAfter w:val="1"/><w:wAfter w:w="{_twips(0.3)}" w:type="dxa"/>'
     rows: list[str] = []
     for r in range(spec.n_rows):
         cells: list[str] = []
@@ -570,7 +585,7 @@ def table_xml(spec: TableSpec, layout: Layout) -> str:
             body = _cell_paragraphs_xml(reg.text, layout, reg.bold) if r == reg.row else "<w:p/>"
             cells.append(f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>")
             c += reg.colspan
-        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>")
+        rows.append(f"<w:tr><w:trPr>{tr_pr}</w:trPr>{''.join(cells)}</w:tr>")
     return (
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr>'
@@ -585,14 +600,17 @@ def _fmt(v: Any, layout: Layout) -> str:
     """A value as printed: blank text for None, the number otherwise."""
     if v is None:
         return layout.blank_text
-    return str(v)
+    return layout.value_pad + str(v)
 
 
 def _stack(text: str, layout: Layout) -> str:
-    """A vertical header: one character per line when the layout stacks headers."""
-    if not layout.stacked_headers:
-        return text
-    return "\n".join(ch for ch in text if ch.strip())
+    """A vertical header: one character per line when stacked, else long words broken in two."""
+    if layout.stacked_headers:
+        return "\n".join(ch for ch in text if ch.strip())
+    if layout.header_breaks and len(text) >= 4 and "、" not in text and "（" not in text:
+        cut = 4 if len(text) == 6 else len(text) // 2
+        return f"{text[:cut]}\n{text[cut:]}"
+    return text
 
 
 def _span_or_fill(
@@ -703,6 +721,10 @@ def applications_table(values: dict[str, Any], layout: Layout) -> TableSpec:
             r += 1
         else:
             result_rows.append((row_id, label, group))
+    if layout.halfwidth_parens:
+        for reg in spec.regions:
+            if reg.col < 3 and reg.row >= 3:
+                reg.text = reg.text.replace("（", "(").replace("）", ")")
     return spec
 
 
@@ -799,9 +821,21 @@ def _fill(text: str, rng: random.Random, meta: Meta) -> str:
     )
 
 
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1..31 in Chinese numerals as dates print them (十五, 二十, 三十一)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+    return head + (_CN_DIGITS[ones] if ones else "")
+
+
 def _date_text(iso: str, layout: Layout) -> str:
-    """The printed date: 2025年1月5日 or 2025年01月05日."""
+    """The printed date: 2025年1月5日, 2025年01月05日 or 二〇二五年一月五日."""
     y, m, d = iso.split("-")
+    if layout.date_style == "chinese":
+        return f"{''.join(_CN_DIGITS[int(ch)] for ch in y)}年{_cn_number(int(m))}月{_cn_number(int(d))}日"
     if layout.date_style == "padded":
         return f"{y}年{m}月{d}日"
     return f"{y}年{int(m)}月{int(d)}日"
@@ -905,8 +939,22 @@ def make_docx(values: dict[str, Any], meta: Meta, layout: Layout, path: str | Pa
         _para(document, _date_text(meta.published, layout), right=True)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(out))
+    buf = io.BytesIO()
+    document.save(buf)
+    out.write_bytes(_frozen_zip(buf.getvalue()))
     return out
+
+
+def _frozen_zip(data: bytes) -> bytes:
+    """The same package with fixed entry timestamps, so equal inputs give byte-identical files."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info))
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- expected JSON
@@ -976,7 +1024,12 @@ def generate_one(
 # name -> (template, error, collapse, layout): the committed examples in samples/docx/.
 EXAMPLES: dict[str, tuple[str, str | None, bool, Layout]] = {
     "docx2021_plain": ("2021", None, False, Layout()),
-    "docx2021_row_total_error": ("2021", "row_total", False, Layout(font="仿宋_GB2312", blank_text="—")),
+    "docx2021_row_total_error": (
+        "2021",
+        "row_total",
+        False,
+        Layout(font="仿宋_GB2312", blank_text="—", header_breaks=True, value_pad="　", date_style="chinese"),
+    ),
     "docx2021_collapsed_other": (
         "2021",
         None,
@@ -987,7 +1040,15 @@ EXAMPLES: dict[str, tuple[str, str | None, bool, Layout]] = {
         "2021",
         "leaf",
         False,
-        Layout(merged_header=False, merged_labels=False, split_active=True, value_width_cm=0.9, signature="none"),
+        Layout(
+            merged_header=False,
+            merged_labels=False,
+            split_active=True,
+            value_width_cm=0.9,
+            signature="none",
+            halfwidth_parens=True,
+            ragged_grid=True,
+        ),
     ),
     "docx2019_plain": ("2019", None, True, Layout(procurement_unit="万元", title_style="one_line")),
     "docx2019_review_error": ("2019", "review_total", True, Layout(stacked_headers=True, blank_text="/")),
