@@ -63,12 +63,61 @@ def _label_of(cells: list[Cell]) -> bool:
 
 
 def _compatible(a: Table, b: Table) -> bool:
-    """Two tables are parts of one if they have the same width (or b is ragged and no wider)."""
+    """Two tables are parts of one if they have the same width, or b's columns fall on a's column edges."""
     if a.n_cols == b.n_cols:
         return True
     if not (a.exact and b.exact):
         return abs(a.n_cols - b.n_cols) <= 2
-    return False
+    return align_columns(a, b) is not None
+
+
+def column_edges(table: Table) -> list[float] | None:
+    """The x of each column's left edge and of the table's right edge, from the cells' boxes."""
+    n = table.n_cols
+    lefts: list[list[float]] = [[] for _ in range(n + 1)]
+    for c in table.cells:
+        if c.bbox is None:
+            return None
+        lefts[c.col].append(c.bbox[0])
+        lefts[c.col + c.colspan].append(c.bbox[2])
+    if any(not xs for xs in lefts):
+        return None
+    return [sorted(xs)[len(xs) // 2] for xs in lefts]
+
+
+def _reindex(t: Table, edges: list[float], tolerance: float) -> Table | None:
+    """t's cells placed on the given column edges, or None when a cell edge falls on none of them."""
+
+    def nearest(x: float) -> int | None:
+        k = min(range(len(edges)), key=lambda i: abs(edges[i] - x))
+        return k if abs(edges[k] - x) <= tolerance else None
+
+    cells = []
+    for c in t.cells:
+        if c.bbox is None:
+            return None
+        lo, hi = nearest(c.bbox[0]), nearest(c.bbox[2])
+        if lo is None or hi is None or hi <= lo:
+            return None
+        cells.append(replace(c, col=lo, colspan=hi - lo))
+    return replace(t, cells=cells)
+
+
+def align_columns(a: Table, b: Table, tolerance: float = 4.0) -> tuple[Table, Table] | None:
+    """a and b re-indexed onto the union of their column edges, when they share their outer edges."""
+    ea, eb = column_edges(a), column_edges(b)
+    if ea is None or eb is None or not a.cells or not b.cells:
+        return None
+    if abs(ea[0] - eb[0]) > tolerance or abs(ea[-1] - eb[-1]) > tolerance:
+        return None
+    union: list[float] = []
+    for x in sorted(ea + eb):
+        if not union or x - union[-1] > tolerance:
+            union.append(x)
+    ra, rb = _reindex(a, union, tolerance), _reindex(b, union, tolerance)
+    if ra is None or rb is None:
+        return None
+    return ra, rb
 
 
 def append_table(a: Table, b: Table) -> Table:
@@ -94,6 +143,8 @@ def stitch(blocks: list[Block]) -> list[Block]:
             continue
         prev = out[-1] if out else None
         if isinstance(prev, Table) and _compatible(prev, b) and _continues(prev, b):
+            if prev.n_cols != b.n_cols and prev.exact and b.exact:
+                prev, b = align_columns(prev, b) or (prev, b)
             out[-1] = append_table(prev, _drop_repeated_header(prev, b))
             pending = []  # page furniture between the parts is dropped
         else:
