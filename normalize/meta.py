@@ -68,21 +68,24 @@ def parse_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def _title_part(t: str) -> bool:
+    """A short line that can be part of a title printed over several lines."""
+    return 0 < len(t) <= 40 and not _HEADING.match(t) and not t.endswith(("。", "；", "：", ":")) and "报告" not in t
+
+
 def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
-    """The report title: the line naming the 年度报告, with the agency line printed above it."""
+    """The report title: the line naming the 年度报告, with the lines of it printed above."""
     head = [p.text.strip() for p in paras[:12]]
     for i, t in enumerate(head):
         if "年度报告" in t and len(t) <= 80:
-            prev = head[i - 1] if i > 0 else ""
-            if (
-                prev
-                and len(prev) <= 30
-                and not _YEAR_TITLE.search(prev)
-                and "报告" not in prev
-                and not _HEADING.match(prev)
-            ):
-                return f"{prev} {t}".strip()
-            return t
+            parts = [t]
+            for prev in reversed(head[max(0, i - 2) : i]):
+                if not _title_part(prev):
+                    break
+                parts.insert(0, prev)
+                if AGENCY_END.search(re.sub(r"\s+", "", prev)):  # the agency line is the title's first
+                    break
+            return " ".join(parts)
     title = meta.get("title")
     return title.strip() if title and "报告" in title else None
 
@@ -113,7 +116,8 @@ def find_agency(title: str | None, paras: list[Paragraph], sig: list[str]) -> st
     """The publishing body's full name: from the title, else the signature, else the opening text."""
     if title:
         t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", title).replace("(", "（").replace(")", "）"))
-        head = re.split(r"\d{4}年|[〇○零一二三四五六七八九]{4}年|关于|政府信息公开", t)[0]
+        pieces = re.split(r"\d{4}年度?|[〇○零一二三四五六七八九]{4}年度?|关于|政府信息公开", t)
+        head = pieces[0] or (pieces[1] if len(pieces) > 1 else "")
         if head and AGENCY_END.search(head):
             return head
         prefix = head

@@ -92,3 +92,18 @@ def test_row_cut_by_page_break_is_joined_across_tables() -> None:
     assert texts[1][1] == "3.要求提供公开出版物"
     assert len(texts) == 3
     assert out.tables[0].seams
+
+
+def test_title_over_lines_and_year_first() -> None:
+    from normalize.meta import find_title
+
+    paras = [
+        Paragraph("淮安市洪泽区人民政府"),
+        Paragraph("2024年政府信息公开工作"),
+        Paragraph("年度报告"),
+        Paragraph("一、总体情况"),
+    ]
+    title = find_title(paras, {})
+    assert title is not None and title.replace(" ", "") == "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"
+    assert find_agency(title, [], []) == "淮安市洪泽区人民政府"
+    assert find_agency("2024年某某县农业农村局政府信息公开工作年度报告", [], []) == "某某县农业农村局"
