@@ -3,8 +3,8 @@
 Steps, each small and pure: decode the bytes (BOM, declared charset, strict UTF-8, GB18030, with a
 check for a declaration that lies); parse with lxml (no network); read the page's publication date
 and title from the chrome; drop scripts, styles and navigation; pick the element that holds the
-report (the smallest ancestor of the largest data table that holds as many section headings 一、…六、
-as the page has); walk it in document order into paragraphs and table grids. Grids follow the HTML
+report (the deepest ancestor of a data table that holds as many section headings 一、…六、 as any
+ancestor of a table does); walk it in document order into paragraphs and table grids. Grids follow the HTML
 table algorithm: one Cell per <td>/<th> with its spans, placed at the first free column.
 """
 
@@ -168,13 +168,8 @@ def valid_date(y: str, m: str, d: str) -> str | None:
         return None
 
 
-def published_date(chrome_text: str, root: lxml.html.HtmlElement) -> str | None:
-    """The page's publication date: a labelled date in the chrome, else a date <meta>."""
-    for pattern in _DATE_LABELS:
-        for m in pattern.finditer(chrome_text):
-            date = valid_date(*m.groups())
-            if date:
-                return date
+def _meta_date(root: lxml.html.HtmlElement) -> str | None:
+    """A publication date from the page's <meta> tags (PubDate and the like)."""
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
         if name in _DATE_META:
@@ -182,6 +177,21 @@ def published_date(chrome_text: str, root: lxml.html.HtmlElement) -> str | None:
             if found and (date := valid_date(*found.groups())):
                 return date
     return None
+
+
+def _labelled_date(pattern: re.Pattern[str], text: str) -> str | None:
+    """The first real date after a label matching pattern."""
+    for m in pattern.finditer(text):
+        date = valid_date(*m.groups())
+        if date:
+            return date
+    return None
+
+
+def published_date(chrome_text: str, root: lxml.html.HtmlElement) -> str | None:
+    """The page's publication date: a 发布日期-like label, else a date <meta>, else a bare 日期/时间 label."""
+    strong, weak = _DATE_LABELS
+    return _labelled_date(strong, chrome_text) or _meta_date(root) or _labelled_date(weak, chrome_text)
 
 
 def page_title(root: lxml.html.HtmlElement) -> str | None:
@@ -325,22 +335,25 @@ def heading_owners(
 
 
 def report_body(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
-    """The smallest ancestor of the largest data table holding as many section headings as the page has."""
+    """The deepest ancestor of a data table that holds as many section headings 一、…六、 as any does."""
     body = root.find("body")
     top = body if body is not None else root
     if not tables:
         return top
-    anchor = max(tables, key=lambda t: sum(len(tr) for tr in own_rows(t)))
     owners = heading_owners(top, tables)
-    chain = [a for a in anchor.iterancestors() if a.tag != "table"]
-
-    def count(el: lxml.html.HtmlElement) -> int:
-        return len({num for num, anc in owners if el in anc})
-
-    best = max((count(a) for a in chain), default=0)
+    counts: dict[lxml.html.HtmlElement, int] = {}
+    depth: dict[lxml.html.HtmlElement, int] = {}
+    for t in tables:
+        chain = [a for a in t.iterancestors() if a.tag != "table"]
+        for k, a in enumerate(chain):
+            if a not in counts:
+                counts[a] = len({num for num, anc in owners if a in anc})
+                depth[a] = len(chain) - k
+    best = max(counts.values(), default=0)
     if best == 0:
-        return _common_ancestor(tables) or top
-    return next(a for a in chain if count(a) == best)
+        common = _common_ancestor(tables)
+        return common if common is not None else top
+    return max((a for a, n in counts.items() if n == best), key=lambda a: depth[a])
 
 
 def _common_ancestor(els: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
@@ -403,11 +416,11 @@ def blocks_of(body: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) 
 
 
 def chrome_text(root: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> str:
-    """Visible text of the page outside the report body (where the 发布日期 line stands)."""
+    """Visible text of the page outside the report body, navigation and footer (where 发布日期 stands)."""
     pieces: list[str] = []
 
     def visit(el: lxml.html.HtmlElement) -> None:
-        if el is body:
+        if el is body or el.tag in ("nav", "footer", "aside"):
             pieces.append("\n")
         else:
             if el.text and isinstance(el.tag, str):
@@ -438,6 +451,10 @@ def read(path: str, data: bytes, options: Options) -> Document:
     published = published_date(chrome_text(root, body), root)
     drop_noise(root)
     tables = [t for t in tables if _attached(t, root)]
+    if not tables:
+        raise ReportError(
+            "not_a_report", "the web page holds no table (its report tables may be images or an attachment)"
+        )
     doc = Document(path=path, format="html", warnings=warnings)
     doc.blocks = blocks_of(body, tables)
     if title:
