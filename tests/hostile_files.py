@@ -375,6 +375,33 @@ SECTION_2_2019 = (
 )
 
 
+OLD_FORMAT_REPORT = (
+    "某某县人民政府办公室\n2018年政府信息公开工作年度报告\n\n"
+    "一、概述\n2018年，我县认真贯彻落实《中华人民共和国政府信息公开条例》，政府信息公开工作稳步推进。\n\n"
+    "二、主动公开政府信息情况\n"
+    "\t统计指标\n\t单位\n\t统计数\n\n"
+    "\t一、主动公开情况\n\t\n\t\n\n"
+    "\t（一）主动公开政府信息数\n\t条\n\t1250\n\n"
+    "\t其中：主动公开规范性文件数\n\t条\n\t12\n\n"
+    "\t二、回应解读情况\n\t\n\t\n\n"
+    "\t（一）回应公众关注热点或重大舆情数\n\t次\n\t8\n\n"
+    "\t三、依申请公开情况\n\t\n\t\n\n"
+    "\t（一）收到申请数\n\t件\n\t35\n\n"
+    "\t（二）申请办结数\n\t件\n\t33\n\n\n"
+    "三、存在的主要问题及改进情况\n信息公开的及时性有待提高。\n\n"
+    "某某县人民政府办公室\n2019年3月20日\n"
+)
+
+
+def without_section(report_text: str, number: str) -> str:
+    """A text report with one numbered section (heading `四、…` and everything up to the next) removed."""
+    order = "一二三四五六七八九"
+    start = report_text.index(f"\n{number}、") + 1
+    following = order[order.index(number) + 1]
+    end = report_text.index(f"\n{following}、", start) + 1
+    return report_text[:start] + report_text[end:]
+
+
 def other_template_report(seed_text: str) -> str:
     """A seed report turned into the 2019 template: its section 二 replaced by the 2019 第二十条 table."""
     start = seed_text.index("二、主动公开政府信息情况")
