@@ -179,7 +179,8 @@ def convert_to_docx(data: bytes, suffix: str, timeout_s: float) -> bytes:
         status, output = run_limited(soffice_command(src, out_dir, work / "profile", "docx"), timeout_s)
         produced = out_dir / "input.docx"
         if not produced.exists() or produced.stat().st_size == 0:
-            tail = " ".join(output.split())[-ERROR_TAIL_CHARS:]
+            said = " ".join(line.strip() for line in output.splitlines() if line.strip() and "javaldx" not in line)
+            tail = said[-ERROR_TAIL_CHARS:]
             raise ReportError("conversion_failed", f"LibreOffice made no DOCX (exit {status}): {tail or 'no output'}")
         return produced.read_bytes()
 
