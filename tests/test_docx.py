@@ -20,6 +20,7 @@ from ingest.grid import Cell, Document, Paragraph, Table
 from ingest.options import Options
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -296,3 +297,32 @@ def test_generated_2019_reports_convert_exactly(tmp_path: Path) -> None:
     made = gen.generate(tmp_path, count=12, seed=20190, template="2019", errors=4)
     problems = [p for d, _ in made for p in _convert_and_compare(d)]
     assert not problems, "\n".join(problems[:40])
+
+
+def test_text_box_read_once_and_alt_chunk_warned() -> None:
+    box = "<w:txbxContent>" + para("盒中标题") + "</w:txbxContent>"
+    xml = body(
+        f'<w:p xmlns:mc="{MC_NS}"><w:r><w:t>正文</w:t></w:r><w:r><mc:AlternateContent>'
+        f'<mc:Choice><w:drawing><x:txbx xmlns:x="urn:x">{box}</x:txbx></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><x:textbox xmlns:x="urn:x">{box}</x:textbox></w:pict></mc:Fallback>'
+        "</mc:AlternateContent></w:r></w:p>"
+        '<w:altChunk r:id="rId9" xmlns:r="urn:r"/>'
+    )
+    doc = read_bytes(package(xml))
+    assert [p.text for p in doc.paragraphs] == ["正文", "盒中标题"]
+    assert any("altChunk" in w for w in doc.warnings)
+
+
+def test_strict_ooxml_namespace() -> None:
+    strict_w = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+    rels = RELS.replace(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+        "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+    ).replace("word/document.xml", "word/main.xml")
+    xml = f'<w:document xmlns:w="{strict_w}"><w:body>{para("严格")}</w:body></w:document>'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/main.xml", xml)
+    assert [p.text for p in read_bytes(buf.getvalue()).paragraphs] == ["严格"]
