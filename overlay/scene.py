@@ -38,13 +38,9 @@ def union(boxes: list[BBox]) -> BBox:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def table_extent(ti: int, geometry: Geometry) -> dict[int, BBox]:
+def table_extent(boxes: dict[int, list[BBox]]) -> dict[int, BBox]:
     """For each page a table stands on, the union of its cell boxes there."""
-    per_page: dict[int, list[BBox]] = {}
-    for (t, _, _), (page, bbox) in geometry.items():
-        if t == ti:
-            per_page.setdefault(page, []).append(bbox)
-    return {p: union(bs) for p, bs in per_page.items()}
+    return {p: union(bs) for p, bs in boxes.items()}
 
 
 def inside(line: BBox, box: BBox, slack: float = LINE_SLACK) -> bool:
@@ -53,15 +49,36 @@ def inside(line: BBox, box: BBox, slack: float = LINE_SLACK) -> bool:
     return box[0] - slack <= mx <= box[2] + slack and box[1] - slack <= my <= box[3] + slack
 
 
-def lines_by_page(t: Table, extent: dict[int, BBox]) -> dict[int, list[BBox]]:
-    """Give each of a table's ruling lines to the first page where it lies within the table's cells."""
+def on_edge(line: BBox, box: BBox, slack: float = LINE_SLACK) -> bool:
+    """Whether a ruling line runs along one of a cell's edges."""
+    x0, y0, x1, y1 = line
+    if abs(y1 - y0) <= abs(x1 - x0):  # horizontal
+        near = min(abs(y0 - box[1]), abs(y0 - box[3])) <= slack
+        return near and min(x1, box[2]) - max(x0, box[0]) > 0
+    near = min(abs(x0 - box[0]), abs(x0 - box[2])) <= slack
+    return near and min(y1, box[3]) - max(y0, box[1]) > 0
+
+
+def lines_by_page(t: Table, extent: dict[int, BBox], boxes: dict[int, list[BBox]]) -> dict[int, list[BBox]]:
+    """Give each of a table's ruling lines to the page whose cell edges it runs along (lines carry no page)."""
     out: dict[int, list[BBox]] = {}
+    pages = sorted(extent)
     for ln in t.lines:
-        page = next((p for p in sorted(extent) if inside(ln, extent[p])), None)
-        if page is None and len(extent) == 1:
-            page = next(iter(extent))
-        if page is not None:
+        scores = {p: sum(on_edge(ln, b) for b in boxes.get(p, [])) for p in pages if inside(ln, extent[p])}
+        if not scores and len(pages) == 1:
+            scores = {pages[0]: 0}
+        if scores:
+            page = max(scores, key=lambda p: (scores[p], -p))
             out.setdefault(page, []).append(ln)
+    return out
+
+
+def cell_boxes(ti: int, geometry: Geometry) -> dict[int, list[BBox]]:
+    """A table's cell boxes on each page."""
+    out: dict[int, list[BBox]] = {}
+    for (t, _, _), (page, bbox) in geometry.items():
+        if t == ti:
+            out.setdefault(page, []).append(bbox)
     return out
 
 
@@ -100,8 +117,8 @@ def build_scenes(doc: Document, marks: list[Mark], geometry: Geometry) -> dict[i
         if m.key[0] not in sc.tables:
             sc.tables.append(m.key[0])
     for ti, t in enumerate(doc.tables):
-        extent = table_extent(ti, geometry)
-        for page, lns in lines_by_page(t, extent).items():
+        boxes = cell_boxes(ti, geometry)
+        for page, lns in lines_by_page(t, table_extent(boxes), boxes).items():
             if page in scenes:
                 scenes[page].lines.extend(lns)
         for page, seams in seams_of(ti, t, geometry).items():
