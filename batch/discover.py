@@ -1,7 +1,7 @@
 """Find the input files of a batch and give each a safe output path inside OUT_DIR.
 
 The walk never follows symlinked folders (no loops) and lists each real file once (the first path
-in sorted order wins). File names are only names: one holding a newline, `..` or bytes that are not
+a real path is preferred to a symlink, then the first in sorted order). File names are only names: one holding a newline, `..` or bytes that are not
 UTF-8 still maps to a JSON path inside OUT_DIR.
 """
 
@@ -58,17 +58,22 @@ def unique_json_rel(rel: str, taken: set[str]) -> str:
     raise RuntimeError(f"no free output name for {rel!r}")
 
 
+def one_per_real_file(paths: list[str]) -> list[str]:
+    """Keep one path per real file: the first one that is not a symlink, else the first symlink."""
+    chosen: dict[str, str] = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in chosen or (os.path.islink(chosen[real]) and not os.path.islink(path)):
+            chosen[real] = path
+    keep = set(chosen.values())
+    return [p for p in paths if p in keep]
+
+
 def list_inputs(input_dir: str, out_dir: str) -> list[Input]:
     """The batch's inputs in sorted order: one per real file, OUT_DIR itself excluded."""
-    skip = {os.path.realpath(out_dir)}
-    seen_real: set[str] = set()
     taken: set[str] = set()
     inputs: list[Input] = []
-    for path in walk_files(input_dir, skip):
-        real = os.path.realpath(path)
-        if real in seen_real:
-            continue
-        seen_real.add(real)
+    for path in one_per_real_file(walk_files(input_dir, {os.path.realpath(out_dir)})):
         rel = os.path.relpath(path, input_dir)
         json_rel = unique_json_rel(rel, taken)
         if not inside(out_dir, json_rel):  # cannot happen for names os.walk returns; checked all the same
