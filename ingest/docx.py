@@ -283,20 +283,23 @@ def _cell_lines(parent: etree._Element, w: _Names, lines: list[str]) -> None:
 
 def read_table(tbl: etree._Element, w: _Names) -> Table:
     """A w:tbl as a grid: one Cell per printed (possibly merged) cell, holes filled with empty cells."""
+    tr_pr, grid_before, tc_pr, grid_span = w("trPr"), w("gridBefore"), w("tcPr"), w("gridSpan")
+    v_merge, h_merge, val = w("vMerge"), w("hMerge"), w("val")
     cells: list[Cell] = []
     open_v: dict[int, Cell] = {}  # grid column -> the cell a vMerge region started at, still open
     for r, tr in enumerate(_children(tbl, "tr")):
-        trpr = tr.find(w("trPr"))
-        col = _int_val(trpr.find(w("gridBefore")) if trpr is not None else None, w, 0)
+        trpr = tr.find(tr_pr)
+        col = _int_val(trpr.find(grid_before) if trpr is not None else None, w, 0)
         next_open: dict[int, Cell] = {}
         last: Cell | None = None
         for tc in _children(tr, "tc"):
-            tcpr = tc.find(w("tcPr"))
-            span = max(1, _int_val(tcpr.find(w("gridSpan")) if tcpr is not None else None, w, 1))
-            vmerge = tcpr.find(w("vMerge")) if tcpr is not None else None
-            hmerge = tcpr.find(w("hMerge")) if tcpr is not None else None
-            v_continue = vmerge is not None and vmerge.get(w("val"), "continue") != "restart"
-            h_continue = hmerge is not None and hmerge.get(w("val"), "continue") != "restart"
+            tcpr = tc.find(tc_pr)
+            span, vmerge, hmerge = 1, None, None
+            if tcpr is not None:
+                span = max(1, _int_val(tcpr.find(grid_span), w, 1))
+                vmerge, hmerge = tcpr.find(v_merge), tcpr.find(h_merge)
+            v_continue = vmerge is not None and vmerge.get(val, "continue") != "restart"
+            h_continue = hmerge is not None and hmerge.get(val, "continue") != "restart"
             if v_continue and col in open_v:
                 owner = open_v[col]
                 owner.rowspan = r - owner.row + 1
