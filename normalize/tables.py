@@ -183,16 +183,17 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
         if not stack:
             continue
         leaf = canon(stack[-1].text)
-        parents = "".join(canon(c.text) for c in stack[:-1])
         for col in cols:
             if any(leaf == canon(a) for a in col["aliases"]):
-                if col["id"] == "other_org" and "法人" not in parents and "法人" not in leaf:
-                    break  # a top-level 其他: not the template's column
+                # a second 其他 (a top-level column beside 法人或其他组织) is not the template's column
                 if col["id"] not in found.values():
                     found[k] = col["id"]
                 break
     if len(found) == len(cols):
         return found
+    ids = {v: k for k, v in found.items()}
+    if "natural_person" in ids and "total" in ids and ids["total"] - ids["natural_person"] == len(cols) - 1:
+        return {ids["natural_person"] + i: c["id"] for i, c in enumerate(cols)}
     return None
 
 
