@@ -13,11 +13,9 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import lxml.etree
-import lxml.html
+from lxml.etree import _Element as Element
 
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
@@ -37,8 +35,6 @@ DROP_TAGS = (
     "select",
     "button",
 )
-# Page chrome: dropped when it holds no table.
-CHROME_TAGS = ("nav", "header", "footer", "aside")
 # Elements whose start and end break a line of text.
 BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article center address "
@@ -56,6 +52,8 @@ CHARSET_PROBE_BYTES = 8192
 _WS = re.compile(r"[ \t\n\r\f\u00a0\u3000\u200b]+")
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _CJK_BREAK = re.compile(rf"(?<={_CJK})[ \t\r\f\u00a0]*\n[ \t\n\r\f\u00a0]*(?={_CJK})")
+_NUMERALS = "一二三四五六"
+_LEADING = " \t\r\n\f\u00a0\u3000\u200b" + "\ue000"
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.．]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]+encoding\s*=\s*[\"']([A-Za-z0-9_\-.]+)", re.I)
@@ -67,6 +65,8 @@ _DATE_LABELS = (
 )
 # <meta name=...> keys carrying the publication date, lower case.
 _DATE_META = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date", "dcterms.issued")
+# Marks a line break (block edge or <br>) in the text; a private-use character no page prints.
+BRK = "\ue000"
 _GB_NAMES = ("gb2312", "gbk", "gb18030", "cp936", "x-gbk", "euc-cn", "hz-gb-2312")
 
 
@@ -133,26 +133,56 @@ def decode_html(data: bytes) -> tuple[str, str, list[str]]:
 # ---------------------------------------------------------------- parsing and chrome
 
 
-def parse(text: str) -> lxml.html.HtmlElement:
+def parse(text: str) -> Element:
     """The element tree of decoded page text, parsed without network or external entities."""
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-    parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
+    parser = lxml.etree.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-    except (lxml.etree.ParserError, ValueError) as e:
+        root = lxml.etree.fromstring(text.replace(BRK, " ").encode("utf-8"), parser=parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as e:
         raise ReportError("corrupt", f"the web page could not be parsed ({e})") from None
     if root is None:
         raise ReportError("empty", "the web page holds no elements")
     return root
 
 
-def drop_noise(root: lxml.html.HtmlElement) -> None:
-    """Remove scripts, styles and the like, and navigation/header/footer chrome holding no table."""
-    for el in list(root.iter(*DROP_TAGS)):
-        el.drop_tree()
-    for el in list(root.iter(*CHROME_TAGS)):
+def drop(el: Element) -> None:
+    """Remove an element and its content from the tree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def mark_breaks(root: Element) -> None:
+    """Put a BRK at every <br> and at both edges of every block element, so text joins keep lines apart."""
+    for el in root.iter("br", "table", *BLOCK_TAGS, *CELL_TAGS):
+        if el.tag != "br":
+            el.text = BRK + (el.text or "")
+        el.tail = BRK + (el.tail or "")
+
+
+def text_of(el: Element) -> str:
+    """All text inside an element (not its tail)."""
+    return "".join(el.itertext())
+
+
+def lines_of(text: str) -> list[str]:
+    """The non-empty rendered lines of marked text."""
+    return [line for line in (part.strip() for part in collapse(text).split(BRK)) if line]
+
+
+def drop_chrome(root: Element, tags: tuple[str, ...]) -> None:
+    """Remove navigation/header/footer elements that hold no table."""
+    for el in list(root.iter(*tags)):
         if el.getparent() is not None and next(el.iter("table"), None) is None:
-            el.drop_tree()
+            drop(el)
 
 
 def collapse(text: str) -> str:
@@ -168,7 +198,7 @@ def valid_date(y: str, m: str, d: str) -> str | None:
         return None
 
 
-def _meta_date(root: lxml.html.HtmlElement) -> str | None:
+def _meta_date(root: Element) -> str | None:
     """A publication date from the page's <meta> tags (PubDate and the like)."""
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
@@ -188,25 +218,25 @@ def _labelled_date(pattern: re.Pattern[str], text: str) -> str | None:
     return None
 
 
-def published_date(chrome_text: str, root: lxml.html.HtmlElement) -> str | None:
+def published_date(chrome_text: str, root: Element) -> str | None:
     """The page's publication date: a 发布日期-like label, else a date <meta>, else a bare 日期/时间 label."""
     strong, weak = _DATE_LABELS
     return _labelled_date(strong, chrome_text) or _meta_date(root) or _labelled_date(weak, chrome_text)
 
 
-def page_title(root: lxml.html.HtmlElement) -> str | None:
+def page_title(root: Element) -> str | None:
     """The article's title: its <meta ArticleTitle>, an <h1>, or the <title> (first part naming a 报告)."""
     for meta in root.iter("meta"):
         if (meta.get("name") or "").lower() == "articletitle" and (meta.get("content") or "").strip():
             return collapse(meta.get("content") or "").strip()
     for h in root.iter("h1", "h2"):
-        t = collapse(h.text_content()).strip()
+        t = collapse(text_of(h).replace(BRK, " ")).strip()
         if "报告" in t:
             return t
     title = root.find(".//title")
     if title is None:
         return None
-    whole = collapse(title.text_content()).strip()
+    whole = collapse(text_of(title).replace(BRK, " ")).strip()
     parts = [p.strip() for p in re.split(r"\s*(?:_|\||－|—|-{1,2})\s*", whole) if p.strip()]
     for p in parts:
         if "报告" in p:
@@ -217,9 +247,9 @@ def page_title(root: lxml.html.HtmlElement) -> str | None:
 # ---------------------------------------------------------------- tables
 
 
-def own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def own_rows(table: Element) -> list[Element]:
     """The <tr> elements of this table (directly or in thead/tbody/tfoot), not of nested tables."""
-    rows: list[lxml.html.HtmlElement] = []
+    rows: list[Element] = []
     for child in table:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "tr":
@@ -229,44 +259,27 @@ def own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return rows
 
 
-def is_layout(table: lxml.html.HtmlElement) -> bool:
+def is_layout(table: Element) -> bool:
     """A table is page layout when a table nested in it has rows of its own (a report table inside)."""
     return any(len(own_rows(t)) >= LAYOUT_NESTED_ROWS for t in table.iter("table") if t is not table)
 
 
 def span(value: str | None, limit: int) -> int:
     """A rowspan/colspan attribute as the HTML algorithm reads it (bad or < 1 -> 1; 0 for rowspan handled by caller)."""
-    m = re.match(r"\s*(\d+)", value or "")
-    if not m:
+    if value is None:
         return 1
-    return min(int(m.group(1)), limit)
+    if value.isdigit():
+        return min(int(value), limit)
+    m = re.match(r"\s*(\d+)", value)
+    return min(int(m.group(1)), limit) if m else 1
 
 
-def cell_text(td: lxml.html.HtmlElement) -> str:
-    """Text of a cell: <br>, <p>, <div> and nested-table rows give lines joined by \\n; &nbsp; is a space."""
-    lines = [collapse(line).strip() for line in "".join(_text_pieces(td, top=td)).split("\n")]
-    return "\n".join(line for line in lines if line)
+def cell_text(td: Element) -> str:
+    """Text of a cell: <br>, <p>, <div> and nested-table cells give lines joined by \\n; &nbsp; is a space."""
+    return "\n".join(lines_of(text_of(td)))
 
 
-def _text_pieces(el: lxml.html.HtmlElement, top: lxml.html.HtmlElement) -> Iterator[str]:
-    """Text runs of an element with "\\n" at line breaks, in document order (tail excluded for the top)."""
-    tag = el.tag if isinstance(el.tag, str) else ""
-    breaks = tag in BLOCK_TAGS or tag in CELL_TAGS or tag == "table"
-    if tag == "br":
-        yield "\n"
-    if breaks:
-        yield "\n"
-    if el.text and tag:
-        yield el.text
-    for child in el:
-        yield from _text_pieces(child, top)
-    if breaks:
-        yield "\n"
-    if el is not top and el.tail:
-        yield el.tail
-
-
-def grid(table: lxml.html.HtmlElement) -> Table:
+def grid(table: Element) -> Table:
     """The table as a grid: cells placed by the HTML table algorithm, spans clipped to the table."""
     rows = own_rows(table)
     n_rows = len(rows)
@@ -294,9 +307,9 @@ def grid(table: lxml.html.HtmlElement) -> Table:
 # ---------------------------------------------------------------- the report body
 
 
-def data_tables(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def data_tables(root: Element) -> list[Element]:
     """Tables that hold data (not page layout), outermost first, none inside another data table."""
-    out: list[lxml.html.HtmlElement] = []
+    out: list[Element] = []
     for t in root.iter("table"):
         if is_layout(t) or any(a in out for a in t.iterancestors("table")):
             continue
@@ -305,7 +318,7 @@ def data_tables(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return out
 
 
-def _in_link_or_table(el: lxml.html.HtmlElement, tables: set[lxml.html.HtmlElement]) -> bool:
+def _in_link_or_table(el: Element, tables: set[Element]) -> bool:
     """Whether an element is inside a link or a data table (its text is no section heading)."""
     for a in [el, *el.iterancestors()]:
         if a.tag == "a" or a in tables:
@@ -313,36 +326,35 @@ def _in_link_or_table(el: lxml.html.HtmlElement, tables: set[lxml.html.HtmlEleme
     return False
 
 
-def heading_owners(
-    root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]
-) -> list[tuple[str, set[lxml.html.HtmlElement]]]:
+def heading_owners(root: Element, tables: list[Element]) -> list[tuple[str, set[Element]]]:
     """Each section heading 一、…六、 outside tables and links: its numeral and its element with ancestors.
 
     The sets hold the element objects themselves: lxml proxies keep their identity only while alive.
     """
     tset = set(tables)
-    out: list[tuple[str, set[lxml.html.HtmlElement]]] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    out: list[tuple[str, set[Element]]] = []
+    for text in root.xpath("//text()"):
+        head = text.lstrip(_LEADING)
+        if head[:1] not in _NUMERALS:
             continue
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if owner is None or not text:
-                continue
-            m = _HEADING.match(collapse(text))
-            if m and not _in_link_or_table(owner, tset):
-                out.append((m.group(1), {owner, *owner.iterancestors()}))
+        owner = text.getparent()
+        if owner is not None and text.is_tail:
+            owner = owner.getparent()
+        m = _HEADING.match(collapse(head))
+        if m and owner is not None and not _in_link_or_table(owner, tset):
+            out.append((m.group(1), {owner, *owner.iterancestors()}))
     return out
 
 
-def report_body(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
+def report_body(root: Element, tables: list[Element]) -> Element:
     """The deepest ancestor of a data table that holds as many section headings 一、…六、 as any does."""
     body = root.find("body")
     top = body if body is not None else root
     if not tables:
         return top
     owners = heading_owners(top, tables)
-    counts: dict[lxml.html.HtmlElement, int] = {}
-    depth: dict[lxml.html.HtmlElement, int] = {}
+    counts: dict[Element, int] = {}
+    depth: dict[Element, int] = {}
     for t in tables:
         chain = [a for a in t.iterancestors() if a.tag != "table"]
         for k, a in enumerate(chain):
@@ -356,7 +368,7 @@ def report_body(root: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]
     return max((a for a, n in counts.items() if n == best), key=lambda a: depth[a])
 
 
-def _common_ancestor(els: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
+def _common_ancestor(els: list[Element]) -> Element | None:
     """The lowest element containing all the given elements."""
     paths = [list(reversed([e, *e.iterancestors()])) for e in els]
     common = None
@@ -370,69 +382,47 @@ def _common_ancestor(els: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement 
     return common
 
 
-@dataclass
-class _Walker:
-    """Collects blocks in document order: text lines between tables, and table grids."""
+def blocks_of(body: Element, tables: list[Element]) -> list[Block]:
+    """Paragraphs and tables of the report body, in document order (only table ancestors are walked)."""
+    tset = set(tables)
+    on_path = {a for t in tables for a in t.iterancestors()}
+    blocks: list[Block] = []
+    pending: list[str] = []
 
-    tables: set[lxml.html.HtmlElement]
-    blocks: list[Block] = field(default_factory=list)
-    line: list[str] = field(default_factory=list)
+    def flush() -> None:
+        blocks.extend(Paragraph(text=line) for line in lines_of("".join(pending)))
+        pending.clear()
 
-    def flush(self) -> None:
-        """End the current line of text; keep it as a paragraph if it holds any."""
-        text = collapse("".join(self.line)).strip()
-        self.line = []
-        if text:
-            self.blocks.append(Paragraph(text=text))
+    def walk(el: Element) -> None:
+        pending.append(el.text or "")
+        for child in el:
+            if child in tset:
+                flush()
+                table = grid(child)
+                if table.cells:
+                    blocks.append(table)
+            elif child in on_path:
+                walk(child)
+            else:
+                pending.append(text_of(child))
+            pending.append(child.tail or "")
 
-    def walk(self, el: lxml.html.HtmlElement, top: bool = True) -> None:
-        """Visit an element and its children (and its tail unless it is the top)."""
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if el in self.tables:
-            self.flush()
-            t = grid(el)
-            if t.cells:
-                self.blocks.append(t)
-        else:
-            breaks = tag in BLOCK_TAGS or tag in CELL_TAGS or tag == "br"
-            if breaks:
-                self.flush()
-            if el.text and tag:
-                self.line.append(el.text)
-            for child in el:
-                self.walk(child, top=False)
-            if breaks:
-                self.flush()
-        if not top and el.tail:
-            self.line.append(el.tail)
+    walk(body)
+    flush()
+    return blocks
 
 
-def blocks_of(body: lxml.html.HtmlElement, tables: list[lxml.html.HtmlElement]) -> list[Block]:
-    """Paragraphs and tables of the report body, in document order."""
-    w = _Walker(tables=set(tables))
-    w.walk(body)
-    w.flush()
-    return w.blocks
-
-
-def chrome_text(root: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> str:
-    """Visible text of the page outside the report body, navigation and footer (where 发布日期 stands)."""
-    pieces: list[str] = []
-
-    def visit(el: lxml.html.HtmlElement) -> None:
-        if el is body or el.tag in ("nav", "footer", "aside"):
-            pieces.append("\n")
-        else:
-            if el.text and isinstance(el.tag, str):
-                pieces.append(el.text)
-            for child in el:
-                visit(child)
-        if el.tail:
-            pieces.append(el.tail)
-        pieces.append("\n")
-
-    visit(root)
-    return collapse("".join(pieces).replace("\u00a0", " "))
+def chrome_text(root: Element, body: Element) -> str:
+    """Visible text of the page outside the report body (nav and footer are dropped before)."""
+    parent = body.getparent()
+    if parent is None:
+        return ""
+    placeholder = lxml.etree.Element("span")
+    parent.replace(body, placeholder)
+    try:
+        return collapse(text_of(root).replace(BRK, "\n"))
+    finally:
+        parent.replace(placeholder, body)
 
 
 # ---------------------------------------------------------------- the adapter
@@ -444,17 +434,18 @@ def read(path: str, data: bytes, options: Options) -> Document:
     text, _codec_used, warnings = decode_html(data)
     root = parse(text)
     for el in list(root.iter(*DROP_TAGS)):
-        el.drop_tree()
+        drop(el)
+    mark_breaks(root)
     title = page_title(root)
     tables = data_tables(root)
-    body = report_body(root, tables)
-    published = published_date(chrome_text(root, body), root)
-    drop_noise(root)
-    tables = [t for t in tables if _attached(t, root)]
     if not tables:
         raise ReportError(
             "not_a_report", "the web page holds no table (its report tables may be images or an attachment)"
         )
+    body = report_body(root, tables)
+    drop_chrome(root, ("nav", "footer", "aside"))
+    published = published_date(chrome_text(root, body), root)
+    drop_chrome(root, ("header",))
     doc = Document(path=path, format="html", warnings=warnings)
     doc.blocks = blocks_of(body, tables)
     if title:
@@ -462,8 +453,3 @@ def read(path: str, data: bytes, options: Options) -> Document:
     if published:
         doc.meta["published"] = published
     return doc
-
-
-def _attached(el: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
-    """Whether an element is still in the tree under root."""
-    return any(a is root for a in el.iterancestors())

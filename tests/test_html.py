@@ -73,6 +73,11 @@ def test_cell_text_keeps_line_breaks_and_turns_nbsp_into_spaces() -> None:
     assert [c.text for c in t.cells] == ["结果\n维持", "本年\n制发 件数", "社会公益\n组织", ""]
 
 
+def test_source_line_wrap_is_not_a_line_break() -> None:
+    doc = read_html("<table><tr><td>本年制发\n   件数</td><td>Total\n  count</td><td>a<b>b</b>c</td></tr></table>")
+    assert [c.text for c in doc.tables[0].cells] == ["本年制发件数", "Total count", "abc"]
+
+
 def test_nested_table_in_a_cell_and_layout_tables_around_the_report() -> None:
     inner = "<table><tr><td>规章</td><td>1</td></tr><tr><td>规范性文件</td><td>2</td></tr><tr><td>x</td><td>3</td></tr></table>"
     page = (
