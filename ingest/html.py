@@ -333,16 +333,17 @@ def heading_owners(root: Element, tables: list[Element]) -> list[tuple[str, set[
     """
     tset = set(tables)
     out: list[tuple[str, set[Element]]] = []
-    for text in root.xpath("//text()"):
-        head = text.lstrip(_LEADING)
-        if head[:1] not in _NUMERALS:
-            continue
-        owner = text.getparent()
-        if owner is not None and text.is_tail:
-            owner = owner.getparent()
-        m = _HEADING.match(collapse(head))
-        if m and owner is not None and not _in_link_or_table(owner, tset):
-            out.append((m.group(1), {owner, *owner.iterancestors()}))
+    for el in root.iter():
+        for text, is_tail in ((el.text, False), (el.tail, True)):
+            if not text:
+                continue
+            head = text.lstrip(_LEADING)
+            if head[:1] not in _NUMERALS:
+                continue
+            owner = el.getparent() if is_tail else el
+            m = _HEADING.match(collapse(head))
+            if m and owner is not None and not _in_link_or_table(owner, tset):
+                out.append((m.group(1), {owner, *owner.iterancestors()}))
     return out
 
 

@@ -170,7 +170,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def convert_to_docx(data: bytes, suffix: str, timeout_s: float) -> bytes:
     """The DOCX bytes LibreOffice makes of a legacy document, or ReportError(conversion_failed/timeout)."""
-    with tempfile.TemporaryDirectory(prefix="govreport-legacy-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="govreport-legacy-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         src = work / f"input{suffix}"
         src.write_bytes(data)
