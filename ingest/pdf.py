@@ -30,8 +30,9 @@ FOOTER_ZONE = 0.88  # lines below this share of the page height may be page numb
 HEADER_ZONE = 0.06  # lines above this share of the page height may be page numbers
 DEDUPE_TOL = 1.0  # the same glyph drawn twice this close (fake bold) counts once
 INDENT = 0.8  # a line starting this many font sizes right of the margin is indented
-SHORT = 1.5  # a line ending this many font sizes left of the right margin ends its paragraph
+SHORT = 4.0  # a line ending this many font sizes left of the right margin ends its paragraph
 LEADING = 1.2  # a vertical gap above this many font sizes separates paragraphs
+CENTRED = 1.0  # a line whose middle is this many font sizes from the text block's middle is centred
 SIZE_STEP = 1.0  # lines whose font sizes differ by more than this (points) are in different paragraphs
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*\d{1,4}\s*页?)?[-—–－\s]*$")
 
@@ -181,9 +182,13 @@ def continues(prev: Line, cur: Line, same_page: bool, left: float, right: float)
         return False
     if prev.x1 < right - SHORT * size:  # the previous line stopped short: its paragraph ended
         return False
-    if cur.x0 > left + INDENT * size:  # an indented line starts a paragraph
+    if same_page and cur.top - prev.bottom > LEADING * size:
         return False
-    return not same_page or cur.top - prev.bottom <= LEADING * size
+    if cur.x0 <= left + INDENT * size:  # not indented: the paragraph goes on
+        return True
+    # A centred title wrapped onto a second, shorter centred line in the same font.
+    centre = (left + right) / 2
+    return cur.font == prev.font and abs((cur.x0 + cur.x1) / 2 - centre) <= CENTRED * size
 
 
 def join_lines(a: str, b: str) -> str:

@@ -11,6 +11,7 @@ counter-clockwise (Word's btLr), top to bottom for text turned clockwise (tbRl).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ class Line:
     bottom: float
     size: float
     vertical: bool = False
+    font: str = ""
 
 
 def is_unusable(text: str) -> bool:
@@ -64,6 +66,12 @@ def join_run(chars: Sequence[Char], along_x: bool) -> str:
     return "".join(parts).strip()
 
 
+def main_font(chars: Sequence[Char]) -> str:
+    """The font most of the chars are set in (subset prefix dropped)."""
+    counts = Counter(str(c.get("fontname") or "").split("+")[-1] for c in chars)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
 def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
     """Upright chars grouped into lines (by vertical overlap), each read left to right."""
     rows: list[list[Char]] = []
@@ -92,6 +100,7 @@ def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
                     max(c["x1"] for c in row),
                     max(c["bottom"] for c in row),
                     max(float(c.get("size") or 0) for c in row),
+                    font=main_font(row),
                 )
             )
     out.sort(key=lambda ln: (ln.top, ln.x0))
