@@ -46,9 +46,13 @@ LAYOUT_NESTED_ROWS = 3
 # Span limits of the HTML table algorithm.
 MAX_COLSPAN = 1000
 MAX_ROWSPAN = 65534
+# Grid positions a table's spans may cover in all (a page claiming more is hostile or broken).
+MAX_GRID_POSITIONS = 1_000_000
 # How far into the bytes a charset declaration is looked for.
 CHARSET_PROBE_BYTES = 8192
 
+# Characters no HTML text may hold (and lxml refuses): C0 controls other than whitespace, non-characters.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff\ue000]")
 _WS = re.compile(r"[ \t\n\r\f\u00a0\u3000\u200b]+")
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _CJK_BREAK = re.compile(rf"(?<={_CJK})[ \t\r\f\u00a0]*\n[ \t\n\r\f\u00a0]*(?={_CJK})")
@@ -135,10 +139,10 @@ def decode_html(data: bytes) -> tuple[str, str, list[str]]:
 
 def parse(text: str) -> Element:
     """The element tree of decoded page text, parsed without network or external entities."""
-    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    text = _NOT_XML.sub("", re.sub(r"^\s*<\?xml[^>]*>", "", text).replace("\x0c", " "))
     parser = lxml.etree.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
     try:
-        root = lxml.etree.fromstring(text.replace(BRK, " ").encode("utf-8"), parser=parser)
+        root = lxml.etree.fromstring(text.encode("utf-8"), parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as e:
         raise ReportError("corrupt", f"the web page could not be parsed ({e})") from None
     if root is None:
@@ -296,6 +300,8 @@ def grid(table: Element) -> Table:
             raw_rowspan = span(td.get("rowspan"), MAX_ROWSPAN)
             rowspan = n_rows - r if (td.get("rowspan") or "").strip() == "0" else max(1, raw_rowspan)
             rowspan = min(rowspan, n_rows - r)
+            if len(taken) + rowspan * colspan > MAX_GRID_POSITIONS:
+                raise ReportError("too_large", f"a table spans more than {MAX_GRID_POSITIONS} grid positions")
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken.add((r + dr, col + dc))

@@ -146,6 +146,34 @@ def test_no_entity_or_network_resolution() -> None:
     assert not any("root:" in p.text for p in doc.paragraphs)
 
 
+def test_control_characters_and_huge_spans_give_text_or_a_clear_error() -> None:
+    doc = read_html("<table><tr><td>a\x0cb\x01c\x00</td><td>\ue000d</td></tr></table>")
+    assert [c.text for c in doc.tables[0].cells] == ["a bc", "d"]
+    hostile = "<table>" + "<tr><td colspan=1000 rowspan=65534>x</td></tr>" * 2000 + "</table>"
+    with pytest.raises(ReportError) as e:
+        read_html(hostile)
+    assert e.value.kind == "too_large"
+
+
+def test_damaged_pages_never_raise_anything_but_report_error() -> None:
+    import random
+
+    data = (SHARED / "real" / "pingtan_2024.html").read_bytes()
+    rng = random.Random(5)
+    for _ in range(40):
+        b = bytearray(data)
+        if rng.random() < 0.5:
+            for _ in range(80):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+        else:
+            start = rng.randrange(len(b))
+            del b[start : start + rng.randrange(20000)]
+        try:
+            html.read("x.html", bytes(b), OPTS)
+        except ReportError:
+            pass
+
+
 # ---------------------------------------------------------------- chrome
 
 
