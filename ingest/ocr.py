@@ -25,6 +25,14 @@ NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 DIGIT_CHARS = "0123456789.-"
 # Letters a number cell is commonly misread as, and the digit they stand for.
 DIGIT_LOOKALIKES = {
+    "〇": "0",
+    "○": "0",
+    "Ｏ": "0",
+    "О": "0",
+    "о": "0",
+    "З": "3",
+    "з": "3",
+    "б": "6",
     "O": "0",
     "o": "0",
     "D": "0",
@@ -54,20 +62,23 @@ REC_BATCH = 32
 REC_BATCH_WIDTH = 1600  # padded pixels of width per batch: wide batches slow the model down
 REC_HEIGHT = 48
 MIN_REC_WIDTH = 32
+REC_STEP = 8  # recogniser pixels per output time step
 # Wide crops are cut at gaps into pieces about this wide (recogniser pixels): its cost grows
 # faster than the width beyond that.
 REC_PIECE_WIDTH = 320
+# White between the crops of a strip (pixels at the strip's height, about a character).
+STRIP_GAP = 40
+STRIP_MAX = 8  # crops per strip
 TESS_LANG = "chi_sim+eng"
 TESS_DIGITS = "--psm 7 -c tessedit_char_whitelist=0123456789.-"
 
 
 def looks_numeric(text: str) -> bool:
-    """Whether a reading is (or nearly is) a printed number."""
+    """Whether a reading is (or nearly is) a printed number: digits, or letters shaped like digits."""
     t = text.strip().replace(" ", "")
-    if not t:
+    if not t or not all(ch.isdigit() or ch in ".-," or ch in DIGIT_LOOKALIKES for ch in t):
         return False
-    digits = sum(ch.isdigit() for ch in t)
-    return digits >= max(1, len(t) - 1) and all(ch.isdigit() or ch in ".-," or ch in DIGIT_LOOKALIKES for ch in t)
+    return any(ch.isdigit() for ch in t) or len(t) <= 2
 
 
 def as_bgr(img: np.ndarray) -> np.ndarray:
@@ -88,6 +99,14 @@ class OcrEngine(Protocol):
 
     def read_lines(self, imgs: list[np.ndarray], numeric: list[bool]) -> list[Reading]:
         """Many single-line crops at once (batched where the engine allows)."""
+        ...
+
+    def read_strips(self, strips: list[list[np.ndarray]]) -> list[list[Reading]]:
+        """Groups of short crops read side by side, each crop's reading given back."""
+        ...
+
+    def read_digits(self, imgs: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Number crops read as digits only: text and confidence."""
         ...
 
     def read_page(self, img: np.ndarray) -> PageText:
@@ -140,6 +159,23 @@ def split_wide(img: np.ndarray) -> list[np.ndarray]:
     return [img[:, a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
+def _strip(crops: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Crops scaled to one height and set side by side with white gaps; each one's x-range."""
+    h = max(c.shape[0] for c in crops)
+    parts: list[np.ndarray] = []
+    spans = []
+    x = STRIP_GAP
+    for c in crops:
+        g = cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) if c.ndim == 3 else c
+        w = max(1, int(round(g.shape[1] * h / max(g.shape[0], 1))))
+        parts.append(np.full((h, STRIP_GAP), 255, np.uint8))
+        parts.append(cv2.resize(g, (w, h)))
+        spans.append((x, x + w))
+        x += w + STRIP_GAP
+    parts.append(np.full((h, STRIP_GAP), 255, np.uint8))
+    return np.hstack(parts), spans
+
+
 def _join(parts: list[Reading]) -> Reading:
     """Readings of the pieces of one line as one reading."""
     text = "".join(p[0] for p in parts)
@@ -159,6 +195,17 @@ class RapidOcrEngine:
         self.rec = self.ocr.text_rec
         self.charset: list[str] = list(self.rec.postprocess_op.character)
         self.digit_ids = np.array([i for i, c in enumerate(self.charset) if c in DIGIT_CHARS])
+        # Full-width digits are the same digits: their probability is folded into the ASCII ones.
+        index = {c: i for i, c in enumerate(self.charset)}
+        pairs = [
+            (index[chr(ord(c) + 0xFEE0)], index[c]) for c in DIGIT_CHARS if chr(ord(c) + 0xFEE0) in index and c in index
+        ]
+        self.fold_from = np.array([a for a, _ in pairs], dtype=int)
+        self.fold_to = np.array([b for _, b in pairs], dtype=int)
+        # In a number, a letter shaped like a digit is that digit (o -> 0, l -> 1 ...).
+        look = [(index[a], index[b]) for a, b in DIGIT_LOOKALIKES.items() if a in index and b in index]
+        self.look_from = np.array([a for a, _ in look], dtype=int)
+        self.look_to = np.array([b for _, b in look], dtype=int)
 
     def _norm(self, img: np.ndarray, width: int) -> np.ndarray:
         """One crop scaled to the recogniser's height, padded on the right to `width`."""
@@ -185,6 +232,10 @@ class RapidOcrEngine:
 
     def _decode(self, pred: np.ndarray, numeric: bool) -> Reading:
         """CTC decode with per-character probabilities; alternatives for doubtful characters."""
+        if len(self.fold_from):
+            pred = pred.copy()
+            pred[:, self.fold_to] += pred[:, self.fold_from]
+            pred[:, self.fold_from] = 0.0
         idx = pred.argmax(axis=1)
         keep = idx != 0
         keep[1:] &= idx[1:] != idx[:-1]
@@ -196,6 +247,19 @@ class RapidOcrEngine:
             return "", 0.0, []
         if not (numeric or looks_numeric(text)):
             return text, round(float(np.mean(probs)), 4), []
+        if len(self.look_from):
+            # A number: the shapes' probabilities go to the digits they stand for, then decode again.
+            pred = pred.copy()
+            for a, b in zip(self.look_from.tolist(), self.look_to.tolist(), strict=True):
+                pred[:, b] += pred[:, a]
+            pred[:, self.look_from] = 0.0
+            idx = pred.argmax(axis=1)
+            keep = idx != 0
+            keep[1:] &= idx[1:] != idx[:-1]
+            pos = np.where(keep)[0]
+            chars = [self.charset[i] for i in idx[pos]]
+            probs = [float(pred[t, idx[t]]) for t in pos]
+            text = "".join(chars)
         seconds = []
         for t in pos:
             row = pred[t].copy()
@@ -249,6 +313,30 @@ class RapidOcrEngine:
     def read_cell(self, img: np.ndarray) -> Reading:
         """One single-line crop."""
         return self.read_lines([img], [False])[0]
+
+    def read_digits(self, imgs: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Number crops restricted to digits (decoded from the same network output)."""
+        return [self._decode_digits(p) for p in self._forward(imgs)] if imgs else []
+
+    def read_strips(self, strips: list[list[np.ndarray]]) -> list[list[Reading]]:
+        """Short crops read side by side (a table row's numbers give each other context), split back."""
+        images: list[np.ndarray] = []
+        spans: list[list[tuple[int, int]]] = []
+        for crops in strips:
+            img, sp = _strip(crops)
+            images.append(img)
+            spans.append(sp)
+        preds = self._forward(images)
+        out: list[list[Reading]] = []
+        for img, sp, pred in zip(images, spans, preds, strict=True):
+            k = REC_HEIGHT / img.shape[0]  # strip pixels to recogniser pixels
+            row = []
+            for x0, x1 in sp:
+                t0 = max(0, int((x0 - STRIP_GAP / 2) * k / REC_STEP))
+                t1 = min(pred.shape[0], int(np.ceil((x1 + STRIP_GAP / 2) * k / REC_STEP)))
+                row.append(self._decode(pred[t0:t1], False))
+            out.append(row)
+        return out
 
     def read_page(self, img: np.ndarray) -> PageText:
         """Detection + recognition over the whole page."""
@@ -350,6 +438,21 @@ class TesseractEngine:
                 if not NUMBER_RE.match(t):
                     conf = min(conf, 0.5)
                 out[i] = (t, round(conf, 4), [])
+        return out
+
+    def read_digits(self, imgs: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Number crops read with the digits whitelist only (one stacked call, English data: fast)."""
+        return self._read_stacked(imgs, "--psm 6 -c tessedit_char_whitelist=0123456789.-", "eng") if imgs else []
+
+    def read_strips(self, strips: list[list[np.ndarray]]) -> list[list[Reading]]:
+        """Short crops: read in one stacked call (the stack is their context)."""
+        flat = [c for crops in strips for c in crops]
+        res = self.read_lines(flat, [False] * len(flat))
+        out = []
+        k = 0
+        for crops in strips:
+            out.append(res[k : k + len(crops)])
+            k += len(crops)
         return out
 
     def read_cell(self, img: np.ndarray) -> Reading:

@@ -22,7 +22,7 @@ import numpy as np
 from ingest import scan_grid as sg
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
-from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric
+from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric, split_wide
 from ingest.options import Options
 
 # Cell interiors are read this far (units) inside the ruling lines.
@@ -33,6 +33,8 @@ SPECK_UNITS2 = 0.04
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
 STACKED_ASPECT = 1.6
+# A one-line crop at most this many times as wide as tall is read inside its row's strip.
+SHORT_ASPECT = 4.0
 # Re-read number cells at this scale as a second opinion.
 REREAD_SCALE = 0.7
 # Number readings less sure than this get the re-read (surer ones are left alone: speed).
@@ -40,8 +42,16 @@ RECHECK_BELOW = 0.995
 # Orientation: direction-classifier share that flips a page; how many line crops it sees.
 FLIP_SHARE = 0.5
 ORIENT_PROBES = 12
+# Tesseract orientation answers less confident than this are ignored.
+OSD_MIN_CONF = 1.0
+# Body paragraphs (several lines, after the first page) are read in full only when this is set:
+# reading them costs most of a text page's time, and metadata lives in titles, headings, signature.
+FULL_BODY_TEXT = os.environ.get("GOVREPORT_SCAN_FULL_TEXT", "") == "1"
 # Pages at least this many are read by a process pool (when the process may have children).
 PARALLEL_MIN_PAGES = 3
+
+
+PageResult = tuple[list[Block], PageInfo, list[str]]
 
 
 @dataclass
@@ -119,15 +129,27 @@ def _read_rotated(engine: OcrEngine, crop: np.ndarray) -> Reading:
     return a if a[1] >= b[1] else b
 
 
-def _second_opinion(engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
-    """Number readings checked by a re-read at another scale: disagreement makes them doubtful."""
-    idx = [i for i, r in enumerate(readings) if looks_numeric(r[0]) and r[1] < RECHECK_BELOW]
-    if not idx:
+def _second_opinion(
+    engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]]
+) -> list[Reading]:
+    """Number readings checked by a re-read at another scale (in the same strips): disagreement
+    makes them doubtful and adds the other reading as an alternative."""
+    doubt = {i for i, r in enumerate(readings) if looks_numeric(r[0]) and r[1] < RECHECK_BELOW}
+    if not doubt:
         return readings
-    small = [cv2.resize(crops[i], None, fx=REREAD_SCALE, fy=REREAD_SCALE, interpolation=cv2.INTER_AREA) for i in idx]
-    again = engine.read_lines(small, [True] * len(small))
+
+    def scaled(i: int) -> np.ndarray:
+        return cv2.resize(crops[i], None, fx=REREAD_SCALE, fy=REREAD_SCALE, interpolation=cv2.INTER_AREA)
+
+    again: dict[int, Reading] = {}
+    redo = [g for g in strips if doubt.intersection(g)]
+    for g, res in zip(redo, engine.read_strips([[scaled(i) for i in g] for g in redo]), strict=True):
+        again.update(zip(g, res, strict=True))
+    alone = sorted(doubt - set(again))
+    again.update(zip(alone, engine.read_lines([scaled(i) for i in alone], [True] * len(alone)), strict=True))
     out = list(readings)
-    for i, (t2, c2, _) in zip(idx, again, strict=True):
+    for i in doubt:
+        t2, c2, _ = again[i]
         text, conf, alts = out[i]
         if t2 != text:
             conf = min(conf, c2, 0.6)
@@ -154,9 +176,9 @@ def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) 
     other = _other_engine(name)
     if other is None:
         return readings
-    again = other.read_lines([crops[i] for i in idx], [True] * len(idx))
+    again = other.read_digits([crops[i] for i in idx])
     out = list(readings)
-    for i, (t2, c2, _) in zip(idx, again, strict=True):
+    for i, (t2, c2) in zip(idx, again, strict=True):
         text, conf, alts = out[i]
         if t2 and t2 != text and all(a[0] != t2 for a in alts):
             alts = sorted([*alts, (t2, round(min(c2, CONFIDENT - 0.01), 4))], key=lambda a: -a[1])
@@ -164,19 +186,40 @@ def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) 
     return out
 
 
-def read_crops(engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]]) -> list[Reading]:
-    """Every crop of a page read in one batch; tall crops turned; numbers double-checked."""
-    plain = [i for i, c in enumerate(crops) if c[1] != "rotated"]
+def _short(crop: tuple[np.ndarray, str, int]) -> bool:
+    """A one-line crop of a few characters (a number, a short word): read within a strip."""
+    img, kind, _ = crop
+    return kind == "line" and img.shape[1] <= SHORT_ASPECT * img.shape[0]
+
+
+def read_crops(
+    engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]], rows: list[int] | None = None
+) -> list[Reading]:
+    """Every crop of a page read in batches: short ones in strips per table row, tall ones turned;
+    numbers double-checked."""
+    from ingest.ocr import STRIP_MAX
+
     readings: list[Reading] = [("", 0.0, [])] * len(crops)
+    rows = rows if rows is not None else [-1] * len(crops)
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(crops):
+        if rows[i] >= 0 and _short(c):
+            groups.setdefault(rows[i], []).append(i)
+    strips = [g[k : k + STRIP_MAX] for g in groups.values() for k in range(0, len(g), STRIP_MAX)]
+    for idx, res in zip(strips, engine.read_strips([[crops[i][0] for i in g] for g in strips]), strict=True):
+        for i, r in zip(idx, res, strict=True):
+            readings[i] = r
+    in_strip = {i for g in strips for i in g}
+    plain = [i for i, c in enumerate(crops) if c[1] != "rotated" and i not in in_strip]
     for i, r in zip(plain, engine.read_lines([crops[i][0] for i in plain], [False] * len(plain)), strict=True):
         readings[i] = r
     for i, c in enumerate(crops):
         if c[1] == "rotated":
-            upright = engine.read_lines([c[0]], [False])[0]
+            upright_reading = engine.read_lines([c[0]], [False])[0]
             turned = _read_rotated(engine, c[0])
-            readings[i] = upright if upright[1] >= turned[1] else turned
+            readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
-    readings = _second_opinion(engine, imgs, readings)
+    readings = _second_opinion(engine, imgs, readings, strips)
     return _third_opinion(engine.name, imgs, readings)
 
 
@@ -192,26 +235,49 @@ def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
     return "\n".join(texts), conf, alts
 
 
-def _line_blobs(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
-    """Text smeared along rows and along columns: boxes of the horizontal and vertical lines of text."""
+def _line_blobs(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]], int]:
+    """Text lines outside tables smeared along rows and along columns, and how many table cells there are."""
     binary = sg.binarize(gray)
     unit = sg.unit_of(gray)
-    horiz, vert = sg.line_masks(binary)
-    text = _ink(cv2.subtract(binary, cv2.bitwise_or(horiz, vert)), unit)
+    tables = sg.find_tables(gray)
+    n_cells = sum(len(t.cells) for t in tables)
+    text = binary.copy()
+    for t in tables:
+        x0, y0, x1, y1 = t.bbox
+        text[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
+    text = _ink(text, unit)
     k = max(3, int(0.8 * unit))
     rows = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))), unit, True)
     cols = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))), unit, False)
-    return rows, cols
+    return rows, cols, n_cells
+
+
+def osd_rotation(gray: np.ndarray) -> int | None:
+    """Tesseract's orientation answer (degrees clockwise that make the page upright), None if unsure."""
+    try:
+        import pytesseract
+
+        small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if gray.shape[1] > 1400 else gray
+        osd = pytesseract.image_to_osd(small, config="--psm 0", output_type=pytesseract.Output.DICT)
+    except Exception:
+        return None
+    if float(osd.get("orientation_conf", 0.0)) < OSD_MIN_CONF:
+        return None
+    return int(osd.get("rotate", 0)) % 360
 
 
 def upright(gray: np.ndarray, engine_name: str) -> tuple[np.ndarray, int]:
     """The page turned so its text reads left to right, top to bottom; degrees turned clockwise."""
-    rows, cols = _line_blobs(gray)
+    rows, cols, n_cells = _line_blobs(gray)
+    if len(rows) + len(cols) < 4:
+        # Little running text (a page of tables): ask tesseract's orientation detection.
+        turn = osd_rotation(gray) if n_cells or rows or cols else None
+        return _turn(gray, turn or 0), turn or 0
     rotation = 0
-    if len(cols) > max(3, 1.5 * len(rows)):
+    if len(cols) > max(3, 2 * len(rows)):
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         rotation = 90
-        rows, _ = _line_blobs(gray)
+        rows, _, _ = _line_blobs(gray)
     if not rows:
         return gray, rotation
     probes = sorted(rows, key=lambda b: -(b[2] - b[0]))[:ORIENT_PROBES]
@@ -220,6 +286,12 @@ def upright(gray: np.ndarray, engine_name: str) -> tuple[np.ndarray, int]:
         gray = cv2.rotate(gray, cv2.ROTATE_180)
         rotation = (rotation + 180) % 360
     return gray, rotation
+
+
+def _turn(gray: np.ndarray, degrees: int) -> np.ndarray:
+    """The image turned clockwise by 0, 90, 180 or 270 degrees."""
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(gray, codes[degrees]) if degrees in codes else gray
 
 
 def _elongated(mask: np.ndarray, unit: float, horizontal: bool) -> list[tuple[int, int, int, int]]:
@@ -249,7 +321,29 @@ def _flipped_share(crops: list[np.ndarray], engine_name: str) -> float:
     return sum(y[1] > x[1] for x, y in zip(a, b, strict=True)) / max(1, len(crops))
 
 
-def read_page(img: np.ndarray, number: int, options: Options) -> tuple[list[Block], PageInfo]:
+def group_paragraphs(
+    lines: list[tuple[int, int, int, int]], tables: list[tuple[int, int, int, int]]
+) -> list[list[tuple[int, int, int, int]]]:
+    """Printed lines grouped into paragraphs: a full line runs on into an unindented next line."""
+    if not lines:
+        return []
+    wide = [b for b in lines if b[2] - b[0] >= 0.6 * max(x[2] - x[0] for x in lines)]
+    left = min(b[0] for b in wide)
+    right = max(b[2] for b in wide)
+    out: list[list[tuple[int, int, int, int]]] = []
+    for b in sorted(lines, key=lambda x: x[1]):
+        if out:
+            prev = out[-1][-1]
+            h = max(prev[3] - prev[1], b[3] - b[1])
+            between = any(prev[3] <= t[1] and t[3] <= b[1] for t in tables)
+            if prev[2] >= right - 1.5 * h and b[0] <= left + 0.5 * h and b[1] - prev[3] < 1.2 * h and not between:
+                out[-1].append(b)
+                continue
+        out.append([b])
+    return out
+
+
+def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
     engine = get_engine(options.ocr_engine)
     gray = sg.to_gray(img)
@@ -260,26 +354,35 @@ def read_page(img: np.ndarray, number: int, options: Options) -> tuple[list[Bloc
     tables = sg.find_tables(gray)
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
+    rows: list[int] = []
     for ti, t in enumerate(tables):
         for ci, c in enumerate(t.cells):
-            for li, crop in enumerate(cell_lines(gray, binary, c.bbox, unit)):
+            cell_crops = cell_lines(gray, binary, c.bbox, unit)
+            for li, crop in enumerate(cell_crops):
                 crops.append(crop)
                 slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
+                rows.append(ti * 10000 + c.row if len(cell_crops) == 1 else -1)
     rest = binary.copy()
     for t in tables:
         x0, y0, x1, y1 = t.bbox
         rest[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
     rest = _ink(rest, unit)
-    para_boxes = sg.text_lines(rest, unit)
-    for pi, b in enumerate(para_boxes):
-        crops.append((_pad(gray[b[1] : b[3], b[0] : b[2]]), "line", 1))
-        slots.append(_Slot(-1, pi, 0, "line"))
-    readings = read_crops(engine, crops)
+    paras = group_paragraphs(sg.text_lines(rest, unit), [t.bbox for t in tables])
+    partial = 0
+    for pi, lines in enumerate(paras):
+        whole = FULL_BODY_TEXT or number == 1 or len(lines) == 1
+        partial += not whole
+        for li, b in enumerate(lines if whole else lines[:1]):
+            line_img = _pad(gray[b[1] : b[3], b[0] : b[2]])
+            crops.append((line_img if whole else split_wide(line_img)[0], "line", 1))
+            slots.append(_Slot(-1, pi, li, "line" if whole else "prefix"))
+            rows.append(-1)
+    readings = read_crops(engine, crops, rows)
     per_cell: dict[tuple[int, int], list[tuple[Reading, str, int]]] = {}
-    para_text: dict[int, Reading] = {}
+    para_text: dict[int, list[str]] = {}
     for s, r in zip(slots, readings, strict=True):
         if s.table < 0:
-            para_text[s.cell] = r
+            para_text.setdefault(s.cell, []).append(r[0].strip() + ("…" if s.kind == "prefix" else ""))
         else:
             per_cell.setdefault((s.table, s.cell), []).append((r, s.kind, s.n))
     blocks: list[tuple[int, Block]] = []
@@ -290,15 +393,24 @@ def read_page(img: np.ndarray, number: int, options: Options) -> tuple[list[Bloc
             bbox = tuple(float(v) for v in gc.bbox)
             cells.append(Cell(text, gc.row, gc.col, gc.rowspan, gc.colspan, number, bbox, conf, alts))  # type: ignore[arg-type]
         tb = tuple(float(v) for v in t.bbox)
-        lines = [tuple(float(v) for v in ln) for ln in t.lines]
-        blocks.append((t.bbox[1], Table(cells, number, tb, lines=lines)))  # type: ignore[arg-type]
-    for pi, b in enumerate(para_boxes):
-        text = para_text[pi][0].strip()
-        if text:
-            blocks.append((b[1], Paragraph(text, number, tuple(float(v) for v in b))))  # type: ignore[arg-type]
+        rulings = [tuple(float(v) for v in ln) for ln in t.lines]
+        blocks.append((t.bbox[1], Table(cells, number, tb, lines=rulings)))  # type: ignore[arg-type]
+    for pi, lines in enumerate(paras):
+        text = "".join(para_text.get(pi, [])).strip()
+        if text and text != "…":
+            pbox = (
+                float(min(b[0] for b in lines)),
+                float(lines[0][1]),
+                float(max(b[2] for b in lines)),
+                float(lines[-1][3]),
+            )
+            blocks.append((lines[0][1], Paragraph(text, number, pbox)))
     blocks.sort(key=lambda x: x[0])
     h, w = gray.shape[:2]
-    return [b for _, b in blocks], PageInfo(number, float(w), float(h), True, rotation, skew)
+    notes = (
+        [f"page {number}: {partial} body paragraphs read in part (their first characters, then …)"] if partial else []
+    )
+    return [b for _, b in blocks], PageInfo(number, float(w), float(h), True, rotation, skew), notes
 
 
 # ----------------------------------------------------------------------------- images
@@ -380,10 +492,11 @@ def _check_time(start: float, options: Options) -> None:
         raise ReportError("timeout", f"reading the scan took longer than {options.timeout_s:g} s")
 
 
-def _assemble(path: str, fmt: str, results: list[tuple[list[Block], PageInfo]], options: Options) -> Document:
+def _assemble(path: str, fmt: str, results: list[PageResult], options: Options) -> Document:
     """One Document from the pages' blocks, in page order."""
     doc = Document(path=path, format=fmt, ocr=True, ocr_engine=options.ocr_engine)  # type: ignore[arg-type]
-    for blocks, info in results:
+    for blocks, info, notes in results:
+        doc.warnings.extend(notes)
         doc.blocks.extend(blocks)
         doc.pages.append(info)
         if info.rotation:
@@ -393,7 +506,7 @@ def _assemble(path: str, fmt: str, results: list[tuple[list[Block], PageInfo]], 
     return doc
 
 
-def _read_image_page(args: tuple[np.ndarray, int, Options]) -> tuple[list[Block], PageInfo]:
+def _read_image_page(args: tuple[np.ndarray, int, Options]) -> PageResult:
     """Pool task: one decoded page image."""
     return read_page(*args)
 
@@ -407,7 +520,7 @@ def read_image(path: str, data: bytes, options: Options) -> Document:
     return _assemble(path, "image", results, options)
 
 
-def _run(tasks: list, fn, start: float, options: Options) -> list[tuple[list[Block], PageInfo]]:  # type: ignore[type-arg, no-untyped-def]
+def _run(tasks: list, fn, start: float, options: Options) -> list[PageResult]:  # type: ignore[type-arg, no-untyped-def]
     """Pages read in order, by a process pool when there are several and we may fork."""
     if len(tasks) >= PARALLEL_MIN_PAGES and _may_fork() and _workers(len(tasks)) > 1:
         ctx = mp.get_context("fork")
@@ -458,7 +571,7 @@ def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int) -> np.nd
         pdf.close()
 
 
-def _read_pdf_page(args: tuple[bytes, int, Options]) -> tuple[list[Block], PageInfo]:
+def _read_pdf_page(args: tuple[bytes, int, Options]) -> PageResult:
     """Pool task: render one PDF page and read it."""
     data, index, options = args
     return read_page(render_pdf_page(data, index, options.dpi, options.max_pixels), index + 1, options)

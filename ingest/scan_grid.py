@@ -17,6 +17,9 @@ THRESH_C = -2
 # Line detection: opening-kernel length in `unit`s (1 unit = page width / 100).
 H_KERNEL_UNITS = 2.2
 V_KERNEL_UNITS = 1.0
+# A vertical piece shorter than this (a row of tight text) only counts where a longer line runs in
+# the same table at the same x: character strokes that touch both rulings do not.
+LONG_V_UNITS = 3.5
 # Closing bridges breaks of up to this many units along a line (scanner dropouts).
 BRIDGE_UNITS = 0.6
 # A boundary between two grid positions is ruled when this share of it is covered by line pixels.
@@ -143,21 +146,45 @@ def _near(mask: np.ndarray, x: int, y: int, r: int) -> bool:
     return bool(mask[y0:y1, x0:x1].any())
 
 
+def _crossings(profile: np.ndarray, offset: int) -> list[int]:
+    """Start positions of the runs of True in a 1-D profile (where a perpendicular line crosses)."""
+    idx = np.flatnonzero(profile)
+    if len(idx) == 0:
+        return []
+    starts = [int(idx[0])] + [int(b) for a, b in zip(idx[:-1], idx[1:], strict=True) if b - a > 1]
+    return [offset + v for v in starts]
+
+
+def _trimmed(
+    seg: tuple[int, int, int, int], other: np.ndarray, horizontal: bool, r: int
+) -> tuple[int, int, int, int] | None:
+    """A line piece cut back to its first and last meeting with a perpendicular line (None if fewer than two)."""
+    x0, y0, x1, y1 = seg
+    h, w = other.shape
+    if horizontal:
+        band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - r) : min(w, x1 + r)]
+        hits = _crossings(np.asarray(band.any(axis=0)), max(0, x0 - r))
+        if len(hits) < 2 or hits[-1] - hits[0] < 2 * r:
+            return None
+        return (hits[0], y0, hits[-1] + 1, y1)
+    band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - r) : min(w, x1 + r)]
+    hits = _crossings(np.asarray(band.any(axis=1)), max(0, y0 - r))
+    if len(hits) < 2 or hits[-1] - hits[0] < 2 * r:
+        return None
+    return (x0, hits[0], x1, hits[-1] + 1)
+
+
 def ruling_segments(
     horiz: np.ndarray, vert: np.ndarray, unit: float
 ) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
-    """Line pieces that meet a perpendicular line at both ends (character strokes do not)."""
-    r = max(3, int(0.5 * unit))
-    hs = [
-        s
-        for s in _segments(horiz, True)
-        if _near(vert, s[0], (s[1] + s[3]) // 2, r) and _near(vert, s[2] - 1, (s[1] + s[3]) // 2, r)
-    ]
-    vs = [
-        s
-        for s in _segments(vert, False)
-        if _near(horiz, (s[0] + s[2]) // 2, s[1], r) and _near(horiz, (s[0] + s[2]) // 2, s[3] - 1, r)
-    ]
+    """Line pieces cut to where they meet perpendicular lines, kept when they meet at least two
+    (character strokes seldom do); verticals are checked first, then horizontals against them."""
+    r = max(3, int(0.4 * unit))
+    vs = [t for s in _segments(vert, False) if (t := _trimmed(s, horiz, False, r)) is not None]
+    vmask = np.zeros_like(vert)
+    for x0, y0, x1, y1 in vs:
+        vmask[y0:y1, x0:x1] = vert[y0:y1, x0:x1]
+    hs = [t for s in _segments(horiz, True) if (t := _trimmed(s, vmask, True, r)) is not None]
     return hs, vs
 
 
@@ -254,6 +281,14 @@ def _fill_holes(cells: list[GridCell], nr: int, nc: int, xs: list[int], ys: list
     return sorted(cells + extra, key=lambda c: (c.row, c.col))
 
 
+def aligned_verticals(vs: list[tuple[int, int, int, int]], unit: float, tol: int) -> list[tuple[int, int, int, int]]:
+    """Vertical pieces that are long, or stand at the x of a long one (short rows keep their lines)."""
+    long_x = [(s[0] + s[2]) / 2 for s in vs if s[3] - s[1] >= LONG_V_UNITS * unit]
+    return [
+        s for s in vs if s[3] - s[1] >= LONG_V_UNITS * unit or any(abs((s[0] + s[2]) / 2 - x) <= tol for x in long_x)
+    ]
+
+
 def find_tables(gray: np.ndarray) -> list[GridTable]:
     """Every ruled table on a (deskewed) page, top to bottom."""
     unit = unit_of(gray)
@@ -266,6 +301,7 @@ def find_tables(gray: np.ndarray) -> list[GridTable]:
         x0, y0, x1, y1 = box
         inside_h = [s for s in hs if s[1] >= y0 - tol and s[3] <= y1 + tol and s[0] >= x0 - tol and s[2] <= x1 + tol]
         inside_v = [s for s in vs if s[0] >= x0 - tol and s[2] <= x1 + tol and s[1] >= y0 - tol and s[3] <= y1 + tol]
+        inside_v = aligned_verticals(inside_v, unit, tol)
         ys = _cluster([(s[1] + s[3]) / 2 for s in inside_h], tol)
         xs = _cluster([(s[0] + s[2]) / 2 for s in inside_v], tol)
         if len(ys) - 1 < MIN_TABLE_ROWS or len(xs) - 1 < MIN_TABLE_COLS:
