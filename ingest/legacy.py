@@ -16,6 +16,7 @@ import signal
 import struct
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import ReportError
@@ -32,6 +33,11 @@ OLE_MAX_SECTOR = 0xFFFFFFFA
 TEXT_STREAMS = ("WordDocument", "CONTENTS")
 # Stream names that mark a spreadsheet or slide deck instead.
 OTHER_STREAMS = {"Workbook": "spreadsheet", "Book": "spreadsheet", "PowerPoint Document": "presentation"}
+# Word file information block: its magic numbers (Word 97-2003, Word 6/95), the fEncrypted bit of its
+# flags, and the smallest WordDocument stream held in the regular FAT (its first sector holds the block).
+WORD_FIB_IDENTS = (0xA5EC, 0xA5DC)
+WORD_FIB_ENCRYPTED = 0x0100
+WORD_MIN_STREAM_BYTES = 4096
 SOFFICE = "soffice"
 # Characters of the converter's output kept in an error message.
 ERROR_TAIL_CHARS = 300
@@ -68,8 +74,17 @@ def ole_fat(data: bytes, size: int) -> list[int]:
     return fat
 
 
-def ole_stream_names(data: bytes) -> list[str]:
-    """Names of the entries in an OLE2 directory; ReportError(corrupt) for a damaged or truncated file."""
+@dataclass(frozen=True)
+class OleEntry:
+    """One entry of an OLE2 directory: its name, first sector and size in bytes."""
+
+    name: str
+    start: int
+    size: int
+
+
+def ole_header_sector_size(data: bytes) -> int:
+    """The sector size an OLE2 header declares; ReportError(corrupt) for a damaged header."""
     if len(data) < OLE_HEADER_BYTES or not data.startswith(OLE_MAGIC):
         raise ReportError("corrupt", f"not a complete OLE2 (Word/WPS) file: {len(data)} bytes, header damaged")
     if data[28:30] != b"\xfe\xff":
@@ -77,9 +92,14 @@ def ole_stream_names(data: bytes) -> list[str]:
     shift = struct.unpack_from("<H", data, 30)[0]
     if shift not in (9, 12):
         raise ReportError("corrupt", f"OLE2 header damaged (sector size 2^{shift})")
-    size = 1 << shift
+    return 1 << shift
+
+
+def ole_directory(data: bytes) -> tuple[list[OleEntry], int]:
+    """The entries of an OLE2 directory and the sector size; ReportError(corrupt) if damaged or truncated."""
+    size = ole_header_sector_size(data)
     fat = ole_fat(data, size)
-    names: list[str] = []
+    entries: list[OleEntry] = []
     s, seen = struct.unpack_from("<I", data, 48)[0], set()
     while s < OLE_MAX_SECTOR:
         if s in seen or s >= len(fat):
@@ -89,20 +109,42 @@ def ole_stream_names(data: bytes) -> list[str]:
         for off in range(0, size, OLE_DIR_ENTRY_BYTES):
             n_bytes = struct.unpack_from("<H", block, off + 64)[0]
             if 2 <= n_bytes <= 64:
-                names.append(block[off : off + n_bytes - 2].decode("utf-16-le", "replace"))
+                name = block[off : off + n_bytes - 2].decode("utf-16-le", "replace")
+                start, length = struct.unpack_from("<II", block, off + 116)
+                entries.append(OleEntry(name, start, length))
         s = fat[s]
-    return names
+    return entries, size
+
+
+def ole_stream_names(data: bytes) -> list[str]:
+    """Names of the entries in an OLE2 directory; ReportError(corrupt) for a damaged or truncated file."""
+    return [e.name for e in ole_directory(data)[0]]
+
+
+def word_encrypted(data: bytes, entry: OleEntry, size: int) -> bool:
+    """Whether a Word 6-2003 stream is password-protected (the fEncrypted flag of its FIB).
+
+    A stream too small for the regular FAT lives in the mini stream; it is left to the converter.
+    """
+    if entry.size < WORD_MIN_STREAM_BYTES or entry.start >= OLE_MAX_SECTOR:
+        return False
+    fib = _sector(data, entry.start, size, "Word document")
+    ident, flags = struct.unpack_from("<H", fib, 0)[0], struct.unpack_from("<H", fib, 0x0A)[0]
+    return ident in WORD_FIB_IDENTS and bool(flags & WORD_FIB_ENCRYPTED)
 
 
 def check_ole(data: bytes) -> str:
-    """Refuse a damaged or non-text OLE2 file; return the suffix LibreOffice should see (.doc/.wps)."""
-    names = set(ole_stream_names(data))
-    if "WordDocument" in names:
+    """Refuse a damaged, encrypted or non-text OLE2 file; return the suffix LibreOffice should see (.doc/.wps)."""
+    entries, size = ole_directory(data)
+    by_name = {e.name: e for e in entries}
+    if "WordDocument" in by_name:
+        if word_encrypted(data, by_name["WordDocument"], size):
+            raise ReportError("encrypted", "the Word/WPS document is password-protected")
         return ".doc"
-    if "CONTENTS" in names:
+    if "CONTENTS" in by_name:
         return ".wps"
     for name, kind in OTHER_STREAMS.items():
-        if name in names:
+        if name in by_name:
             raise ReportError("unsupported", f"an OLE2 {kind} file, not a Word/WPS document")
     raise ReportError("corrupt", "OLE2 file without a Word/WPS document stream")
 

@@ -147,6 +147,16 @@ def test_ole_file_without_a_document_stream_is_corrupt() -> None:
     assert e.value.kind == "corrupt"
 
 
+def test_password_protected_doc_is_encrypted() -> None:
+    data = bytearray(_sample_bytes())
+    start = _stream_start(bytes(data), "WordDocument")
+    assert struct.unpack_from("<H", data, start)[0] == 0xA5EC  # a Word 97 file information block
+    data[start + 0x0B] |= 0x01  # fEncrypted (bit 8 of the flags word at 0x0A)
+    with pytest.raises(ReportError) as e:
+        legacy.read("locked.doc", bytes(data), Options())
+    assert e.value.kind == "encrypted"
+
+
 def _converters_running() -> list[int]:
     """Processes of this adapter's conversions (their private profile dir names them)."""
     out = []
