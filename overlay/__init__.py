@@ -7,8 +7,8 @@ ruling lines, seams, legend) and/or one self-contained HTML review page per docu
 
 from __future__ import annotations
 
-import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +17,13 @@ from PIL import Image
 from ingest.grid import Document
 from overlay.draw import PageStats, draw_page
 from overlay.marks import Marked, mark_cells
+from overlay.png import encode_png
 from overlay.render import DEFAULT_DPI, PageImage, Rendered, render
 from overlay.scene import PageScene, build_scenes
 
 __all__ = ["write_overlays", "build_overlays", "Overlays", "OverlayPage"]
 
-# Overlays are saved as 256-colour PNGs at low compression: a third of the bytes, and faster to write.
-PNG_COMPRESS_LEVEL = 1
+ENCODE_THREADS = 2
 
 
 @dataclass
@@ -40,11 +40,18 @@ class OverlayPage:
     def png(self) -> bytes:
         """The drawn page as PNG bytes (encoded once, shared by the PNG file and the HTML page)."""
         if self._png is None:
-            buf = io.BytesIO()
-            pal = self.image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-            pal.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-            self._png = buf.getvalue()
+            self._png = encode_png(self.image)
         return self._png
+
+
+def encode_all(pages: list[OverlayPage]) -> None:
+    """PNG-encode every page, compressing on two threads (zlib releases the GIL)."""
+    if len(pages) < 2:
+        for p in pages:
+            p.png()
+        return
+    with ThreadPoolExecutor(max_workers=ENCODE_THREADS) as ex:
+        list(ex.map(OverlayPage.png, pages))
 
 
 @dataclass
@@ -111,6 +118,7 @@ def write_overlays(
         return []
     ov = build_overlays(path, doc, report, dpi=dpi, error=error)
     written: list[str] = []
+    encode_all(ov.pages)
     if overlay_dir:
         os.makedirs(overlay_dir, exist_ok=True)
         for p in ov.pages:

@@ -70,6 +70,21 @@ def text_width(text: str, size: int) -> float:
     return float(font(size).getlength(text))
 
 
+@lru_cache(maxsize=4096)
+def text_mask(text: str, size: int) -> Image.Image:
+    """The coverage mask of ``text`` at ``size`` (cached: the same labels are drawn hundreds of times)."""
+    m = Image.new("L", (max(1, int(text_width(text, size)) + 2), int(size * 1.5) + 2), 0)
+    ImageDraw.Draw(m).text((0, 0), text, fill=255, font=font(size))
+    return m
+
+
+def put_text(img: Image.Image, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+    """Draw ``text`` at ``xy`` (top left, as ImageDraw.text) by pasting its cached mask."""
+    m = text_mask(text, size)
+    x, y = int(round(xy[0])), int(round(xy[1]))
+    img.paste(color, (x, y, x + m.width, y + m.height), m)
+
+
 def blend(color: RGB, alpha: int = FILL_ALPHA, background: RGB = (255, 255, 255)) -> RGB:
     """The colour a tint of ``color`` at ``alpha`` gives over ``background``."""
     a = alpha / 255
@@ -206,24 +221,28 @@ def dashed(draw: ImageDraw.ImageDraw, y: float, x0: float, x1: float, color: RGB
         x += 22
 
 
-def draw_seams(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats) -> None:
+def draw_seams(
+    img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats
+) -> None:
     """Dashed magenta lines where a table was stitched across pages, labelled outside the table."""
     for s in scene.seams:
         y = s.y * page.sy
         x0, x1 = s.x0 * page.sx, s.x1 * page.sx
         dashed(draw, y, x0 - 12, x1 + 12, SEAM_COLOR)
         ty = y - LABEL_SIZE - 9 if s.above and y > LABEL_SIZE + 10 else y + 5
-        pill(draw, (x0, ty), s.label, LABEL_SIZE, SEAM_COLOR)
+        pill(img, draw, (x0, ty), s.label, LABEL_SIZE, SEAM_COLOR)
         stats.seams += 1
 
 
-def pill(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+def pill(
+    img: Image.Image, draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, color: RGB
+) -> None:
     """Text on a white box, so it reads over the page."""
     draw.rectangle((xy[0] - 2, xy[1], xy[0] + text_width(text, size) + 2, xy[1] + size + 3), fill=(255, 255, 255))
-    draw.text(xy, text, fill=color, font=font(size))
+    put_text(img, xy, text, size, color)
 
 
-def draw_tags(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags: Tags) -> None:
+def draw_tags(img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags: Tags) -> None:
     """Row tags right of the table, column tags above each column's first value cell."""
     right: dict[int, float] = {}
     for m in scene.marks:
@@ -237,10 +256,11 @@ def draw_tags(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags
         if rk in tags.rows and ("r", *rk) not in done:
             done.add(("r", *rk))
             x = right[m.key[0]] + 6
-            pill(draw, (x, y0 + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, (40, 40, 40))
+            pill(img, draw, (x, y0 + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, (40, 40, 40))
         if ck in tags.cols and ("c", *ck) not in done:
             done.add(("c", *ck))
             pill(
+                img,
                 draw,
                 (x0 + INSET + 2, y0 - LABEL_SIZE - 6),
                 fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE),
@@ -249,10 +269,12 @@ def draw_tags(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags
             )
 
 
-def draw_labels(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats) -> None:
+def draw_labels(
+    img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats
+) -> None:
     """Each value cell's field id (as far as its row/column tags do not say it) and parsed value; spans."""
     tags = shared_parts(scene.marks)
-    draw_tags(draw, scene, page, tags)
+    draw_tags(img, draw, scene, page, tags)
     for m in scene.marks:
         if m.bbox is None:
             continue
@@ -262,13 +284,13 @@ def draw_labels(draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, st
             color = darker(COLORS[m.state])
             y = y0 + INSET + 1
             for line in lines:
-                pill(draw, (x0 + INSET + 3, y), line, size, color)
+                pill(img, draw, (x0 + INSET + 3, y), line, size, color)
                 y += size + 3
             stats.labels += 1
         if m.cell.rowspan > 1 or m.cell.colspan > 1:
             tag = f"{m.cell.rowspan}×{m.cell.colspan}"
             f = font(MIN_LABEL_SIZE)
-            draw.text((x1 - INSET - 3 - f.getlength(tag), y0 + INSET + 1), tag, fill=COLORS["label"], font=f)
+            put_text(img, (x1 - INSET - 3 - f.getlength(tag), y0 + INSET + 1), tag, MIN_LABEL_SIZE, COLORS["label"])
 
 
 def legend_rows(stats: PageStats) -> list[list[tuple[str, str, RGB]]]:
@@ -286,12 +308,17 @@ def legend_rows(stats: PageStats) -> list[list[tuple[str, str, RGB]]]:
     return [states[:3], states[3:] + other[:2], other[2:]]
 
 
-def draw_legend(img: Image.Image, title: str, stats: PageStats) -> Image.Image:
-    """The page with a legend band below it: title, state colours with counts, lines and seams."""
+def legend_height() -> int:
+    """Pixel height of the legend band."""
+    return 12 + (LEGEND_SIZE + 12) * 4
+
+
+def draw_legend(img: Image.Image, top: int, title: str, stats: PageStats) -> None:
+    """The legend band below the page (from pixel row ``top``): title, state colours with counts, lines, seams."""
     f = font(LEGEND_SIZE)
     rows = legend_rows(stats)
     row_h = LEGEND_SIZE + 12
-    band = Image.new("RGB", (img.width, 12 + row_h * (len(rows) + 1)), (248, 248, 248))
+    band = Image.new("RGB", (img.width, legend_height()), (248, 248, 248))
     d = ImageDraw.Draw(band)
     d.line((0, 0, img.width, 0), fill=(180, 180, 180), width=2)
     d.text((10, 8), fit(title, img.width - 20, LEGEND_SIZE), fill=(20, 20, 20), font=f)
@@ -309,20 +336,19 @@ def draw_legend(img: Image.Image, title: str, stats: PageStats) -> Image.Image:
                 x += 32
             d.text((x, y), text, fill=(30, 30, 30) if kind != "text" else color, font=f)
             x += f.getlength(text) + 24
-    out = Image.new("RGB", (img.width, img.height + band.height), "white")
-    out.paste(img, (0, 0))
-    out.paste(band, (0, img.height))
-    return out
+    img.paste(band, (0, top))
 
 
 def draw_page(page: PageImage, scene: PageScene, title: str) -> tuple[Image.Image, PageStats]:
     """The page image with every cell, line, seam and label drawn on it, plus a legend band."""
     stats = PageStats(page.number)
-    img = page.image.copy()
+    img = Image.new("RGB", (page.image.width, page.image.height + legend_height()), None)  # filled below
+    img.paste(page.image, (0, 0))
     tint = ImageDraw.Draw(img, "RGBA")  # translucent fills blend straight onto the RGB page
     draw_cells(tint, scene, page, stats)
     draw_lines(tint, scene, page, stats)
     draw = ImageDraw.Draw(img)
-    draw_labels(draw, scene, page, stats)
-    draw_seams(draw, scene, page, stats)
-    return draw_legend(img, title, stats), stats
+    draw_labels(img, draw, scene, page, stats)
+    draw_seams(img, draw, scene, page, stats)
+    draw_legend(img, page.image.height, title, stats)
+    return img, stats

@@ -33,7 +33,7 @@ ERR_EXPECTED = ROOT / "samples" / "docx" / "docx2021_row_total_error.expected.js
 # The value the generator made inconsistent (denied_state_secret.total 5 -> 2).
 BROKEN_FIELD = "applications.denied_state_secret.total"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-COLOUR_TOLERANCE = 14  # per channel: the PNG is saved with a 256-colour palette
+COLOUR_TOLERANCE = 14  # per channel: digits and anti-aliased text never make up the commonest colour
 
 
 # --- helpers -------------------------------------------------------------------------------------

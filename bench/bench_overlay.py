@@ -1,0 +1,112 @@
+"""How much overlays add to a conversion: born-digital PDFs (target: at most half again), and others.
+
+For each input: the median time of ``pipeline.convert_document`` and of ``write_overlays`` (PNG only,
+then PNG + HTML), measured alternately in one process after a warm-up run, and their ratios.
+
+    .venv/bin/python bench/bench_overlay.py [FILE ...] [--repeat N]
+
+Without files: the real WPS PDF (shared/real/hongze_2024.pdf), a generated PDF (the committed DOCX
+sample printed by LibreOffice), that DOCX itself and the real web page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from overlay import write_overlays  # noqa: E402
+from overlay.render import soffice_to_pdf  # noqa: E402
+from pipeline import convert_document  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+BUDGET = 1.5  # conversion + overlay PNGs may take at most this many times the conversion (born-digital PDF)
+
+
+def default_inputs(tmp: str) -> list[str]:
+    """The real PDF, a generated PDF, its DOCX, the real web page (those present)."""
+    docx = ROOT / "samples" / "docx" / "docx2021_row_total_error.docx"
+    out = [str(SHARED / "real" / "hongze_2024.pdf")]
+    if docx.exists():
+        out.append(soffice_to_pdf(str(docx), tmp))
+        out.append(str(docx))
+    out.append(str(SHARED / "real" / "pingtan_2024.html"))
+    return [p for p in out if Path(p).exists()]
+
+
+def timed(fn: object) -> float:
+    """Seconds one call takes."""
+    t = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - t
+
+
+def bench_one(path: str, repeat: int, out: str) -> dict[str, float | str | int]:
+    """Median conversion, PNG-overlay and PNG+HTML times for one file."""
+    doc, report = convert_document(path)
+    write_overlays(path, doc, report, overlay_dir=out, html_dir=out)  # warm-up: fonts, imports
+    conv, png, both = [], [], []
+    for _ in range(repeat):
+        conv.append(timed(lambda: convert_document(path)))
+        png.append(timed(lambda: write_overlays(path, doc, report, overlay_dir=out)))
+        both.append(timed(lambda: write_overlays(path, doc, report, overlay_dir=out, html_dir=out)))
+    c, p, b = statistics.median(conv), statistics.median(png), statistics.median(both)
+    return {"file": Path(path).name, "format": doc.format, "pages": len(doc.pages), "conv": c, "png": p, "both": b}
+
+
+def cli_seconds(path: str, out: str, overlay: bool) -> float:
+    """Wall time of one ``cli.py convert`` process (with ``--overlay`` when asked)."""
+    cmd = [sys.executable, str(ROOT / "cli.py"), "convert", path, "-o", out]
+    if overlay:
+        cmd += ["--overlay", out]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def cli_row(path: str, repeat: int, out: str) -> str:
+    """Median wall time of the command line without and with --overlay (imports and all)."""
+    plain, over = [], []
+    for _ in range(repeat):
+        plain.append(cli_seconds(path, out, False))
+        over.append(cli_seconds(path, out, True))
+    p, o = statistics.median(plain), statistics.median(over)
+    return f"{Path(path).name[:41]:<42}{p:>11.3f}{o:>13.3f}{o / p:>7.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print one row per input."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("files", nargs="*")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench_overlay_") as tmp:
+        files = args.files or default_inputs(tmp)
+        print(
+            f"{'file':<42}{'fmt':>6}{'pages':>6}{'convert s':>11}{'+png s':>9}{'ratio':>7}{'+png+html s':>13}{'ratio':>7}  budget"
+        )
+        for f in files:
+            r = bench_one(f, args.repeat, tmp)
+            conv, png, both = float(r["conv"]), float(r["png"]), float(r["both"])
+            ok = "" if r["format"] != "pdf" else ("ok" if (conv + png) / conv <= BUDGET else "OVER")
+            print(
+                f"{str(r['file'])[:41]:<42}{r['format']:>6}{r['pages']:>6}{conv:>11.3f}{png:>9.3f}"
+                f"{(conv + png) / conv:>7.2f}{both:>13.3f}{(conv + both) / conv:>7.2f}  {ok}"
+            )
+        print(f"\n{'command line, one file':<42}{'convert s':>11}{'+overlay s':>13}{'ratio':>7}")
+        for f in files:
+            if f.endswith(".pdf"):
+                print(cli_row(f, max(1, args.repeat // 2), tmp))
+    print(f"ratio = (conversion + overlay) / conversion; the budget for born-digital PDFs is {BUDGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
