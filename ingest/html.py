@@ -41,6 +41,8 @@ BLOCK_TAGS = frozenset(
     "figure figcaption caption hr main form fieldset legend summary details tr".split()
 )
 CELL_TAGS = ("td", "th")
+# Page chrome by its HTML5 element: the header goes last, as article headers carry the 发布日期.
+CHROME_TAGS = ("header", "nav", "footer", "aside")
 # A table holding a nested table of at least this many rows is page layout, not a report table.
 LAYOUT_NESTED_ROWS = 3
 # Span limits of the HTML table algorithm.
@@ -324,6 +326,11 @@ def data_tables(root: Element) -> list[Element]:
     return out
 
 
+def _in_chrome(el: Element) -> bool:
+    """Whether an element stands inside navigation, a header, a footer or a sidebar."""
+    return any(a.tag in CHROME_TAGS for a in el.iterancestors())
+
+
 def _in_link_or_table(el: Element, tables: set[Element]) -> bool:
     """Whether an element is inside a link or a data table (its text is no section heading)."""
     for a in [el, *el.iterancestors()]:
@@ -445,14 +452,15 @@ def read(path: str, data: bytes, options: Options) -> Document:
     mark_breaks(root)
     title = page_title(root)
     tables = data_tables(root)
+    tables = [t for t in tables if not _in_chrome(t)] or tables
     if not tables:
         raise ReportError(
             "not_a_report", "the web page holds no table (its report tables may be images or an attachment)"
         )
     body = report_body(root, tables)
-    drop_chrome(root, ("nav", "footer", "aside"))
+    drop_chrome(root, CHROME_TAGS[1:])
     published = published_date(chrome_text(root, body), root)
-    drop_chrome(root, ("header",))
+    drop_chrome(root, CHROME_TAGS[:1])
     doc = Document(path=path, format="html", warnings=warnings)
     doc.blocks = blocks_of(body, tables)
     if title:

@@ -220,6 +220,18 @@ def test_page_date_and_title_go_into_meta() -> None:
     assert "published" not in read_html(footer_only).meta
 
 
+def test_without_section_headings_the_tables_outside_chrome_set_the_body() -> None:
+    page = (
+        "<html><body><aside><table><tr><td>日</td><td>一</td></tr><tr><td>1</td><td>2</td></tr></table></aside>"
+        "<div id=main><div class=text><p>第一部分 总体情况</p><table><tr><td>规章</td><td>3</td></tr></table>"
+        "<p>第二部分</p><table><tr><td>总计</td><td>4</td></tr></table></div></div>"
+        "<footer><p>版权所有</p></footer></body></html>"
+    )
+    doc = read_html(page)
+    assert [b.text for b in doc.paragraphs] == ["第一部分 总体情况", "第二部分"]
+    assert [[c.text for c in t.cells] for t in doc.tables] == [["规章", "3"], ["总计", "4"]]
+
+
 def test_bare_fragment_without_chrome() -> None:
     doc = read_html(REPORT)
     assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Paragraph", "Paragraph", "Table"]
