@@ -95,6 +95,25 @@ def test_nested_table_in_a_cell_and_layout_tables_around_the_report() -> None:
     assert texts == ["一、总体情况", "正文", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
 
 
+def test_word_saved_html_with_office_tags_and_conditional_comments() -> None:
+    page = (
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>'
+        '<meta http-equiv=Content-Type content="text/html; charset=gb2312">'
+        "<!--[if gte mso 9]><xml><w:WordDocument><w:View>Print</w:View></w:WordDocument></xml><![endif]-->"
+        "</head><body lang=ZH-CN><div class=WordSection1>"
+        "<p class=MsoNormal><b><span style='font-family:黑体'>一、总体情况<span lang=EN-US><o:p></o:p></span></span></b></p>"
+        "<table class=MsoTableGrid border=1><tr><td width=100 rowspan=2 valign=top>"
+        "<p class=MsoNormal align=center><![if !supportMisc]><span>结果<br>维持</span><![endif]>"
+        "<span lang=EN-US><o:p></o:p></span></p></td>"
+        "<td><p class=MsoNormal><span lang=EN-US>12<o:p></o:p></span></p></td></tr>"
+        "<tr><td>&nbsp;<o:p></o:p></td></tr></table>"
+        "<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p></div></body></html>"
+    )
+    doc = read_html(page, "gbk")
+    assert [p.text for p in doc.paragraphs] == ["一、总体情况"]
+    assert spans(doc.tables[0]) == [("结果\n维持", 0, 0, 2, 1), ("12", 0, 1, 1, 1), ("", 1, 1, 1, 1)]
+
+
 # ---------------------------------------------------------------- encodings
 
 REPORT = (
