@@ -42,29 +42,52 @@ def _fail(path: str, err: BaseException) -> None:
         print(ReportError("unreadable", f"internal error: {type(err).__name__}: {msg}").line(path), file=sys.stderr)
 
 
-def cmd_convert(args: argparse.Namespace) -> int:
-    from pipeline import convert_document
+def _draw(
+    path: str, doc: Any, report: dict[str, Any] | None, error: str | None, args: argparse.Namespace, out: str | None
+) -> None:
+    """Overlays for one document; a failure here is a warning, never a lost conversion."""
+    try:
+        from overlay import write_overlays
 
+        write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error)
+    except Exception as e:
+        print(f"warning: {path}: overlay failed: {type(e).__name__}: {e}", file=sys.stderr)
+
+
+def _convert_one(path: str, opts: Options, args: argparse.Namespace, overlay_dir: str | None) -> dict[str, Any] | None:
+    """Convert one file (and draw it when asked, even when normalising it failed); None on failure."""
+    from pipeline import normalize_document, read_document
+
+    try:
+        doc = read_document(path, opts)
+    except Exception as e:  # one bad file never takes the batch down
+        _fail(path, e)
+        return None
+    try:
+        report = normalize_document(path, doc)
+    except Exception as e:
+        _fail(path, e)
+        if overlay_dir or args.html:
+            line = e.line(path) if isinstance(e, ReportError) else str(e)
+            _draw(path, doc, None, line, args, overlay_dir)
+        return None
+    if overlay_dir or args.html:
+        _draw(path, doc, report, None, args, overlay_dir)
+    return report
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
     opts = _options(args)
     os.makedirs(args.output, exist_ok=True)
     failed = 0
     for path in args.inputs:
-        try:
-            doc, report = convert_document(path, opts)
-        except Exception as e:  # one bad file never takes the batch down
-            _fail(path, e)
+        report = _convert_one(path, opts, args, args.overlay)
+        if report is None:
             failed += 1
             continue
         out = os.path.join(args.output, output_name(path))
         with open(out, "w", encoding="utf-8") as f:
             json.dump(report, f, ensure_ascii=False, indent=1)
-        if args.overlay or args.html:
-            try:
-                from overlay import write_overlays
-
-                write_overlays(path, doc, report, overlay_dir=args.overlay, html_dir=args.html)
-            except Exception as e:
-                print(f"warning: {path}: overlay failed: {e}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -127,19 +150,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_overlay(args: argparse.Namespace) -> int:
-    from overlay import write_overlays
-    from pipeline import convert_document
-
-    status = 0
-    for path in args.inputs:
-        try:
-            doc, report = convert_document(path, _options(args))
-        except Exception as e:
-            _fail(path, e)
-            status = 1
-            continue
-        write_overlays(path, doc, report, overlay_dir=args.output, html_dir=args.html)
-    return status
+    opts = _options(args)
+    failed = sum(_convert_one(path, opts, args, args.output) is None for path in args.inputs)
+    return 1 if failed else 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -16,17 +16,25 @@ from ingest.errors import ReportError
 from ingest.grid import Document
 from ingest.options import Options
 
-__all__ = ["convert", "convert_document", "Options", "ReportError"]
+__all__ = ["convert", "convert_document", "read_document", "normalize_document", "Options", "ReportError"]
+
+
+def read_document(path: str, options: Options | None = None) -> Document:
+    """The first two stages: the adapter's grids, repaired."""
+    return layout.repair(load(path, options))
+
+
+def normalize_document(path: str, doc: Document) -> dict[str, Any]:
+    """The last stage: the canonical dict of a repaired Document read from path."""
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    return normalize.build(doc, sha256=sha)
 
 
 def convert_document(path: str, options: Options | None = None) -> tuple[Document, dict[str, Any]]:
     """Read, repair and normalise one file; return the repaired Document and the canonical dict."""
-    doc = load(path, options)
-    doc = layout.repair(doc)
-    with open(path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    report = normalize.build(doc, sha256=sha)
-    return doc, report
+    doc = read_document(path, options)
+    return doc, normalize_document(path, doc)
 
 
 def convert(path: str, options: Options | None = None) -> dict[str, Any]:
