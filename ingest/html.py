@@ -253,16 +253,25 @@ def page_title(root: Element) -> str | None:
 # ---------------------------------------------------------------- tables
 
 
-def own_rows(table: Element) -> list[Element]:
-    """The <tr> elements of this table (directly or in thead/tbody/tfoot), not of nested tables."""
-    rows: list[Element] = []
+def row_groups(table: Element) -> list[list[Element]]:
+    """The table's rows by row group (thead/tbody/tfoot, or a run of bare <tr>), not of nested tables."""
+    groups: list[list[Element]] = []
+    bare: list[Element] | None = None
     for child in table:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag == "tr":
-            rows.append(child)
-        elif tag in ("thead", "tbody", "tfoot"):
-            rows.extend(c for c in child if c.tag == "tr")
-    return rows
+        if child.tag == "tr":
+            if bare is None:
+                bare = []
+                groups.append(bare)
+            bare.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            bare = None
+            groups.append([c for c in child if c.tag == "tr"])
+    return [g for g in groups if g]
+
+
+def own_rows(table: Element) -> list[Element]:
+    """The <tr> elements of this table in order, not of nested tables."""
+    return [tr for group in row_groups(table) for tr in group]
 
 
 def is_layout(table: Element) -> bool:
@@ -286,30 +295,37 @@ def cell_text(td: Element) -> str:
 
 
 def grid(table: Element) -> Table:
-    """The table as a grid: cells placed by the HTML table algorithm, spans clipped to the table."""
-    rows = own_rows(table)
-    n_rows = len(rows)
+    """The table as a grid: cells placed by the HTML table algorithm, rowspans clipped to their row group."""
     taken: set[tuple[int, int]] = set()
     cells: list[Cell] = []
-    for r, tr in enumerate(rows):
-        col = 0
-        for td in tr:
-            if td.tag not in CELL_TAGS:
-                continue
-            while (r, col) in taken:
-                col += 1
-            colspan = max(1, span(td.get("colspan"), MAX_COLSPAN))
-            raw_rowspan = span(td.get("rowspan"), MAX_ROWSPAN)
-            rowspan = n_rows - r if (td.get("rowspan") or "").strip() == "0" else max(1, raw_rowspan)
-            rowspan = min(rowspan, n_rows - r)
-            if len(taken) + rowspan * colspan > MAX_GRID_POSITIONS:
-                raise ReportError("too_large", f"a table spans more than {MAX_GRID_POSITIONS} grid positions")
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    taken.add((r + dr, col + dc))
-            cells.append(Cell(text=cell_text(td), row=r, col=col, rowspan=rowspan, colspan=colspan))
-            col += colspan
+    r = 0
+    for group in row_groups(table):
+        group_end = r + len(group)
+        for tr in group:
+            col = 0
+            for td in tr:
+                if td.tag not in CELL_TAGS:
+                    continue
+                while (r, col) in taken:
+                    col += 1
+                colspan = max(1, span(td.get("colspan"), MAX_COLSPAN))
+                zero = (td.get("rowspan") or "").strip() == "0"  # 0: to the end of the row group
+                rowspan = group_end - r if zero else min(max(1, span(td.get("rowspan"), MAX_ROWSPAN)), group_end - r)
+                if len(taken) + rowspan * colspan > MAX_GRID_POSITIONS:
+                    raise ReportError("too_large", f"a table spans more than {MAX_GRID_POSITIONS} grid positions")
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        taken.add((r + dr, col + dc))
+                cells.append(Cell(text=cell_text(td), row=r, col=col, rowspan=rowspan, colspan=colspan))
+                col += colspan
+            r += 1
     return Table(cells=cells)
+
+
+def caption_of(table: Element) -> str:
+    """The text of a table's <caption>, if it has one."""
+    cap = next((c for c in table if c.tag == "caption"), None)
+    return "" if cap is None else text_of(cap)
 
 
 # ---------------------------------------------------------------- the report body
@@ -411,6 +427,7 @@ def blocks_of(body: Element, tables: list[Element]) -> list[Block]:
         pending.append(el.text or "")
         for child in el:
             if child in tset:
+                pending.append(BRK + caption_of(child))
                 flush()
                 table = grid(child)
                 if table.cells:

@@ -55,13 +55,23 @@ def test_rowspan_colspan_follow_the_html_table_algorithm() -> None:
     assert len(covered) == len(set(covered)) == 16  # every position held by exactly one cell
 
 
-def test_spans_are_clipped_and_rowspan_zero_runs_to_the_end() -> None:
+def test_rowspans_are_clipped_to_their_row_group_and_zero_runs_to_its_end() -> None:
     doc = read_html(
-        "<table><thead><tr><th rowspan=0>H</th><th>x</th></tr></thead>"
-        "<tbody><tr><td>y</td></tr><tr><td rowspan=9>z</td></tr></tbody></table>"
+        "<table><caption>表1 二、主动公开</caption><thead><tr><th rowspan=0>H<th>x<tr><th>w</thead>"
+        "<tbody><tr><td>y<td rowspan=9>v<tr><td rowspan=9>z</tbody><tr><td>f<td>g</table>"
     )
     (t,) = doc.tables
-    assert spans(t) == [("H", 0, 0, 3, 1), ("x", 0, 1, 1, 1), ("y", 1, 1, 1, 1), ("z", 2, 1, 1, 1)]
+    assert spans(t) == [
+        ("H", 0, 0, 2, 1),
+        ("x", 0, 1, 1, 1),
+        ("w", 1, 1, 1, 1),
+        ("y", 2, 0, 1, 1),
+        ("v", 2, 1, 2, 1),
+        ("z", 3, 0, 1, 1),
+        ("f", 4, 0, 1, 1),
+        ("g", 4, 1, 1, 1),
+    ]
+    assert [p.text for p in doc.paragraphs] == ["表1 二、主动公开"]  # the caption stands before its table
 
 
 def test_cell_text_keeps_line_breaks_and_turns_nbsp_into_spaces() -> None:
