@@ -50,6 +50,7 @@ TARGET_HEADINGS = {
 }
 # How far above the bottom margin (points) the target table starts: inside its first rows.
 REMAINING_PT = {"active": (30.0, 120.0), "applications": (60.0, 420.0), "review": (30.0, 75.0)}
+REDO_SHIFT_PT = 25.0  # a report remade after LibreOffice dropped rows gets its break this much lower
 LINE_FACTOR = 1.35  # a single-spaced CJK line is about this many font sizes tall in LibreOffice
 LONG_LABEL = "三、本年度办理结果"
 ROTATED_LABELS = (*gen.REVIEW_FIELD_LABELS, "自然人", "总计", LONG_LABEL)
@@ -293,13 +294,17 @@ def convert_prepared(
     incompletely is remade without turned text (a second call, only then). Returns both PDF lists."""
     extra = extra or []
     pdfs = convert_to_pdf([p.docx_path for p in prepared] + extra, out_dir, timeout_s)
-    redo = [p for p, pdf in zip(prepared, pdfs, strict=False) if not printed_whole(pdf)]
-    for p in redo:
-        p.variation = replace(p.variation, rotation="none")
-        p.note = "; ".join(x for x in (p.note, "turned text dropped: LibreOffice lost rows with it") if x)
+    redo = [(p, pdf) for p, pdf in zip(prepared, pdfs, strict=False) if not printed_whole(pdf)]
+    for p, _ in redo:
+        shift = REDO_SHIFT_PT if p.variation.break_in != "none" else 0.0
+        p.variation = replace(p.variation, rotation="none", remaining_pt=p.variation.remaining_pt + shift)
+        p.note = "; ".join(x for x in (p.note, "remade: LibreOffice had dropped table rows") if x)
         build_docx(p)
     if redo:
-        convert_to_pdf([p.docx_path for p in redo], out_dir, timeout_s)
+        convert_to_pdf([p.docx_path for p, _ in redo], out_dir, timeout_s)
+        still = [pdf.name for _, pdf in redo if not printed_whole(pdf)]
+        if still:
+            raise RuntimeError(f"LibreOffice printed incomplete tables in {still}")
     return pdfs[: len(prepared)], pdfs[len(prepared) :]
 
 
