@@ -266,6 +266,15 @@ def test_bare_fragment_without_chrome() -> None:
     assert doc.meta == {}
 
 
+def test_fragment_starting_with_an_attributed_element_is_sniffed_as_html(tmp_path: Path) -> None:
+    from ingest import load
+
+    path = tmp_path / "fragment.htm"
+    path.write_bytes(('<p class="western" align="center">' + "年度报告" * 600 + "</p>" + REPORT).encode("gbk"))
+    doc = load(str(path))
+    assert doc.format == "html" and len(doc.tables) == 1
+
+
 def test_page_without_tables_is_not_a_report() -> None:
     with pytest.raises(ReportError) as e:
         read_html("<html><body><h1>2024年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>")
