@@ -296,3 +296,13 @@ def test_image_only_pdf_goes_to_the_scan_path(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(ReportError) as e:
         read_file(scanned, ocr="never")
     assert e.value.kind == "unreadable"
+
+
+@pytest.mark.parametrize(
+    "pdf", sorted((Path(__file__).resolve().parent.parent / "samples" / "pdf").glob("*.pdf")), ids=lambda p: p.name
+)
+def test_committed_pdf_samples_convert_exactly(pdf: Path) -> None:
+    expected = json.loads(pdf.with_suffix("").with_suffix(".expected.json").read_text(encoding="utf-8"))
+    report = pipeline.convert(str(pdf))
+    assert table_mismatches(report, expected) == []
+    assert failing_rules(report) == set(expected["failing_checks"])
