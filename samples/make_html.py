@@ -332,6 +332,7 @@ def expected_for_page(expected: dict[str, Any], source: str, page_date: str, sty
     out["note"] = f"generated web page {knobs}; from {expected['note']}"
     if out["report"].get("published") is None and style.wrap == "page":
         out["report"]["published"] = page_date
+        out["note"] += "; the report prints no date: published is the page's date"
     return out
 
 

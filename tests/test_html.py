@@ -329,7 +329,7 @@ def generated_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path
     from samples.make_html import make_pages
 
     styles = _generated_styles()
-    return make_pages(tmp_path_factory.mktemp("html"), len(styles), seed=11, template="mixed", errors=2, styles=styles)
+    return make_pages(tmp_path_factory.mktemp("html"), len(styles), seed=13, template="mixed", errors=2, styles=styles)
 
 
 @pytest.mark.parametrize("index", range(8))
@@ -340,8 +340,10 @@ def test_generated_pages_convert_exactly(generated_pages: list[tuple[Path, Path]
 
 
 def test_generated_pages_cover_both_templates_and_encodings(generated_pages: list[tuple[Path, Path]]) -> None:
-    templates = {json.loads(e.read_text(encoding="utf-8"))["template"] for _, e in generated_pages}
-    assert templates == {"2021", "2019"}
+    expected = [json.loads(e.read_text(encoding="utf-8")) for _, e in generated_pages]
+    assert {x["template"] for x in expected} == {"2021", "2019"}
+    assert any("published is the page's date" in x["note"] for x in expected)  # the page date stands in
+    assert any(x["report"]["published"] is None for x in expected)  # a fragment has no page date
     raw = [p.read_bytes() for p, _ in generated_pages]
     assert sum(1 for b in raw if _is_utf8(b)) >= 3 and sum(1 for b in raw if not _is_utf8(b)) >= 3
 
