@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import email
+import email.policy
 import re
 
 import lxml.etree
@@ -106,8 +108,11 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def decode_html(data: bytes) -> tuple[str, str, list[str]]:
-    """Text, codec used and warnings: BOM, then strict UTF-8 (catches lying declarations), declared, GB18030."""
+def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
+    """Text, codec used and warnings: BOM, then strict UTF-8 (catches lying declarations), declared, GB18030.
+
+    ``declared`` is a charset named outside the bytes (a MIME part header); else the page's <meta> is read.
+    """
     for bom, bom_codec in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -115,7 +120,7 @@ def decode_html(data: bytes) -> tuple[str, str, list[str]]:
     ):
         if data.startswith(bom):
             return data[len(bom) :].decode(bom_codec, errors="replace"), bom_codec, []
-    declared = declared_charset(data)
+    declared = (declared or declared_charset(data) or "").lower() or None
     codec = _codec(declared) if declared else None
     warnings: list[str] = []
     # Valid UTF-8 with non-ASCII text is practically never GBK by chance, so strict UTF-8 wins even
@@ -134,6 +139,20 @@ def decode_html(data: bytes) -> tuple[str, str, list[str]]:
                 return text, cand, warnings
     warnings.append("page bytes fit no known encoding; undecodable bytes replaced")
     return data.decode(codec or "gb18030", errors="replace"), codec or "gb18030", warnings
+
+
+def unwrap_mhtml(data: bytes) -> tuple[bytes, str | None] | None:
+    """The HTML part of a MIME web archive (.mht, Word's single-file web page) and its charset, else None."""
+    head = data[:4096].lower()
+    if b"mime-version:" not in head or b"multipart/related" not in head:
+        return None
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload, part.get_content_charset()
+    raise ReportError("corrupt", "a web archive (MHTML) without an HTML part")
 
 
 # ---------------------------------------------------------------- parsing and chrome
@@ -462,7 +481,8 @@ def chrome_text(root: Element, body: Element) -> str:
 def read(path: str, data: bytes, options: Options) -> Document:
     """Read a web page (whole saved page or fragment) into a Document of paragraphs and grids."""
     options.validated()
-    text, _codec_used, warnings = decode_html(data)
+    archived = unwrap_mhtml(data)
+    text, _codec_used, warnings = decode_html(*archived) if archived else decode_html(data)
     root = parse(text)
     for el in list(root.iter(*DROP_TAGS)):
         drop(el)

@@ -275,6 +275,37 @@ def test_fragment_starting_with_an_attributed_element_is_sniffed_as_html(tmp_pat
     assert doc.format == "html" and len(doc.tables) == 1
 
 
+def _mhtml(page: str, charset: str, transfer: str) -> bytes:
+    """A MIME web archive (as IE or Word's single-file web page writes it) holding the page."""
+    from email.charset import BASE64, QP, Charset
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.nonmultipart import MIMENonMultipart
+
+    archive = MIMEMultipart("related", type="text/html")
+    archive["From"] = "<Saved by Windows Internet Explorer 8>"
+    part = MIMENonMultipart("text", "html", charset=charset)
+    cs = Charset(charset)
+    cs.body_encoding = QP if transfer == "qp" else BASE64
+    part.set_payload(page, charset=cs)
+    part["Content-Location"] = "http://www.example.gov.cn/art/2025/1/20/art_1.html"
+    archive.attach(part)
+    image = MIMENonMultipart("image", "png")
+    image.set_payload("iVBORw0KGgo=")
+    image["Content-Transfer-Encoding"] = "base64"
+    archive.attach(image)
+    return archive.as_bytes()
+
+
+@pytest.mark.parametrize(("charset", "transfer"), [("gb2312", "qp"), ("utf-8", "base64")])
+def test_mhtml_web_archive_reads_like_the_page(charset: str, transfer: str) -> None:
+    page = CHROME_PAGE.replace('<meta charset="utf-8">', "")
+    plain = read_html(page, "gbk")
+    archived = html.read("x.mht", _mhtml(page, charset, transfer), OPTS)
+    assert [spans(t) for t in archived.tables] == [spans(t) for t in plain.tables]
+    assert [p.text for p in archived.paragraphs] == [p.text for p in plain.paragraphs]
+    assert archived.meta == plain.meta
+
+
 def test_page_without_tables_is_not_a_report() -> None:
     with pytest.raises(ReportError) as e:
         read_html("<html><body><h1>2024年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>")
