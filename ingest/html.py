@@ -1,11 +1,14 @@
-"""Web pages: a saved government page or a bare HTML fragment -> Document.
+"""Web pages: a saved government page, a bare HTML fragment or a MIME web archive -> Document.
 
-Steps, each small and pure: decode the bytes (BOM, declared charset, strict UTF-8, GB18030, with a
-check for a declaration that lies); parse with lxml (no network); read the page's publication date
-and title from the chrome; drop scripts, styles and navigation; pick the element that holds the
-report (the deepest ancestor of a data table that holds as many section headings 一、…六、 as any
-ancestor of a table does); walk it in document order into paragraphs and table grids. Grids follow the HTML
-table algorithm: one Cell per <td>/<th> with its spans, placed at the first free column.
+Steps, each small and pure: unwrap a web archive (.mht) to its HTML part; decode the bytes (BOM, strict
+UTF-8, the declared charset, GB18030, with a warning when a declaration lies); parse with lxml (no
+network, no external entities); drop scripts and styles; mark line breaks; take the title; find the
+data tables (layout tables around them are not grids); pick the report body (the deepest ancestor of
+a data table holding as many section headings 一、…六、 as any such ancestor); read the publication
+date from the chrome outside it (发布日期 label, else a date <meta>, else a bare 日期/时间 label, never
+from nav or footer); walk the body in document order into paragraphs and table grids. Grids follow
+the HTML table algorithm: one Cell per <td>/<th> with its spans, placed at the first free column,
+rowspans clipped to their row group.
 """
 
 from __future__ import annotations
