@@ -10,6 +10,7 @@ _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][
 _PUNCT = re.compile(r"[\s\"'“”‘’「」『』、，,。.．:：;；!！?？·・\-—_]+")
 
 
+@lru_cache(maxsize=65536)
 def canon(text: str) -> str:
     """NFKC, no spaces or punctuation, ASCII brackets: the form labels are compared in."""
     t = unicodedata.normalize("NFKC", text or "")
@@ -17,6 +18,7 @@ def canon(text: str) -> str:
     return _PUNCT.sub("", t)
 
 
+@lru_cache(maxsize=65536)
 def strip_numbering(text: str) -> str:
     """Drop leading item numbers (`三、`, `（一）`, `1.`) from a label, after canonicalising."""
     t = unicodedata.normalize("NFKC", text or "").strip()
@@ -58,4 +60,9 @@ def similarity(label: str, alias: str) -> float:
 
 def best_alias_score(label: str, aliases: list[str]) -> float:
     """The best similarity of a label to any alias."""
+    return _best(label, tuple(aliases))
+
+
+@lru_cache(maxsize=65536)
+def _best(label: str, aliases: tuple[str, ...]) -> float:
     return max((similarity(label, canon(a)) for a in aliases), default=0.0)
