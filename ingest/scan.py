@@ -257,7 +257,7 @@ def osd_rotation(gray: np.ndarray) -> int | None:
     try:
         import pytesseract
 
-        small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if gray.shape[1] > 1400 else gray
+        small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if max(gray.shape) > 3000 else gray
         osd = pytesseract.image_to_osd(small, config="--psm 0", output_type=pytesseract.Output.DICT)
     except Exception:
         return None

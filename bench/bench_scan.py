@@ -1,0 +1,138 @@
+"""Benchmark of the scan path on one core: per-cell OCR with each engine against whole-page OCR.
+
+On the same table pages (hongze_2024 pages 2-4 rendered at --dpi, plus any scans given with
+--pages-from), it prints seconds of CPU per page and the share of number cells read right, for:
+
+- cells/rapidocr   this pipeline, RapidOCR recognition on cell crops (strips per row)
+- cells/tesseract  this pipeline, tesseract on stacked cell crops
+- page/rapidocr    RapidOCR detection + recognition over the whole page, words placed into the grid
+- page/tesseract   tesseract over the whole page (psm 3), words placed into the grid
+
+Truth is the text layer of the same PDF cells (pdfplumber words inside each grid cell). Run by hand:
+
+    OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python bench/bench_scan.py [--dpi 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from ingest import scan, scan_grid  # noqa: E402
+from ingest.ocr import get_engine  # noqa: E402
+from ingest.options import Options  # noqa: E402
+
+HONGZE = ROOT.parent / "shared" / "real" / "hongze_2024.pdf"
+TABLE_PAGES = (2, 3, 4)
+
+
+def render(pdf: Path, page: int, dpi: int) -> np.ndarray:
+    """One PDF page as a greyscale array."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return np.asarray(doc[page - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+    finally:
+        doc.close()
+
+
+def truth(pdf: Path, page: int, dpi: int, gray: np.ndarray) -> dict[tuple[int, int, int], str]:
+    """Number cells' text from the PDF text layer: (table, row, col) -> digits."""
+    import pdfplumber
+
+    k = dpi / 72
+    out: dict[tuple[int, int, int], str] = {}
+    with pdfplumber.open(str(pdf)) as doc:
+        words = doc.pages[page - 1].extract_words()
+    for ti, t in enumerate(scan_grid.find_tables(gray)):
+        for c in t.cells:
+            x0, y0, x1, y1 = (v / k for v in c.bbox)
+            inside = [
+                w["text"]
+                for w in words
+                if x0 <= (w["x0"] + w["x1"]) / 2 <= x1 and y0 <= (w["top"] + w["bottom"]) / 2 <= y1
+            ]
+            text = "".join(inside)
+            if text.isdigit():
+                out[(ti, c.row, c.col)] = text
+    return out
+
+
+def by_cells(gray: np.ndarray, engine: str) -> dict[tuple[int, int, int], str]:
+    """This pipeline's cell texts."""
+    blocks, _, _ = scan.read_page(gray, 1, Options(ocr_engine=engine))
+    out = {}
+    tables = [b for b in blocks if hasattr(b, "cells")]
+    for ti, t in enumerate(tables):
+        for c in t.cells:  # type: ignore[attr-defined]
+            out[(ti, c.row, c.col)] = c.text
+    return out
+
+
+def by_page(gray: np.ndarray, engine: str) -> dict[tuple[int, int, int], str]:
+    """Whole-page OCR, each detected text placed in the grid cell holding its centre."""
+    lines = get_engine(engine).read_page(gray)
+    straight, _ = scan_grid.deskew(gray)
+    out: dict[tuple[int, int, int], str] = {}
+    for ti, t in enumerate(scan_grid.find_tables(straight)):
+        for c in t.cells:
+            x0, y0, x1, y1 = c.bbox
+            inside = [
+                txt
+                for (bx0, by0, bx1, by1), txt, _ in lines
+                if x0 <= (bx0 + bx1) / 2 <= x1 and y0 <= (by0 + by1) / 2 <= y1
+            ]
+            out[(ti, c.row, c.col)] = "".join(inside)
+    return out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (tesseract runs as a child)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--dpi", type=int, default=200)
+    args = ap.parse_args()
+    pages = [(p, render(HONGZE, p, args.dpi)) for p in TABLE_PAGES]
+    truths = {p: truth(HONGZE, p, args.dpi, scan_grid.deskew(g)[0]) for p, g in pages}
+    methods = {
+        "cells/rapidocr": lambda g: by_cells(g, "rapidocr"),
+        "cells/tesseract": lambda g: by_cells(g, "tesseract"),
+        "page/rapidocr": lambda g: by_page(g, "rapidocr"),
+        "page/tesseract": lambda g: by_page(g, "tesseract"),
+    }
+    for name in ("rapidocr", "tesseract"):
+        get_engine(name)  # load models outside the timing
+    print(
+        f"{len(pages)} table pages of hongze_2024 at {args.dpi} dpi, CPU seconds per page (this process and its tesseract children)"
+    )
+    print(f"{'method':<18}{'s/page':>9}{'numbers right':>16}")
+    for name, fn in methods.items():
+        cpu = 0.0
+        right = total = 0
+        for p, g in pages:
+            t0 = _cpu()
+            got = fn(g)
+            cpu += _cpu() - t0
+            for key, want in truths[p].items():
+                total += 1
+                right += got.get(key, "").strip() == want
+        print(f"{name:<18}{cpu / len(pages):>9.2f}{right:>9}/{total} ({right / max(total, 1):.1%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The scanned-report path: limits and bad images, orientation, grids, and values read by OCR.
+
+The generated-scan accuracy run (>= 30 degraded scans from samples/make_pdf.py reports) takes
+minutes; it runs when GOVREPORT_SCAN_FULL=1 is set.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from conftest import SHARED, failing_rules, table_mismatches
+from PIL import Image
+
+from ingest.errors import ReportError
+from ingest.grid import Table
+from ingest.options import Options
+
+os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
+HONGZE = SHARED / "real" / "hongze_2024.pdf"
+HONGZE_EXPECTED = SHARED / "real" / "hongze_2024.expected.json"
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _hongze_page(number: int, dpi: int = 200) -> np.ndarray:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(HONGZE))
+    try:
+        return np.asarray(pdf[number - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+    finally:
+        pdf.close()
+
+
+def _table_texts(blocks: list[Any]) -> list[str]:
+    return [c.text for b in blocks if isinstance(b, Table) for c in b.cells]
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_not_an_image_is_corrupt() -> None:
+    from ingest.scan import read_image
+
+    with pytest.raises(ReportError) as e:
+        read_image("x.png", b"\x89PNG\r\n\x1a\nthis is not a png at all", Options())
+    assert e.value.kind == "corrupt"
+
+
+def test_empty_image_is_empty() -> None:
+    from ingest.scan import read_image
+
+    with pytest.raises(ReportError) as e:
+        read_image("x.png", b"", Options())
+    assert e.value.kind == "empty"
+
+
+def test_truncated_image_is_corrupt() -> None:
+    from ingest.scan import read_image
+
+    data = _png(Image.fromarray(np.random.default_rng(0).integers(0, 255, (400, 400), dtype=np.uint8)))
+    with pytest.raises(ReportError) as e:
+        read_image("x.png", data[: len(data) // 2], Options())
+    assert e.value.kind == "corrupt"
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares width x height pixels (a decompression bomb's header)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    head = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    idat = zlib.compress(b"\x00" * 64)
+    body = b"IDAT" + idat
+    end = b"IEND"
+    return (
+        head
+        + struct.pack(">I", len(idat))
+        + body
+        + struct.pack(">I", zlib.crc32(body))
+        + struct.pack(">I", 0)
+        + end
+        + struct.pack(">I", zlib.crc32(end))
+    )
+
+
+def test_pixel_bomb_refused_from_header() -> None:
+    from ingest.scan import read_image
+
+    with pytest.raises(ReportError) as e:
+        read_image("bomb.png", _png_declaring(60000, 60000), Options())
+    assert e.value.kind == "too_large"
+    with pytest.raises(ReportError) as e:
+        read_image("big.png", _png_declaring(5000, 5000), Options(max_pixels=1_000_000))
+    assert e.value.kind == "too_large"
+
+
+def test_multipage_tiff_pages_and_limit() -> None:
+    from ingest.scan import image_pages
+
+    pages = [Image.new("L", (300, 400), 255), Image.new("L", (300, 400), 200), Image.new("L", (300, 400), 100)]
+    buf = io.BytesIO()
+    pages[0].save(buf, "TIFF", save_all=True, append_images=pages[1:])
+    got = image_pages(buf.getvalue(), Options())
+    assert [int(p.mean()) for p in got] == [255, 200, 100]
+    with pytest.raises(ReportError) as e:
+        image_pages(buf.getvalue(), Options(max_pages=2))
+    assert e.value.kind == "too_large"
+
+
+def test_blank_page_has_no_tables() -> None:
+    from ingest.scan import read_image
+
+    doc = read_image("blank.png", _png(Image.new("L", (1654, 2339), 255)), Options())
+    assert doc.tables == [] and doc.paragraphs == []
+    assert doc.pages[0].ocr
+
+
+def test_photo_like_noise_is_not_a_report() -> None:
+    from ingest.scan import read_image
+
+    noise = np.random.default_rng(1).normal(128, 40, (900, 700)).clip(0, 255).astype(np.uint8)
+    doc = read_image("noise.png", _png(Image.fromarray(noise)), Options())
+    assert doc.tables == []
+
+
+# ----------------------------------------------------------------------------- grids and orientation
+
+
+def test_grid_spans_of_hongze_applications_table() -> None:
+    from ingest.scan_grid import deskew, find_tables
+
+    gray, _ = deskew(_hongze_page(3))
+    tables = find_tables(gray)
+    assert len(tables) == 2
+    app = tables[1]
+    assert (len(app.ys) - 1, len(app.xs) - 1) == (16, 10)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in app.cells}
+    assert spans[(0, 0)] == (3, 3)  # the note cell over the header rows
+    assert spans[(5, 0)] == (11, 1)  # 三、本年度办理结果 down the side
+
+
+def test_skew_is_measured_and_removed() -> None:
+    from ingest.scan_grid import binarize, deskew, estimate_skew, find_tables, rotate
+
+    turned = rotate(_hongze_page(2, dpi=150), 1.5)
+    assert abs(estimate_skew(binarize(turned)) + 1.5) <= 0.15
+    straight, angle = deskew(turned)
+    assert abs(angle + 1.5) <= 0.15
+    assert len(find_tables(straight)) == 1
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE])
+def test_turned_page_is_detected_and_read(turn: int) -> None:
+    from ingest.scan import read_page
+
+    blocks, info, _ = read_page(cv2.rotate(_hongze_page(3, dpi=150), turn), 3, Options())
+    assert info.rotation == {cv2.ROTATE_180: 180, cv2.ROTATE_90_CLOCKWISE: 270}[turn]
+    texts = _table_texts(blocks)
+    assert "2776" in texts and "7545" in texts and "95" in texts
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def test_number_cells_keep_their_doubt() -> None:
+    from ingest.scan import read_page
+
+    blocks, _, _ = read_page(_hongze_page(3), 3, Options())
+    cells = [c for b in blocks if isinstance(b, Table) for c in b.cells]
+    numbers = [c for c in cells if c.text.isdigit()]
+    assert len(numbers) == 94  # 13 rows of 7 counts, and 2776, 84, 7545
+    for c in numbers:
+        assert 0.0 <= c.confidence <= 1.0
+        assert all(a[0] != c.text for a in c.alternatives)
+        if c.confidence >= 0.9:
+            assert not c.alternatives or max(a[1] for a in c.alternatives) < c.confidence
+
+
+def test_hongze_image_only_pdf_converts_exactly(tmp_path: Path) -> None:
+    import pipeline
+
+    pages = [Image.fromarray(_hongze_page(n)) for n in range(1, 6)]
+    path = tmp_path / "hongze.scan.pdf"
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=200)
+    expected = json.loads(HONGZE_EXPECTED.read_text(encoding="utf-8"))
+    doc, report = pipeline.convert_document(str(path), Options())
+    assert doc.ocr and len(doc.pages) == 5
+    assert table_mismatches(report, expected) == []
+    assert failing_rules(report) == set(expected.get("failing_checks") or [])
+
+
+# ----------------------------------------------------------------------------- generated scans
+
+
+def _convert_one(args: tuple[str, str]) -> tuple[str, int, list[str], list[str]]:
+    """One scan converted: how many fields, the wrong ones, and which of those are silent."""
+    import pipeline
+
+    path, exp_path = args
+    expected = json.loads(Path(exp_path).read_text(encoding="utf-8"))
+    report = pipeline.convert(path, Options())
+    wrong = table_mismatches(report, expected)
+    n = sum(
+        len(f)
+        for t in ("active_disclosure", "applications", "review_litigation")
+        for f in (expected["tables"].get(t) or {}).values()
+    )
+    doubtful = {c["field"] for c in report.get("cells", []) if c.get("confidence", 1.0) < 0.9}
+    failing = failing_rules(report) - set(expected.get("failing_checks") or [])
+    covered = {f for c in report.get("checks", []) if c["rule"] in failing for f in c["fields"]}
+    silent = [w for w in wrong if w.split(":")[0] not in doubtful and w.split(":")[0] not in covered]
+    return path, n, wrong, silent
+
+
+@pytest.mark.skipif(os.environ.get("GOVREPORT_SCAN_FULL") != "1", reason="minutes long: set GOVREPORT_SCAN_FULL=1")
+def test_generated_scans(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from samples.make_scans import generate_scans
+
+    made = generate_scans(tmp_path, count=30, seed=11, sources=6)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = list(pool.map(_convert_one, [(str(p), str(e)) for p, e, _ in made]))
+    clean = {str(p) for p, _, d in made if d.clean}
+    total = sum(r[1] for r in results)
+    wrong = sum(len(r[2]) for r in results)
+    assert 1 - wrong / total >= 0.995, [r[2][:5] for r in results if r[2]]
+    assert all(not r[2] for r in results if r[0] in clean)
+    assert all(not r[3] for r in results), [r[3] for r in results if r[3]]
