@@ -21,6 +21,7 @@ import io
 import struct
 import warnings
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from ingest.errors import ReportError
@@ -53,7 +54,7 @@ def check_zip(
             return _check_streamed(z, infos, max_unzipped_bytes)
     except zipfile.BadZipFile as e:
         raise ReportError("corrupt", f"damaged zip container ({e})") from None
-    except (ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+    except (zlib.error, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as e:
         raise ReportError("corrupt", f"unreadable zip container ({type(e).__name__}: {e})") from None
 
 

@@ -77,6 +77,14 @@ def test_check_zip_stream_cap_and_lying_sizes() -> None:
     assert kind_of(check_zip, h.docx_zip_bomb(lie_about_size=True), DEFAULT_MAX_UNZIPPED_BYTES) == "corrupt"
 
 
+def test_check_zip_broken_deflate_data_is_corrupt() -> None:
+    # found by bench/fuzz.py: a flipped byte inside a part's compressed data raised zlib.error
+    data = bytearray(h.docx_of(h.document_xml(["政府信息公开工作年度报告 " * 50])))
+    start = data.index(b"word/document.xml") + len("word/document.xml")
+    data[start] ^= 0xFF  # the first byte of the deflate stream: an invalid block type
+    assert kind_of(check_zip, bytes(data), DEFAULT_MAX_UNZIPPED_BYTES) == "corrupt"
+
+
 def test_check_zip_entry_count_and_garbage() -> None:
     assert (
         kind_of(check_zip, h.docx_many_entries(DEFAULT_MAX_ZIP_ENTRIES + 1), DEFAULT_MAX_UNZIPPED_BYTES) == "too_large"
