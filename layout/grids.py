@@ -228,37 +228,54 @@ def _starts_item(cells: list[Cell]) -> bool:
     return False
 
 
+def _merge_plan(table: Table, upper: int, lower: int) -> list[tuple[Cell, Cell | None]] | None:
+    """For each text cell of row `lower`: the cell of row `upper` it joins (None: it moves up into an
+    empty position). None when some text has nowhere to go without overwriting a number."""
+    grid = dense(table)
+    above = grid[upper]
+    plan: list[tuple[Cell, Cell | None]] = []
+    for c in table.cells:
+        if c.row != lower or not c.text.strip():
+            continue
+        target = above[c.col] if c.col < len(above) else None
+        if target is not None and has_number([target]) and not has_number([c]):
+            labels = [
+                a for a in reversed(above[: c.col + 1]) if a is not None and a.text.strip() and not has_number([a])
+            ]
+            if not labels:
+                return None
+            target = labels[0]
+        if target is None and any(above[k] is not None for k in range(c.col, min(c.col + c.colspan, len(above)))):
+            return None
+        if target is not None and has_number([c]) and has_number([target]):
+            return None
+        plan.append((c, target))
+    return plan
+
+
 def _merge_rows(table: Table, upper: int, lower: int) -> Table:
     """Merge row `lower` into row `upper`: texts appended column by column, the lower row removed."""
-    top = {c.col: c for c in table.cells if c.row == upper}
-    cols_above = sorted(top)
-    cells: list[Cell] = []
-    for c in table.cells:
-        if c.row != lower:
-            cells.append(c)
-            continue
-        if not c.text.strip():
-            continue
-        target = top.get(c.col)
-        if target is None or (has_number([target]) and not has_number([c])):
-            # the text belongs to the nearest label cell to the left in the row above
-            left = [k for k in cols_above if k <= c.col and not has_number([top[k]]) and top[k].text.strip()]
-            target = top[left[-1]] if left else None
+    plan = _merge_plan(table, upper, lower)
+    if plan is None:
+        return table
+    moved: list[Cell] = []
+    texts: dict[int, str] = {}  # id of a cell of row `upper` -> its joined text
+    for c, target in plan:
         if target is None:
-            cells.append(replace(c, row=upper))
+            moved.append(replace(c, row=upper, rowspan=1))
             continue
-        if has_number([c]) and not target.text.strip():
-            target.text = c.text
-        elif has_number([c]) and has_number([target]):
+        before = texts.get(id(target), target.text)
+        texts[id(target)] = before + c.text if before.strip() and not has_number([c]) else (before or c.text)
+    out: list[Cell] = []
+    for c in table.cells:
+        if c.row == lower:
             continue
-        else:
-            target.text = (target.text + c.text) if target.text.strip() else c.text
-    out = []
-    for c in cells:
+        if id(c) in texts:
+            c = replace(c, text=texts[id(c)])
         if c.row > lower:
             c = replace(c, row=c.row - 1)
-        elif c.row <= upper < c.row + c.rowspan - 1 or (c.row < lower < c.row + c.rowspan):
-            c = replace(c, rowspan=max(1, c.rowspan - 1))
+        elif c.row < lower < c.row + c.rowspan:
+            c = replace(c, rowspan=c.rowspan - 1)
         out.append(c)
     seams = [(p, r if r <= upper else r - 1) for p, r in table.seams]
-    return replace(table, cells=out, seams=seams)
+    return replace(table, cells=out + moved, seams=seams)
