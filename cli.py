@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from ingest.errors import ReportError
+from ingest.errors import ReportError, printable_path
 from ingest.options import OCR_ENGINES, OCR_MODES, PDF_ENGINES, Options
 
 
@@ -34,6 +34,16 @@ def output_name(path: str) -> str:
     return stem + ".json"
 
 
+def unique_output_name(path: str, taken: set[str]) -> str:
+    """output_name(path), or on a clash within one call (a.pdf and a.docx) the full name: a.docx.json."""
+    base = os.path.basename(path)
+    for name in [output_name(path), base + ".json", *(f"{base}.{i}.json" for i in range(2, 10_000))]:
+        if name not in taken:
+            taken.add(name)
+            return name
+    raise ValueError(f"no free output name for {path!r}")
+
+
 def _fail(path: str, err: BaseException) -> None:
     if isinstance(err, ReportError):
         print(err.line(path), file=sys.stderr)
@@ -51,44 +61,86 @@ def _draw(
 
         write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error)
     except Exception as e:
-        print(f"warning: {path}: overlay failed: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"warning: {printable_path(path)}: overlay failed: {type(e).__name__}: {e}", file=sys.stderr)
 
 
-def _convert_one(path: str, opts: Options, args: argparse.Namespace, overlay_dir: str | None) -> dict[str, Any] | None:
-    """Convert one file (and draw it when asked, even when normalising it failed); None on failure."""
-    from pipeline import normalize_document, read_document
+Outcome = tuple[Any, "dict[str, Any] | ReportError | None", "BaseException | None"]
 
+
+class _InProcess:
+    """Converts in this process (--no-isolate): no time or memory limit, but no start-up either."""
+
+    def convert(self, path: str, opts: Options) -> Outcome:
+        from pipeline import convert_partial
+
+        try:
+            doc, result = convert_partial(path, opts)
+        except Exception as e:
+            return None, None, e
+        return doc, result, None
+
+    def close(self) -> None:
+        pass
+
+
+class _Isolated:
+    """Converts in a reused child process with the per-file time limit and a memory limit."""
+
+    def __init__(self, max_memory_mb: int) -> None:
+        from runner import IsolatedRunner
+
+        self.runner = IsolatedRunner(max_memory_bytes=max_memory_mb * 1024 * 1024, target="pipeline:convert_partial")
+
+    def convert(self, path: str, opts: Options) -> Outcome:
+        doc, result, err = self.runner.convert_document(path, opts, timeout_s=opts.timeout_s)
+        return doc, result, err
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+def _engine(args: argparse.Namespace) -> _InProcess | _Isolated:
+    return _Isolated(args.max_memory_mb) if args.isolate else _InProcess()
+
+
+def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: str | None) -> int:
+    """Convert every input (writing JSON into json_dir when given); 1 if any could not be converted."""
+    opts = _options(args)
+    taken: set[str] = set()
+    failed = 0
+    engine = _engine(args)
     try:
-        doc = read_document(path, opts)
-    except Exception as e:  # one bad file never takes the batch down
-        _fail(path, e)
-        return None
-    try:
-        report = normalize_document(path, doc)
-    except Exception as e:
-        _fail(path, e)
-        if overlay_dir or args.html:
-            line = e.line(path) if isinstance(e, ReportError) else str(e)
-            _draw(path, doc, None, line, args, overlay_dir)
-        return None
-    if overlay_dir or args.html:
-        _draw(path, doc, report, None, args, overlay_dir)
-    return report
+        for path in args.inputs:
+            doc, result, err = engine.convert(path, opts)
+            if err is not None or result is None:
+                _fail(path, err or ReportError("unreadable", "no result"))
+                failed += 1
+                continue
+            if isinstance(result, ReportError):
+                _fail(path, result)
+                failed += 1
+                if overlay_dir or args.html:
+                    _draw(path, doc, None, result.line(path), args, overlay_dir)
+                continue
+            if json_dir is not None:
+                out = os.path.join(json_dir, unique_output_name(path, taken))
+                try:
+                    with open(out, "w", encoding="utf-8") as f:
+                        json.dump(result, f, ensure_ascii=False, indent=1)
+                except OSError as e:
+                    _fail(path, ReportError("unreadable", f"cannot write {output_name(path)!r}: {e.strerror or e}"))
+                    failed += 1
+                    continue
+            if overlay_dir or args.html:
+                _draw(path, doc, result, None, args, overlay_dir)
+    finally:
+        engine.close()
+    return 1 if failed else 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    opts = _options(args)
     os.makedirs(args.output, exist_ok=True)
-    failed = 0
-    for path in args.inputs:
-        report = _convert_one(path, opts, args, args.overlay)
-        if report is None:
-            failed += 1
-            continue
-        out = os.path.join(args.output, output_name(path))
-        with open(out, "w", encoding="utf-8") as f:
-            json.dump(report, f, ensure_ascii=False, indent=1)
-    return 1 if failed else 0
+    return _convert_all(args, args.output, args.overlay)
 
 
 def _fmt(v: Any) -> str:
@@ -150,9 +202,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_overlay(args: argparse.Namespace) -> int:
-    opts = _options(args)
-    failed = sum(_convert_one(path, opts, args, args.output) is None for path in args.inputs)
-    return 1 if failed else 0
+    return _convert_all(args, None, args.output)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -182,6 +232,13 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=Options.timeout_s, help="seconds per file")
     p.add_argument("--max-file-mb", type=int, default=Options.max_file_bytes // (1024 * 1024))
     p.add_argument("--max-pages", type=int, default=Options.max_pages)
+    p.add_argument(
+        "--isolate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="convert each file in a child process with the time limit and a memory limit (default: on)",
+    )
+    p.add_argument("--max-memory-mb", type=int, default=3072, help="memory limit of the converting process")
 
 
 def parser() -> argparse.ArgumentParser:

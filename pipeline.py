@@ -16,7 +16,15 @@ from ingest.errors import ReportError
 from ingest.grid import Document
 from ingest.options import Options
 
-__all__ = ["convert", "convert_document", "read_document", "normalize_document", "Options", "ReportError"]
+__all__ = [
+    "convert",
+    "convert_document",
+    "read_document",
+    "normalize_document",
+    "convert_partial",
+    "Options",
+    "ReportError",
+]
 
 
 def read_document(path: str, options: Options | None = None) -> Document:
@@ -35,6 +43,16 @@ def convert_document(path: str, options: Options | None = None) -> tuple[Documen
     """Read, repair and normalise one file; return the repaired Document and the canonical dict."""
     doc = read_document(path, options)
     return doc, normalize_document(path, doc)
+
+
+def convert_partial(path: str, options: Options | None = None) -> tuple[Document, dict[str, Any] | ReportError]:
+    """Like convert_document, but a document that reads yet does not normalise comes back with its error
+    (so its grids can still be drawn)."""
+    doc = read_document(path, options)
+    try:
+        return doc, normalize_document(path, doc)
+    except ReportError as e:
+        return doc, e
 
 
 def convert(path: str, options: Options | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 from collections.abc import Callable
 
 from ingest.detect import sniff
@@ -43,9 +44,14 @@ def load(path: str, options: Options | None = None) -> Document:
     """Read any supported file into a Document (format detected from its bytes)."""
     options = (options or Options()).validated()
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as e:
         raise ReportError("unreadable", e.strerror or str(e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ReportError("unreadable", "is a directory")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block, a device would never end
+        raise ReportError("unsupported", "not a regular file")
+    size = st.st_size
     if size > options.max_file_bytes:
         raise ReportError("too_large", f"{size} bytes, more than the limit of {options.max_file_bytes}")
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 # Each kind is a documented reason a file cannot be converted.
 KINDS = {
     "empty": "the file is empty",
@@ -26,7 +28,17 @@ class ReportError(Exception):
         self.kind = kind
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (ReportError, (self.kind, self.reason))
+
     def line(self, path: str) -> str:
         """The one-line message for stderr: file, kind, reason."""
-        safe = path.encode("unicode_escape").decode("ascii") if any(ch in path for ch in "\n\r\t") else path
-        return f"error: {safe}: {self.kind}: {self.reason}"
+        return f"error: {printable_path(path)}: {self.kind}: {self.reason}"
+
+
+def printable_path(path: str) -> str:
+    """A path as one line of valid text: undecodable bytes and control characters escaped."""
+    text = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+    if any(ch in text for ch in "\n\r\t\x0b\x0c"):
+        text = text.encode("unicode_escape").decode("ascii")
+    return text

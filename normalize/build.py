@@ -137,7 +137,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "template": template_id,
         "source": {
-            "file": os.path.basename(doc.path),
+            "file": os.fsencode(os.path.basename(doc.path)).decode("utf-8", errors="backslashreplace"),
             "sha256": sha256,
             "format": doc.format,
             "pages": len(doc.pages) or None,
