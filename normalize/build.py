@@ -76,8 +76,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     template_id = detect_template(doc.tables, year)
     warnings: list[str] = list(doc.warnings)
     if template_id is None:
-        text = "".join(p.text for p in paras[:20])
-        if "政府信息公开" in text and "报告" in text:
+        if title is not None and "政府信息公开" in title:
             warnings.append("no table of a known template was found; tables left empty")
         else:
             raise ReportError("not_a_report", "no annual-report table and no report title found")
