@@ -2,7 +2,8 @@
 
 - cell lines: one cell per tab-indented line, a blank line between rows (Word text export);
 - Markdown pipe tables, cut into several tables where the source had page breaks;
-- tab-separated rows (PDF text export), where a blank line inside a table marks a page break.
+- tab-separated rows (PDF text export), where a blank line inside a table marks a page break;
+- space-aligned rows (`pdftotext -layout`), cells separated by runs of two or more spaces.
 Lines outside tables become paragraphs. Nothing here knows the report template.
 """
 
@@ -45,6 +46,8 @@ def _is_tab_row(line: str) -> bool:
 def dialect(lines: list[str]) -> str:
     """'cells' when most tab lines hold one indented cell, else 'tabs'."""
     tab_lines = [ln for ln in lines if "\t" in ln and not _is_md(ln)]
+    if not tab_lines and sum(1 for ln in lines if not _is_md(ln) and _is_spaced_row(ln)) >= 5:
+        return "spaces"
     single = sum(1 for ln in tab_lines if _is_cell_line(ln))
     return "cells" if tab_lines and single * 2 > len(tab_lines) else "tabs"
 
@@ -54,13 +57,25 @@ def _table(rows: list[list[str]]) -> Table:
     return Table(cells=cells, exact=False)
 
 
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SPACED = re.compile(r"\S(?: {2,}|\u3000+)\S")
+_SPACE_SPLIT = re.compile(r" {2,}|\u3000+")
+
+
 def _md_cells(line: str) -> list[str]:
     s = line.strip()
     if s.startswith("|"):
         s = s[1:]
-    if s.endswith("|"):
+    if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
-    return [c.strip() for c in s.split("|")]
+    cells = re.split(r"(?<!\\)\|", s)
+    return [_BR.sub("\n", c.replace("\\|", "|")).strip() for c in cells]
+
+
+def _is_spaced_row(line: str) -> bool:
+    """A line of cells aligned by runs of spaces, one of them a number (`pdftotext -layout`)."""
+    s = line.strip()
+    return bool(_SPACED.search(s)) and any(ch.isdigit() for ch in s) and len(_SPACE_SPLIT.split(s)) >= 2
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -121,10 +136,45 @@ def parse_blocks(text: str) -> list[Block]:
             if rows:
                 blocks.append(_table(rows))
             continue
+        if mode == "spaces" and _is_spaced_row(line):
+            rows = []
+            while i < n:
+                if _is_spaced_row(lines[i]) or _is_label_line(lines, i):
+                    rows.append(_spaced_cells(lines[i]))
+                    i += 1
+                    continue
+                j = i
+                while j < n and not lines[j].strip():
+                    j += 1
+                if j > i and j < n and _is_spaced_row(lines[j]):  # blank lines inside the table
+                    i = j
+                    continue
+                break
+            blocks.append(_table(rows))
+            continue
         if line.strip():
             blocks.append(Paragraph(text=line.strip()))
         i += 1
     return blocks
+
+
+_NUMBERS_RUN = re.compile(r"^[\d.,\-—/]+(?: [\d.,\-—/]+)+$")
+
+
+def _spaced_cells(line: str) -> list[str]:
+    """Cells of a space-aligned row; a run of numbers one space apart is several cells."""
+    out: list[str] = []
+    for cell in _SPACE_SPLIT.split(line.strip()):
+        out.extend(cell.split(" ") if _NUMBERS_RUN.match(cell) else [cell])
+    return out
+
+
+def _is_label_line(lines: list[str], i: int, depth: int = 2) -> bool:
+    """A short label line inside a space-aligned table (a wrapped label), up to two before a table row."""
+    s = lines[i].strip()
+    if not (0 < len(s) <= 24) or s.endswith("。") or i + 1 >= len(lines):
+        return False
+    return _is_spaced_row(lines[i + 1]) or (depth > 1 and _is_label_line(lines, i + 1, depth - 1))
 
 
 def read(path: str, data: bytes, options: Options) -> Document:

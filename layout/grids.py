@@ -279,3 +279,34 @@ def _merge_rows(table: Table, upper: int, lower: int) -> Table:
         out.append(c)
     seams = [(p, r if r <= upper else r - 1) for p, r in table.seams]
     return replace(table, cells=out + moved, seams=seams)
+
+
+def join_value_rows(table: Table) -> Table:
+    """In a ragged dump, a row of numbers alone belongs to the label line(s) printed just above it
+    (`（二）部分公开（…` / `计其他情形）` / `9 0 0 0 0 0 9`): they become one row."""
+    if table.exact:
+        return table
+    rows = table.rows()
+    out: list[list[Cell]] = []
+    pending: list[list[Cell]] = []  # label-only rows waiting for their numbers
+    for row in rows:
+        labelled = _label_of(row)
+        if labelled and not has_number(row):
+            if pending and _starts_item(row):
+                out.extend(pending)
+                pending = []
+            pending.append(row)
+            continue
+        if pending and not labelled and has_number(row):
+            text = "".join(c.text for r in pending for c in r if c.text.strip())
+            out.append([Cell(text, 0, 0, page=pending[0][0].page), *row])
+            pending = []
+            continue
+        out.extend(pending)
+        pending = []
+        out.append(row)
+    out.extend(pending)
+    if len(out) == len(rows):
+        return table
+    cells = [replace(c, row=r, col=k) for r, row in enumerate(out) for k, c in enumerate(row)]
+    return replace(table, cells=cells, seams=[])

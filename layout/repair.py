@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ingest.grid import Document, Paragraph, Table
 from layout.clean import clean_cell, clean_text
-from layout.grids import drop_empty_rows, join_cut_rows, stitch
+from layout.grids import drop_empty_rows, join_cut_rows, join_value_rows, stitch
 
 Step = Callable[[Document], Document]
 
@@ -42,7 +42,12 @@ def join_cut(doc: Document) -> Document:
     return replace(doc, blocks=[join_cut_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
 
 
-STEPS: list[Step] = [clean, drop_empty, stitch_pages, join_cut]
+def join_values(doc: Document) -> Document:
+    """In ragged dumps, join a row of numbers to the label line(s) above it."""
+    return replace(doc, blocks=[join_value_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+
+
+STEPS: list[Step] = [clean, drop_empty, stitch_pages, join_cut, join_values]
 
 
 def repair(doc: Document, steps: list[Step] | None = None) -> Document:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.grid import Cell, Table
+from ingest.grid import Block, Cell, Paragraph, Table
 from normalize.rows import Row, fit, table_rows
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
 
@@ -101,16 +102,35 @@ def classify(table: Table) -> str | None:
     return best if scores[best] else None
 
 
-def section_rows(tables: list[Table]) -> dict[str, list[Row]]:
-    """Rows of every table, grouped by section; a table without section words follows the previous one."""
+_HEADINGS = {
+    "active_disclosure": re.compile(r"^\s*(二|2)\s*[、.．]\s*主动公开"),
+    "applications": re.compile(r"^\s*(三|3)\s*[、.．]\s*收到和处理"),
+    "review_litigation": re.compile(r"^\s*(四|4)\s*[、.．].*(行政复议|行政诉讼)"),
+}
+_OTHER_HEADING = re.compile(r"^\s*(五|六|5|6)\s*[、.．]\s*(存在|其他)")
+
+
+def section_rows(blocks: list[Block]) -> dict[str, list[Row]]:
+    """Rows of every table, grouped by section. A table without section words belongs to the section
+    whose heading it follows, else to the section of the table before it."""
     out: dict[str, list[Row]] = {k: [] for k in SECTION_KEYS}
     prev: str | None = None
-    for i, t in enumerate(tables):
-        kind = classify(t) or prev
-        if kind is None:
+    heading: str | None = None
+    index = 0
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            kind = next((k for k, rx in _HEADINGS.items() if rx.match(b.text)), None)
+            if kind is not None:
+                heading = prev = kind
+            elif _OTHER_HEADING.match(b.text):
+                heading = prev = None
             continue
-        out[kind].extend(table_rows(t, i))
-        prev = kind
+        found = classify(b)
+        kind = found or heading or prev
+        if kind is not None:
+            out[kind].extend(table_rows(b, index))
+            prev = kind
+        index += 1
     return out
 
 

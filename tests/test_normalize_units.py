@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ingest.grid import Cell, Document, Paragraph, Table
@@ -107,3 +109,26 @@ def test_title_over_lines_and_year_first() -> None:
     assert title is not None and title.replace(" ", "") == "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"
     assert find_agency(title, [], []) == "淮安市洪泽区人民政府"
     assert find_agency("2024年某某县农业农村局政府信息公开工作年度报告", [], []) == "某某县农业农村局"
+
+
+def test_space_aligned_dump_of_a_real_report(tmp_path: Path) -> None:
+    """`pdftotext -layout` output: cells aligned by spaces, labels wrapped over lines, values on their own line."""
+    import json
+    import subprocess
+
+    from conftest import SHARED, table_mismatches
+
+    from pipeline import convert
+
+    out = tmp_path / "hongze_layout.txt"
+    subprocess.run(["pdftotext", "-layout", str(SHARED / "real" / "hongze_2024.pdf"), str(out)], check=True)
+    expected = json.loads((SHARED / "real" / "hongze_2024.expected.json").read_text(encoding="utf-8"))
+    report = convert(str(out))
+    assert table_mismatches(report, expected) == []
+
+
+def test_markdown_cells_with_html_breaks_and_escaped_pipes() -> None:
+    blocks = parse_blocks("| 结果<br>维持 | a\\|b |\n|---|---|\n| 1 | 2 |")
+    table = blocks[0]
+    assert isinstance(table, Table)
+    assert [c.text for c in table.rows()[0]] == ["结果\n维持", "a|b"]
