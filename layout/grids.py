@@ -12,6 +12,20 @@ _NUMERIC = re.compile(r"^[\s\d,.，．\-—–/／%]*$")
 _FURNITURE = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d+\s*页.*|\d+\s*/\s*\d+|Page \d+.*)$")
 
 
+def consistent(table: Table) -> bool:
+    """No grid position is covered by two cells, and every span is at least 1."""
+    seen: set[tuple[int, int]] = set()
+    for c in table.cells:
+        if c.rowspan < 1 or c.colspan < 1 or c.row < 0 or c.col < 0:
+            return False
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                if (r, k) in seen:
+                    return False
+                seen.add((r, k))
+    return True
+
+
 def dense(table: Table) -> list[list[Cell | None]]:
     """The table as a full matrix: every grid position holds the cell that covers it (or None)."""
     grid: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
@@ -115,7 +129,7 @@ def align_columns(a: Table, b: Table, tolerance: float = 4.0) -> tuple[Table, Ta
         if not union or x - union[-1] > tolerance:
             union.append(x)
     ra, rb = _reindex(a, union, tolerance), _reindex(b, union, tolerance)
-    if ra is None or rb is None:
+    if ra is None or rb is None or not consistent(ra) or not consistent(rb):
         return None
     return ra, rb
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ingest.grid import Document, Paragraph, Table
 from layout.clean import clean_cell, clean_text
-from layout.grids import drop_empty_rows, join_cut_rows, join_value_rows, stitch
+from layout.grids import consistent, drop_empty_rows, join_cut_rows, join_value_rows, stitch
 
 Step = Callable[[Document], Document]
 
@@ -27,9 +27,20 @@ def clean(doc: Document) -> Document:
     return replace(doc, blocks=blocks)
 
 
+def per_table(fix: Callable[[Table], Table], doc: Document) -> Document:
+    """Apply a table repair to every table; a repair that would break the grid's consistency is not applied."""
+    blocks: list[Paragraph | Table] = []
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            fixed = fix(b)
+            b = fixed if consistent(fixed) or not consistent(b) else b
+        blocks.append(b)
+    return replace(doc, blocks=blocks)
+
+
 def drop_empty(doc: Document) -> Document:
     """Remove rows without any text from every table."""
-    return replace(doc, blocks=[drop_empty_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+    return per_table(drop_empty_rows, doc)
 
 
 def stitch_pages(doc: Document) -> Document:
@@ -39,12 +50,12 @@ def stitch_pages(doc: Document) -> Document:
 
 def join_cut(doc: Document) -> Document:
     """Join rows cut in two by a page break."""
-    return replace(doc, blocks=[join_cut_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+    return per_table(join_cut_rows, doc)
 
 
 def join_values(doc: Document) -> Document:
     """In ragged dumps, join a row of numbers to the label line(s) above it."""
-    return replace(doc, blocks=[join_value_rows(b) if isinstance(b, Table) else b for b in doc.blocks])
+    return per_table(join_value_rows, doc)
 
 
 STEPS: list[Step] = [clean, drop_empty, stitch_pages, join_cut, join_values]
