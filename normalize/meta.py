@@ -77,7 +77,7 @@ def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
     """The report title: the line naming the 年度报告, with the lines of it printed above."""
     head = [p.text.strip() for p in paras[:12]]
     for i, t in enumerate(head):
-        if "年度报告" in t and len(t) <= 80:
+        if len(t) <= 80 and ("年度报告" in t or ("信息公开" in t and t.rstrip("）)").endswith("报告"))):
             parts = [t]
             for prev in reversed(head[max(0, i - 2) : i]):
                 if not _title_part(prev):

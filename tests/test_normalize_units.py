@@ -132,3 +132,13 @@ def test_markdown_cells_with_html_breaks_and_escaped_pipes() -> None:
     table = blocks[0]
     assert isinstance(table, Table)
     assert [c.text for c in table.rows()[0]] == ["结果\n维持", "a|b"]
+
+
+def test_title_without_the_words_annual_report() -> None:
+    from normalize.meta import find_title, find_year
+
+    paras = [Paragraph("某某市某某区人民政府2024年度政府信息公开工作报告"), Paragraph("一、总体情况")]
+    title = find_title(paras, {})
+    assert title == "某某市某某区人民政府2024年度政府信息公开工作报告"
+    assert find_year(title, paras) == 2024
+    assert find_agency(title, paras, []) == "某某市某某区人民政府"
