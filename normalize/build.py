@@ -7,7 +7,7 @@ from typing import Any
 
 from ingest.errors import ReportError
 from ingest.grid import Document
-from normalize.checks import run_checks
+from normalize.checks import run_checks, set_field
 from normalize.correct import correct
 from normalize.meta import find_agency, find_published, find_sections, find_title, find_year, signature_lines
 from normalize.numbers import parse_number
@@ -60,14 +60,6 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
     return parsed.value, entry
 
 
-def _set(tables: dict[str, Any], fid: str, value: Any) -> None:
-    node = tables
-    parts = fid.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
-
-
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
     paras = doc.paragraphs
@@ -95,7 +87,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     cells: list[dict[str, Any]] = []
     for fid, v in ex.values.items():
         value, entry = _cell_entry(v, warnings)
-        _set(tables, fid, value)
+        set_field(tables, fid, value)
         cells.append(entry)
     expected_collapsed = set(tpl["applications"].get("collapsed_groups_expected", []))
     if ex.group_totals:

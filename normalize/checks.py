@@ -7,6 +7,23 @@ from typing import Any
 Tables = dict[str, Any]
 
 
+def get_field(tables: Tables, fid: str) -> Any:
+    """The value at a dotted field id (`applications.granted.total`), None where absent."""
+    node: Any = tables
+    for p in fid.split("."):
+        node = node.get(p) if isinstance(node, dict) else None
+    return node
+
+
+def set_field(tables: Tables, fid: str, value: Any) -> None:
+    """Set the value at a dotted field id, creating the rows on the way."""
+    node = tables
+    parts = fid.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
 def _n(v: Any) -> float:
     return 0 if v is None else v
 
@@ -27,11 +44,7 @@ def run_checks(tables: Tables, tpl: dict[str, Any], found: set[str]) -> list[dic
     """Every check of the SPEC over the tables that were found."""
 
     def get(fid: str) -> Any:
-        parts = fid.split(".")
-        node: Any = tables
-        for p in parts:
-            node = (node or {}).get(p) if isinstance(node, dict) else None
-        return node
+        return get_field(tables, fid)
 
     checks: list[dict[str, Any]] = []
     ap = tpl["applications"]

@@ -5,19 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from normalize.checks import run_checks
+from normalize.checks import run_checks, set_field
 from normalize.numbers import parse_number
 
 LOW_CONFIDENCE = 0.9
 MAX_COMBINATIONS = 4096
-
-
-def _set(tables: dict[str, Any], fid: str, value: Any) -> None:
-    node = tables
-    parts = fid.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
 
 
 def correct(
@@ -59,11 +51,11 @@ def correct(
         if changes == 0 or (best is not None and changes >= best[0]):
             continue
         for c, v in zip(doubtful, combo, strict=True):
-            _set(tables, c["field"], v)
+            set_field(tables, c["field"], v)
         if all(ch["ok"] for ch in run_checks(tables, tpl, found)):
             best = (changes, combo)
         for c in doubtful:
-            _set(tables, c["field"], c["value"])
+            set_field(tables, c["field"], c["value"])
     if best is None:
         return tables, cells, checks
     for c, v in zip(doubtful, best[1], strict=True):
@@ -74,5 +66,5 @@ def correct(
             c["corrected_from"] = c["value"]
             c["value"] = v
             c["corrected"] = True
-            _set(tables, c["field"], v)
+            set_field(tables, c["field"], v)
     return tables, cells, run_checks(tables, tpl, found)
