@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from ingest.errors import ReportError
 from ingest.options import Options
 
 PARTIAL_SUFFIX = ".partial"
+# Seconds between two looks at the cluster's size (workers may join a shared cluster at any time).
+RECHECK_S = 5.0
 
 # Evaluated on a worker: put the checkout on sys.path, then call batch.worker.<F>(*A). Submitting the
 # builtin eval (importable everywhere) means neither the scheduler nor the workers need PYTHONPATH.
@@ -241,19 +244,37 @@ def examined_inputs(inputs: list[Input], options: Options) -> Iterator[Examined]
         yield examine(inp, options)
 
 
+class InFlight:
+    """How many conversions to keep submitted: a few per worker thread, re-read as workers join or leave."""
+
+    def __init__(self, client: Any, per_thread: int) -> None:
+        self.client = client
+        self.per_thread = per_thread
+        self.checked = -1e9
+        self.value = 2
+
+    def size(self) -> int:
+        """The current limit (the cluster is asked at most every RECHECK_S seconds)."""
+        now = time.monotonic()
+        if now - self.checked >= RECHECK_S:
+            self.checked = now
+            threads = sum(self.client.nthreads().values())
+            self.value = max(2, self.per_thread * threads)
+        return self.value
+
+
 def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, settings: BatchSettings) -> None:
     """Submit conversions with a bounded number in flight and record each as it completes."""
     from dask.distributed import as_completed
 
-    threads = sum(client.nthreads().values()) or 1
-    window = max(2, settings.tasks_per_thread * threads)
+    window = InFlight(client, settings.tasks_per_thread)
     opts = dataclasses.asdict(options)
     pending = examined_inputs(inputs, options)
     done = as_completed()
     sha_of: dict[Any, str] = {}
 
     def fill() -> None:
-        while done.count() < window:
+        while done.count() < window.size():
             ex = next(pending, None)
             if ex is None:
                 return
