@@ -27,6 +27,7 @@ class Progress:
         self.start = time.monotonic()
         self.last_draw = 0.0
         self.drawn = False
+        self.last_line = ""
 
     @property
     def done(self) -> int:
@@ -58,10 +59,12 @@ class Progress:
         if not force and now - self.last_draw < (0.2 if self.tty else 5.0):
             return
         self.last_draw = now
+        text = self.line()
         if self.tty:
-            self.stream.write("\r\x1b[K" + self.line())
-        else:
-            self.stream.write(self.line() + "\n")
+            self.stream.write("\r\x1b[K" + text)
+        elif text != self.last_line:
+            self.stream.write(text + "\n")
+        self.last_line = text
         self.stream.flush()
         self.drawn = True
 
