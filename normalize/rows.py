@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ingest.grid import Cell, Table
@@ -44,6 +45,25 @@ def is_label(c: Cell | None) -> bool:
     return c is not None and bool(c.text.strip()) and not looks_numeric(c.text)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _label_end(line: list[Cell | None]) -> int:
+    """Index of the row's last label cell before its first number (-1: none). Labels of this template
+    are Chinese: text without a CJK character next to the numbers (`l?`) is a value that could not be
+    read, and so is text after the first number."""
+    first_number = next(
+        (
+            k
+            for k, c in enumerate(line)
+            if c is not None and c.text.strip() and not is_label(c) and any(ch.isdigit() for ch in c.text)
+        ),
+        len(line),
+    )
+    labels = [k for k in range(first_number) if is_label(line[k]) and _CJK.search(line[k].text)]  # type: ignore[union-attr]
+    return labels[-1] if labels else -1
+
+
 def _unique(cells: list[Cell | None]) -> list[Cell]:
     out: list[Cell] = []
     for c in cells:
@@ -58,9 +78,8 @@ def table_rows(table: Table, t_index: int) -> list[Row]:
     if table.exact:
         matrix = dense(table)
         for r, line in enumerate(matrix):
-            label_pos = [k for k, c in enumerate(line) if is_label(c)]
-            last = label_pos[-1] if label_pos else -1
-            labels = _unique([line[k] for k in label_pos])
+            last = _label_end(line)
+            labels = _unique([c for c in line[: last + 1] if is_label(c)])
             values: list[Cell | None] = []
             for k in range(last + 1, len(line)):
                 c = line[k]
@@ -72,10 +91,9 @@ def table_rows(table: Table, t_index: int) -> list[Row]:
             rows.append(Row(labels, values, t_index, r, list(line)))
     else:
         for r, ragged in enumerate(table.rows()):
-            label_pos = [k for k, c in enumerate(ragged) if is_label(c)]
-            last = label_pos[-1] if label_pos else -1
+            last = _label_end(list(ragged))
             tail: list[Cell | None] = list(ragged[last + 1 :])
-            rows.append(Row([ragged[k] for k in label_pos], tail, t_index, r, list(ragged)))
+            rows.append(Row([c for c in ragged[: last + 1] if is_label(c)], tail, t_index, r, list(ragged)))
     return rows
 
 

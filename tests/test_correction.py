@@ -1,0 +1,64 @@
+"""Check-guided correction: doubtful readings give way to an alternative only when every check then passes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conftest import SHARED, failing_rules
+
+import layout
+from ingest import load
+from ingest.grid import Document, Table
+from normalize import build
+
+SEED = str(SHARED / "seeds" / "001_f4141a8ebd31f87f.txt")
+
+
+def _with_cell(text: str, confidence: float, alternatives: list[tuple[str, float]]) -> Document:
+    """Seed 001 with the 予以公开/自然人 cell (truly 1) read as `text`."""
+    doc = layout.repair(load(SEED))
+    blocks = []
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            rows = b.rows()
+            for r in rows:
+                if any("予以公开" in c.text for c in r):
+                    target = next(c for c in r if c.text == "1")
+                    cells = [
+                        replace(c, text=text, confidence=confidence, alternatives=alternatives) if c is target else c
+                        for c in b.cells
+                    ]
+                    b = replace(b, cells=cells)
+                    break
+        blocks.append(b)
+    return replace(doc, blocks=blocks)
+
+
+def test_doubtful_digit_corrected_by_its_alternative() -> None:
+    report = build(_with_cell("7", 0.55, [("1", 0.4), ("4", 0.1)]))
+    assert report["tables"]["applications"]["granted"]["natural_person"] == 1
+    assert failing_rules(report) == set()
+    cell = next(c for c in report["cells"] if c["field"] == "applications.granted.natural_person")
+    assert cell["corrected"] is True and cell["corrected_from"] == 7
+    assert any("corrected to 1" in w for w in report["warnings"])
+
+
+def test_confident_reading_is_never_changed() -> None:
+    report = build(_with_cell("7", 0.97, [("1", 0.4)]))
+    assert report["tables"]["applications"]["granted"]["natural_person"] == 7
+    assert "applications.row_total.granted" in failing_rules(report)
+
+
+def test_check_that_no_alternative_satisfies_stays_failed() -> None:
+    report = build(_with_cell("7", 0.5, [("8", 0.3), ("9", 0.1)]))
+    assert report["tables"]["applications"]["granted"]["natural_person"] == 7
+    assert {"applications.row_total.granted", "applications.results_sum.natural_person"} <= failing_rules(report)
+    assert not any("corrected" in w for w in report["warnings"])
+
+
+def test_unreadable_value_is_null_with_zero_confidence() -> None:
+    report = build(_with_cell("l?", 0.3, []))
+    assert report["tables"]["applications"]["granted"]["natural_person"] is None
+    cell = next(c for c in report["cells"] if c["field"] == "applications.granted.natural_person")
+    assert cell["confidence"] == 0.0 and cell["raw"] == "l?"
+    assert any("granted.natural_person" in w and "could not read" in w for w in report["warnings"])
