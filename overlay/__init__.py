@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from ingest.grid import Document
+from overlay.canvas import Canvas
 from overlay.draw import PageStats, draw_page
 from overlay.marks import Marked, mark_cells
 from overlay.png import encode_png
@@ -28,10 +27,10 @@ ENCODE_THREADS = 2
 
 @dataclass
 class OverlayPage:
-    """One drawn page: the image with its legend, what was drawn, and the page it was drawn on."""
+    """One drawn page: the canvas with its legend, what was drawn, and the page it was drawn on."""
 
     number: int
-    image: Image.Image
+    image: Canvas
     stats: PageStats
     scene: PageScene
     page: PageImage

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from PIL import Image, ImageDraw
-
 from ingest.grid import BBox
+from overlay.canvas import Canvas, Palette, new_canvas, text_width
 from overlay.marks import LOW_CONFIDENCE, STATES, Mark, State
-from overlay.render import PageImage, font
+from overlay.render import PageImage
 from overlay.scene import PageScene
 
 RGB = tuple[int, int, int]
@@ -31,14 +29,18 @@ STATE_NAMES: dict[State, str] = {
 }
 LINE_COLOR: RGB = (37, 99, 235)  # blue: ruling lines the adapter detected
 SEAM_COLOR: RGB = (219, 39, 119)  # magenta: where a table was stitched across pages
-FILL_ALPHA = 70  # of 255: value cells are tinted with their state colour
-LABEL_FILL_ALPHA = 0  # label cells get an outline only
+FILL_ALPHA = 70  # of 255: value cells are tinted with their state colour (label cells get an outline only)
 OUTLINE = 2
 INSET = 2  # cell outlines are drawn this many pixels inside the cell, so ruling lines stay visible
 LABEL_SIZE = 11
 MIN_LABEL_SIZE = 9
 LEGEND_SIZE = 14
 NULL_MARK = "∅"
+TAG_INK: RGB = (40, 40, 40)  # row/column tags
+TITLE_INK: RGB = (20, 20, 20)
+LEGEND_INK: RGB = (30, 30, 30)
+NOTE_INK: RGB = (60, 60, 60)
+RULE_INK: RGB = (180, 180, 180)  # the line between page and legend
 
 
 @dataclass
@@ -62,27 +64,6 @@ class PageStats:
             "seams": self.seams,
             "labels": self.labels,
         }
-
-
-@lru_cache(maxsize=4096)
-def text_width(text: str, size: int) -> float:
-    """Width in pixels of ``text`` at ``size`` (cached: labels repeat a lot)."""
-    return float(font(size).getlength(text))
-
-
-@lru_cache(maxsize=4096)
-def text_mask(text: str, size: int) -> Image.Image:
-    """The coverage mask of ``text`` at ``size`` (cached: the same labels are drawn hundreds of times)."""
-    m = Image.new("L", (max(1, int(text_width(text, size)) + 2), int(size * 1.5) + 2), 0)
-    ImageDraw.Draw(m).text((0, 0), text, fill=255, font=font(size))
-    return m
-
-
-def put_text(img: Image.Image, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
-    """Draw ``text`` at ``xy`` (top left, as ImageDraw.text) by pasting its cached mask."""
-    m = text_mask(text, size)
-    x, y = int(round(xy[0])), int(round(xy[1]))
-    img.paste(color, (x, y, x + m.width, y + m.height), m)
 
 
 def blend(color: RGB, alpha: int = FILL_ALPHA, background: RGB = (255, 255, 255)) -> RGB:
@@ -191,64 +172,68 @@ def label_lines(text: str, width: float) -> tuple[list[str], int]:
     return [fit(name, tail_w, size) + val], size
 
 
-def draw_cells(ov: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats) -> None:
-    """Tint each value cell with its state colour and outline every cell (inside its box)."""
+TINTED: tuple[State, ...] = ("fine", "low", "failing", "corrected")
+PALETTE = Palette(
+    tints=[COLORS[s] for s in TINTED],
+    alpha=FILL_ALPHA / 255,
+    inks=[*COLORS.values(), *(darker(COLORS[s]) for s in TINTED), LINE_COLOR, SEAM_COLOR],
+)
+
+
+def put_text(canvas: Canvas, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+    """Draw ``text`` at ``xy`` (top left, as ImageDraw.text)."""
+    canvas.text(xy, text, size, color)
+
+
+def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
+    """Tint each value cell with its state colour, then outline every cell (inside its box)."""
+    inner: list[tuple[Mark, tuple[float, float, float, float]]] = []
     for m in scene.marks:
         if m.bbox is None:
             continue
         x0, y0, x1, y1 = to_px(m.bbox, page)
-        color = COLORS[m.state]
-        alpha = LABEL_FILL_ALPHA if m.state == "label" else FILL_ALPHA
-        inner = (x0 + INSET, y0 + INSET, max(x0 + INSET, x1 - INSET), max(y0 + INSET, y1 - INSET))
-        ov.rectangle(inner, fill=(*color, alpha), outline=(*color, 255), width=1 if m.state == "label" else OUTLINE)
+        box = (x0 + INSET, y0 + INSET, max(x0 + INSET, x1 - INSET) + 1, max(y0 + INSET, y1 - INSET) + 1)
+        inner.append((m, box))
+        if m.state != "label":
+            canvas.tint(box, COLORS[m.state])
         stats.cells += 1
         stats.by_state[m.state] = stats.by_state.get(m.state, 0) + 1
+    for m, box in inner:
+        canvas.outline(box, COLORS[m.state], 1 if m.state == "label" else OUTLINE)
 
 
-def draw_lines(ov: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats) -> None:
+def draw_lines(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """The ruling lines the adapter detected, thin and blue."""
     for ln in scene.lines:
         x0, y0, x1, y1 = to_px(ln, page)
-        ov.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=(*LINE_COLOR, 230))
+        canvas.fill((min(x0, x1), min(y0, y1), max(x0, x1) + 1, max(y0, y1) + 1), LINE_COLOR)
         stats.lines += 1
 
 
-def dashed(draw: ImageDraw.ImageDraw, y: float, x0: float, x1: float, color: RGB, width: int = 4) -> None:
-    """A horizontal dashed line."""
-    x = x0
-    while x < x1:
-        draw.line((x, y, min(x + 14, x1), y), fill=color, width=width)
-        x += 22
-
-
-def draw_seams(
-    img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats
-) -> None:
+def draw_seams(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Dashed magenta lines where a table was stitched across pages, labelled outside the table."""
     for s in scene.seams:
         y = s.y * page.sy
         x0, x1 = s.x0 * page.sx, s.x1 * page.sx
-        dashed(draw, y, x0 - 12, x1 + 12, SEAM_COLOR)
+        canvas.dashed(y, x0 - 12, x1 + 12, SEAM_COLOR)
         ty = y - LABEL_SIZE - 9 if s.above and y > LABEL_SIZE + 10 else y + 5
-        pill(img, draw, (x0, ty), s.label, LABEL_SIZE, SEAM_COLOR)
+        pill(canvas, (x0, ty), s.label, LABEL_SIZE, SEAM_COLOR)
         stats.seams += 1
 
 
-def pill(
-    img: Image.Image, draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, color: RGB
-) -> None:
+def pill(canvas: Canvas, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
     """Text on a white box, so it reads over the page."""
-    draw.rectangle((xy[0] - 2, xy[1], xy[0] + text_width(text, size) + 2, xy[1] + size + 3), fill=(255, 255, 255))
-    put_text(img, xy, text, size, color)
+    canvas.fill((xy[0] - 2, xy[1], xy[0] + text_width(text, size) + 3, xy[1] + size + 4), (255, 255, 255))
+    put_text(canvas, xy, text, size, color)
 
 
-def draw_tags(img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, tags: Tags) -> None:
+def draw_tags(canvas: Canvas, scene: PageScene, page: PageImage, tags: Tags) -> None:
     """Row tags right of the table, column tags above each column's first value cell."""
     right: dict[int, float] = {}
     for m in scene.marks:
         if m.bbox is not None:
             right[m.key[0]] = max(right.get(m.key[0], 0.0), m.bbox[2] * page.sx)
-    width = page.image.width
+    width = page.width
     done: set[tuple[str, int, int]] = set()
     for m in sorted((m for m in scene.marks if m.field and m.bbox), key=lambda m: (m.key[1], m.key[2])):
         x0, y0, x1, y1 = to_px(m.bbox, page)  # type: ignore[arg-type]
@@ -256,25 +241,22 @@ def draw_tags(img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, pag
         if rk in tags.rows and ("r", *rk) not in done:
             done.add(("r", *rk))
             x = right[m.key[0]] + 6
-            pill(img, draw, (x, y0 + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, (40, 40, 40))
+            pill(canvas, (x, y0 + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, TAG_INK)
         if ck in tags.cols and ("c", *ck) not in done:
             done.add(("c", *ck))
             pill(
-                img,
-                draw,
+                canvas,
                 (x0 + INSET + 2, y0 - LABEL_SIZE - 6),
                 fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE),
                 MIN_LABEL_SIZE,
-                (40, 40, 40),
+                TAG_INK,
             )
 
 
-def draw_labels(
-    img: Image.Image, draw: ImageDraw.ImageDraw, scene: PageScene, page: PageImage, stats: PageStats
-) -> None:
+def draw_labels(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Each value cell's field id (as far as its row/column tags do not say it) and parsed value; spans."""
     tags = shared_parts(scene.marks)
-    draw_tags(img, draw, scene, page, tags)
+    draw_tags(canvas, scene, page, tags)
     for m in scene.marks:
         if m.bbox is None:
             continue
@@ -284,13 +266,13 @@ def draw_labels(
             color = darker(COLORS[m.state])
             y = y0 + INSET + 1
             for line in lines:
-                pill(img, draw, (x0 + INSET + 3, y), line, size, color)
+                pill(canvas, (x0 + INSET + 3, y), line, size, color)
                 y += size + 3
             stats.labels += 1
         if m.cell.rowspan > 1 or m.cell.colspan > 1:
             tag = f"{m.cell.rowspan}×{m.cell.colspan}"
-            f = font(MIN_LABEL_SIZE)
-            put_text(img, (x1 - INSET - 3 - f.getlength(tag), y0 + INSET + 1), tag, MIN_LABEL_SIZE, COLORS["label"])
+            x = x1 - INSET - 3 - text_width(tag, MIN_LABEL_SIZE)
+            put_text(canvas, (x, y0 + INSET + 1), tag, MIN_LABEL_SIZE, COLORS["label"])
 
 
 def legend_rows(stats: PageStats) -> list[list[tuple[str, str, RGB]]]:
@@ -302,7 +284,7 @@ def legend_rows(stats: PageStats) -> list[list[tuple[str, str, RGB]]]:
         (
             "text",
             "label: field id = parsed value (∅ blank); row/column parts shared by a whole row or column are written once, right of the row / above the column; a×b: rowspan×colspan",
-            (60, 60, 60),
+            NOTE_INK,
         ),
     ]
     return [states[:3], states[3:] + other[:2], other[2:]]
@@ -313,42 +295,41 @@ def legend_height() -> int:
     return 12 + (LEGEND_SIZE + 12) * 4
 
 
-def draw_legend(img: Image.Image, top: int, title: str, stats: PageStats) -> None:
+def legend_key(canvas: Canvas, kind: str, x: float, y: float, color: RGB) -> float:
+    """The swatch before a legend entry (a tinted box, a line or a dashed seam); the x after it."""
+    mid = y + LEGEND_SIZE // 2 + 2
+    if kind == "box":
+        if color in PALETTE.tints:  # label cells are outlined only, on the page and here
+            canvas.tint((x, y + 2, x + 27, y + LEGEND_SIZE + 3), color)
+        canvas.outline((x, y + 2, x + 27, y + LEGEND_SIZE + 3), color, 2)
+    elif kind == "line":
+        canvas.fill((x, mid - 1, x + 27, mid + 1), color)
+    elif kind == "seam":
+        canvas.dashed(mid, x, x + 26, color)
+    return x + 32 if kind != "text" else x
+
+
+def draw_legend(canvas: Canvas, top: int, title: str, stats: PageStats) -> None:
     """The legend band below the page (from pixel row ``top``): title, state colours with counts, lines, seams."""
-    f = font(LEGEND_SIZE)
-    rows = legend_rows(stats)
     row_h = LEGEND_SIZE + 12
-    band = Image.new("RGB", (img.width, legend_height()), (248, 248, 248))
-    d = ImageDraw.Draw(band)
-    d.line((0, 0, img.width, 0), fill=(180, 180, 180), width=2)
-    d.text((10, 8), fit(title, img.width - 20, LEGEND_SIZE), fill=(20, 20, 20), font=f)
-    for r, entries in enumerate(rows):
-        x, y = 10.0, 8 + row_h * (r + 1)
+    canvas.fill((0, top, canvas.width, top + 2), RULE_INK)
+    put_text(canvas, (10, top + 8), fit(title, canvas.width - 20, LEGEND_SIZE), LEGEND_SIZE, TITLE_INK)
+    for r, entries in enumerate(legend_rows(stats)):
+        x, y = 10.0, top + 8 + row_h * (r + 1)
         for kind, text, color in entries:
-            if kind == "box":
-                d.rectangle((x, y + 2, x + 26, y + LEGEND_SIZE + 2), fill=blend(color), outline=color, width=2)
-                x += 32
-            elif kind == "line":
-                d.line((x, y + LEGEND_SIZE // 2 + 2, x + 26, y + LEGEND_SIZE // 2 + 2), fill=color, width=2)
-                x += 32
-            elif kind == "seam":
-                dashed(d, y + LEGEND_SIZE // 2 + 2, x, x + 26, color, width=4)
-                x += 32
-            d.text((x, y), text, fill=(30, 30, 30) if kind != "text" else color, font=f)
-            x += f.getlength(text) + 24
-    img.paste(band, (0, top))
+            x = legend_key(canvas, kind, x, y, color)
+            text = fit(text, canvas.width - x - 4, LEGEND_SIZE)
+            put_text(canvas, (x, y), text, LEGEND_SIZE, LEGEND_INK if kind != "text" else color)
+            x += text_width(text, LEGEND_SIZE) + 24
 
 
-def draw_page(page: PageImage, scene: PageScene, title: str) -> tuple[Image.Image, PageStats]:
-    """The page image with every cell, line, seam and label drawn on it, plus a legend band."""
+def draw_page(page: PageImage, scene: PageScene, title: str) -> tuple[Canvas, PageStats]:
+    """The page with every cell, line, seam and label drawn on it, plus a legend band (palette indexes)."""
     stats = PageStats(page.number)
-    img = Image.new("RGB", (page.image.width, page.image.height + legend_height()), None)  # filled below
-    img.paste(page.image, (0, 0))
-    tint = ImageDraw.Draw(img, "RGBA")  # translucent fills blend straight onto the RGB page
-    draw_cells(tint, scene, page, stats)
-    draw_lines(tint, scene, page, stats)
-    draw = ImageDraw.Draw(img)
-    draw_labels(img, draw, scene, page, stats)
-    draw_seams(img, draw, scene, page, stats)
-    draw_legend(img, page.image.height, title, stats)
-    return img, stats
+    canvas = new_canvas(page.gray, legend_height(), PALETTE)
+    draw_cells(canvas, scene, page, stats)
+    draw_lines(canvas, scene, page, stats)
+    draw_labels(canvas, scene, page, stats)
+    draw_seams(canvas, scene, page, stats)
+    draw_legend(canvas, page.height, title, stats)
+    return canvas, stats

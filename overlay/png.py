@@ -1,7 +1,7 @@
-"""A fast PNG writer for overlay pages: no row filter, zlib level 1 (zlib runs without the GIL).
+"""A fast PNG writer for overlay pages: 8-bit palette, no row filter, zlib level 1 (run without the GIL).
 
-PIL's PNG encoder picks a filter per row and holds the GIL; for mostly-white page images this writer is
-about three times faster, gives smaller files, and lets pages be compressed on several cores at once.
+The canvas already holds one palette index per pixel behind a zero filter byte per row, so encoding is
+a single zlib pass over one byte a pixel: several times faster than PIL's RGB encoder, smaller files.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-import numpy as np
-from PIL import Image
+from overlay.canvas import Canvas
 
 ZLIB_LEVEL = 1
 
@@ -20,12 +19,14 @@ def chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def encode_png(img: Image.Image, level: int = ZLIB_LEVEL) -> bytes:
-    """An 8-bit RGB PNG of ``img``."""
-    a = np.asarray(img.convert("RGB"))
-    h, w, _ = a.shape
-    rows = np.zeros((h, w * 3 + 1), np.uint8)  # filter byte 0 (none) before each row
-    rows[:, 1:] = a.reshape(h, w * 3)
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    body = zlib.compress(rows.tobytes(), level)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+def encode_png(canvas: Canvas, level: int = ZLIB_LEVEL) -> bytes:
+    """An 8-bit palette PNG of a canvas."""
+    header = struct.pack(">IIBBBBB", canvas.width, canvas.height, 8, 3, 0, 0, 0)
+    body = zlib.compress(canvas.rows.data, level)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"PLTE", canvas.palette.flat())
+        + chunk(b"IDAT", body)
+        + chunk(b"IEND", b"")
+    )

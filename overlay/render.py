@@ -1,6 +1,6 @@
 """Page images to draw on, one per page that holds a table, with the scale from page units to pixels.
 
-- PDF: the page rendered by pypdfium2 (~150 dpi), turned as the adapter turned it (PageInfo.rotation/skew).
+- PDF: the page rendered in grayscale by pypdfium2 (~150 dpi), turned as the adapter turned it (PageInfo.rotation/skew).
 - Scans: the page image as the scan adapter saw it (rotated and deskewed per PageInfo), scaled down.
 - DOCX: converted to PDF by LibreOffice headless; grid cells are placed on the PDF's table cells by
   matching their text in order, with a warning when only part of them could be placed.
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ingest.grid import BBox, Document, PageInfo, Table
@@ -40,13 +41,28 @@ SYN_MARGIN = 24
 
 @dataclass
 class PageImage:
-    """A page as pixels: ``sx``/``sy`` turn page units into pixels of ``image``."""
+    """A page as grayscale pixels (rows, columns): ``sx``/``sy`` turn page units into pixels."""
 
     number: int
-    image: Image.Image
+    gray: np.ndarray
     sx: float
     sy: float
     synthetic: bool = False
+
+    @property
+    def image(self) -> Image.Image:
+        """The page as a PIL grayscale image (a copy)."""
+        return Image.fromarray(self.gray, "L")
+
+    @property
+    def width(self) -> int:
+        """Pixel width."""
+        return int(self.gray.shape[1])
+
+    @property
+    def height(self) -> int:
+        """Pixel height."""
+        return int(self.gray.shape[0])
 
 
 @dataclass
@@ -75,7 +91,7 @@ def page_info(doc: Document, number: int) -> PageInfo | None:
 
 def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
     """Turn and deskew a page image the way the adapter did before reading it."""
-    if info is None:
+    if info is None or not (info.rotation % 360 or abs(info.skew) > 0.01):
         return img
     if info.rotation % 360:
         img = img.rotate(-info.rotation, expand=True, fillcolor="white")
@@ -84,10 +100,17 @@ def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
     return img
 
 
-def scaled(number: int, img: Image.Image, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:
-    """A PageImage whose scale maps the page's own units (PageInfo size, else ``fallback``) onto ``img``."""
+def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:
+    """A PageImage whose scale maps the page's own units (PageInfo size, else ``fallback``) onto ``gray``."""
     w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else fallback
-    return PageImage(number, img, img.width / w, img.height / h)
+    return PageImage(number, gray, gray.shape[1] / w, gray.shape[0] / h)
+
+
+def oriented_gray(gray: np.ndarray, info: PageInfo | None) -> np.ndarray:
+    """A grayscale page turned and deskewed as the adapter did (untouched when it was not)."""
+    if info is None or not (info.rotation % 360 or abs(info.skew) > 0.01):
+        return gray
+    return np.asarray(orient(Image.fromarray(gray, "L"), info))
 
 
 def table_pages(geometry: Geometry) -> set[int]:
@@ -107,9 +130,11 @@ def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: 
                 continue
             page = pdf[n - 1]
             size = page.get_size()
-            img = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            gray = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+            if gray.ndim == 3:  # a pdfium build that ignores the grayscale request
+                gray = np.asarray(Image.fromarray(np.ascontiguousarray(gray[:, :, 2::-1])).convert("L"))  # BGR
             info = page_info(doc, n) if doc is not None else None
-            out[n] = scaled(n, orient(img, info), info, size)
+            out[n] = scaled(n, oriented_gray(np.ascontiguousarray(gray), info), info, size)
     finally:
         pdf.close()
     return out
@@ -125,13 +150,13 @@ def render_scan_pages(path: str, pages: set[int], doc: Document) -> dict[int, Pa
                 continue
             im.seek(n - 1)
             frame = ImageOps.exif_transpose(im) if n == 1 else im  # as the scan adapter reads it
-            img = orient(frame.convert("RGB"), page_info(doc, n))
+            img = orient(frame.convert("L"), page_info(doc, n))
             info = page_info(doc, n)
             natural = (float(img.width), float(img.height))
             f = min(1.0, MAX_SCAN_SIDE / max(img.size))
             if f < 1.0:
                 img = img.resize((round(img.width * f), round(img.height * f)), Image.Resampling.LANCZOS)
-            out[n] = scaled(n, img, info, natural)
+            out[n] = scaled(n, np.asarray(img), info, natural)
     return out
 
 
@@ -258,7 +283,7 @@ def synthetic_page(number: int, ti: int, t: Table) -> tuple[PageImage, Geometry]
     widths, heights = synthetic_layout(t)
     xs = [SYN_MARGIN + sum(widths[:i]) for i in range(len(widths) + 1)]
     ys = [SYN_MARGIN + sum(heights[:i]) for i in range(len(heights) + 1)]
-    img = Image.new("RGB", (xs[-1] + SYN_MARGIN, ys[-1] + SYN_MARGIN), "white")
+    img = Image.new("L", (xs[-1] + SYN_MARGIN, ys[-1] + SYN_MARGIN), 255)
     draw = ImageDraw.Draw(img)
     f = font(SYN_FONT)
     geo: Geometry = {}
@@ -268,9 +293,9 @@ def synthetic_page(number: int, ti: int, t: Table) -> tuple[PageImage, Geometry]
         lines = wrap(c.text, int(box[2] - box[0]) - 2 * SYN_PAD, f)
         y = box[1] + SYN_PAD
         for line in lines:
-            draw.text((box[0] + SYN_PAD, y), line, fill=(40, 40, 40), font=f)
+            draw.text((box[0] + SYN_PAD, y), line, fill=40, font=f)
             y += SYN_FONT + 4
-    return PageImage(number, img, 1.0, 1.0, synthetic=True), geo
+    return PageImage(number, np.asarray(img), 1.0, 1.0, synthetic=True), geo
 
 
 def render_synthetic(doc: Document) -> Rendered:

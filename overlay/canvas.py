@@ -1,0 +1,241 @@
+"""A palette canvas: a grayscale page as indexes into one fixed 256-colour palette, drawn on with numpy.
+
+Drawing an overlay page in RGB with PIL and compressing three bytes a pixel cost more than the
+conversion itself. Here the page is quantised to ``GRAY_LEVELS`` gray levels, a cell's tint is an
+offset into the palette (the same gray levels blended with the state colour), inks (outlines, lines,
+text) are palette entries with a few anti-aliasing steps blended over white, and text is composed
+from glyph masks each rendered once per process. The result is written as an 8-bit palette PNG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from overlay.render import font
+
+RGB = tuple[int, int, int]
+
+GRAY_LEVELS = 32  # a page's gray is quantised to this many levels (anti-aliased text stays smooth)
+INK_STEPS = 4  # anti-aliasing steps of a coloured ink (coverage 1/4 .. 4/4, blended over white)
+TEXT_THRESHOLD = 255 // (2 * INK_STEPS)  # mask coverage below this draws nothing
+PALETTE_SIZE = 256
+WHITE: RGB = (255, 255, 255)
+
+
+def mix(color: RGB, alpha: float, background: RGB = WHITE) -> RGB:
+    """``color`` laid over ``background`` at opacity ``alpha`` (0..1)."""
+    return (
+        round(background[0] * (1 - alpha) + color[0] * alpha),
+        round(background[1] * (1 - alpha) + color[1] * alpha),
+        round(background[2] * (1 - alpha) + color[2] * alpha),
+    )
+
+
+def gray_value(level: int) -> int:
+    """The 0..255 gray a quantised level stands for."""
+    return round(level * 255 / (GRAY_LEVELS - 1))
+
+
+def level_lut() -> np.ndarray:
+    """0..255 gray -> nearest quantised level."""
+    return np.round(np.arange(256) * (GRAY_LEVELS - 1) / 255).astype(np.uint8)
+
+
+@dataclass
+class Palette:
+    """The fixed palette: gray ramp (untinted and once per tint), then inks with their anti-aliasing steps."""
+
+    tints: list[RGB]
+    alpha: float
+    inks: list[RGB]
+    colors: list[RGB] = field(default_factory=list)
+    levels: np.ndarray = field(default_factory=level_lut)
+    _ink_lut: dict[RGB, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Lay out the entries; fail loudly when they do not fit in 256."""
+        ramp = [(gray_value(v),) * 3 for v in range(GRAY_LEVELS)]
+        self.colors = list(ramp)
+        for t in self.tints:
+            self.colors += [mix(t, self.alpha, g) for g in ramp]  # type: ignore[arg-type]
+        for ink in self.inks:
+            if not self.is_gray(ink):
+                base = len(self.colors)
+                self.colors += [mix(ink, k / INK_STEPS) for k in range(1, INK_STEPS + 1)]
+                self._ink_lut[ink] = self.coloured_lut(base)
+        if len(self.colors) > PALETTE_SIZE:
+            raise ValueError(f"overlay palette needs {len(self.colors)} entries, more than {PALETTE_SIZE}")
+
+    @staticmethod
+    def is_gray(c: RGB) -> bool:
+        """Whether an ink is a gray (drawn with the page's own gray ramp)."""
+        return c[0] == c[1] == c[2]
+
+    def tint_offset(self, color: RGB) -> int:
+        """What to add to an untinted page index to tint it with ``color``."""
+        return GRAY_LEVELS * (self.tints.index(color) + 1)
+
+    @staticmethod
+    def coloured_lut(base: int) -> np.ndarray:
+        """Mask coverage 0..255 -> the ink's anti-aliasing step (entries from ``base``)."""
+        steps = np.clip(np.round(np.arange(256) * INK_STEPS / 255), 1, INK_STEPS).astype(np.uint8)
+        return (base + steps - 1).astype(np.uint8)
+
+    def ink_lut(self, color: RGB) -> np.ndarray:
+        """Mask coverage 0..255 -> palette index of ``color`` at that coverage over white."""
+        lut = self._ink_lut.get(color)
+        if lut is None:
+            if not self.is_gray(color):
+                raise KeyError(f"ink {color} is not in the overlay palette")
+            grays = np.round(255 - np.arange(256) / 255 * (255 - color[0])).astype(np.int64)
+            lut = self.levels[grays]
+            self._ink_lut[color] = lut
+        return lut
+
+    def solid(self, color: RGB) -> int:
+        """Palette index of an ink at full coverage."""
+        return int(self.ink_lut(color)[255])
+
+    def flat(self) -> bytes:
+        """The palette as PLTE bytes (r, g, b per entry)."""
+        return bytes(v for c in self.colors for v in c)
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character's coverage mask, where it sits from the pen position, and how far the pen moves."""
+
+    mask: np.ndarray
+    dx: int
+    advance: float
+
+
+@lru_cache(maxsize=2048)
+def glyph(ch: str, size: int) -> Glyph:
+    """A character rendered once per process at ``size`` (rows from the line's top, as ImageDraw.text)."""
+    f = font(size)
+    adv = float(f.getlength(ch))
+    pad = size // 2 + 2
+    im = Image.new("L", (int(adv) + 2 * pad + 2, line_height(size)), 0)
+    ImageDraw.Draw(im).text((pad, 0), ch, fill=255, font=f)
+    a = np.asarray(im)
+    cols = np.flatnonzero(a.max(axis=0))
+    if cols.size == 0:
+        return Glyph(np.zeros((a.shape[0], 0), np.uint8), 0, adv)
+    return Glyph(np.ascontiguousarray(a[:, cols[0] : cols[-1] + 1]), int(cols[0]) - pad, adv)
+
+
+def line_height(size: int) -> int:
+    """Pixel rows one line of text at ``size`` occupies."""
+    return int(size * 1.5) + 2
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: int) -> float:
+    """Width in pixels of ``text`` at ``size`` (the sum of its glyphs' advances)."""
+    return sum(glyph(ch, size).advance for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def text_mask(text: str, size: int) -> np.ndarray:
+    """The coverage mask of ``text`` at ``size``, composed from cached glyphs."""
+    out = np.zeros((line_height(size), max(1, int(text_width(text, size)) + 3)), np.uint8)
+    pen = 1.0
+    for ch in text:
+        g = glyph(ch, size)
+        x = int(round(pen)) + g.dx
+        x0, x1 = max(0, x), min(out.shape[1], x + g.mask.shape[1])
+        if x1 > x0:
+            np.maximum(out[:, x0:x1], g.mask[:, x0 - x : x1 - x], out=out[:, x0:x1])
+        pen += g.advance
+    return out
+
+
+@dataclass
+class Canvas:
+    """Palette indexes of a page plus a band below it; column 0 of ``rows`` is the PNG filter byte."""
+
+    rows: np.ndarray  # (height, width + 1) uint8
+    palette: Palette
+
+    @property
+    def idx(self) -> np.ndarray:
+        """The drawable pixels (palette indexes)."""
+        return self.rows[:, 1:]
+
+    @property
+    def width(self) -> int:
+        """Pixel width."""
+        return int(self.rows.shape[1] - 1)
+
+    @property
+    def height(self) -> int:
+        """Pixel height."""
+        return int(self.rows.shape[0])
+
+    def clip(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+        """A box rounded to whole pixels and cut to the canvas; None when nothing is left."""
+        x0, y0 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
+        x1, y1 = min(self.width, int(round(box[2]))), min(self.height, int(round(box[3])))
+        return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+    def fill(self, box: tuple[float, float, float, float], color: RGB) -> None:
+        """Paint a box (x0, y0, x1, y1; x1/y1 exclusive) in a solid ink."""
+        b = self.clip(box)
+        if b is not None:
+            self.idx[b[1] : b[3], b[0] : b[2]] = self.palette.solid(color)
+
+    def tint(self, box: tuple[float, float, float, float], color: RGB) -> None:
+        """Tint a box of untouched page pixels with ``color`` (each gray level keeps its shade)."""
+        b = self.clip(box)
+        if b is not None:
+            region = self.idx[b[1] : b[3], b[0] : b[2]]
+            region %= GRAY_LEVELS  # a cell overlapping an earlier tint takes the later one
+            region += self.palette.tint_offset(color)
+
+    def outline(self, box: tuple[float, float, float, float], color: RGB, width: int) -> None:
+        """A rectangle's border, ``width`` pixels inside the box (as ImageDraw.rectangle's outline)."""
+        x0, y0, x1, y1 = box
+        self.fill((x0, y0, x1, y0 + width), color)
+        self.fill((x0, y1 - width, x1, y1), color)
+        self.fill((x0, y0, x0 + width, y1), color)
+        self.fill((x1 - width, y0, x1, y1), color)
+
+    def dashed(self, y: float, x0: float, x1: float, color: RGB, width: int = 4, dash: int = 14, gap: int = 8) -> None:
+        """A horizontal dashed line centred on ``y``."""
+        x = x0
+        while x < x1:
+            self.fill((x, y - width / 2, min(x + dash, x1), y + width / 2), color)
+            x += dash + gap
+
+    def text(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+        """Draw ``text`` with its top left at ``xy`` in an ink (anti-aliased over white)."""
+        m = text_mask(text, size)
+        x, y = int(round(xy[0])), int(round(xy[1]))
+        b = self.clip((x, y, x + m.shape[1], y + m.shape[0]))
+        if b is None:
+            return
+        m = m[b[1] - y : b[3] - y, b[0] - x : b[2] - x]
+        region = self.idx[b[1] : b[3], b[0] : b[2]]
+        on = m >= TEXT_THRESHOLD
+        region[on] = self.palette.ink_lut(color)[m[on]]
+
+    def image(self) -> Image.Image:
+        """The canvas as a PIL palette image (a copy)."""
+        img = Image.fromarray(np.ascontiguousarray(self.idx), "P")
+        img.putpalette(self.palette.flat())
+        return img
+
+
+def new_canvas(gray: np.ndarray, band: int, palette: Palette) -> Canvas:
+    """A canvas holding the quantised page ``gray`` with a white band of ``band`` rows below it."""
+    h, w = gray.shape
+    rows = np.empty((h + band, w + 1), np.uint8)
+    rows[:, 0] = 0
+    np.take(palette.levels, gray, out=rows[:h, 1:], mode="clip")
+    rows[h:, 1:] = GRAY_LEVELS - 1
+    return Canvas(rows, palette)
