@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 
 OCR_MODES = ("auto", "always", "never")
 OCR_ENGINES = ("rapidocr", "tesseract")
-PDF_ENGINES = ("pdfplumber", "camelot")
+PDF_ENGINES = ("pdfium", "pdfplumber", "camelot")
 
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_PAGES = 500
@@ -22,7 +22,7 @@ class Options:
 
     ocr: str = "auto"
     ocr_engine: str = "rapidocr"
-    pdf_engine: str = "pdfplumber"
+    pdf_engine: str = "pdfium"
     dpi: int = DEFAULT_DPI
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_pages: int = DEFAULT_MAX_PAGES

@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest import pdf_pdfium as pdfium_reader
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
 from ingest.options import Options
-from ingest.pdf_geometry import Grid, find_grids, page_segments
+from ingest.pdf_geometry import Grid, Seg, find_grids, page_segments
 from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
 
 EOF_TAIL = 4096  # the %%EOF marker must stand within this many bytes of the end
@@ -134,12 +135,27 @@ def is_page_number(line: Line, height: float) -> bool:
     return in_margin and bool(_PAGE_NUMBER.match(line.text))
 
 
-def read_page(page: Any, number: int, grids_for: Callable[[Any], list[Grid]]) -> PageRead:
-    """Grids, cell text and loose text lines of one pdfplumber page."""
-    width, height = float(page.width), float(page.height)
+@dataclass
+class PageSource:
+    """One page as a reader gives it: size, chars (pdfplumber-shaped dicts), ruling segments, images."""
+
+    number: int
+    width: float
+    height: float
+    chars: list[Mapping[str, Any]]
+    segments: list[Seg]
+    has_images: bool
+
+
+GridsFor = Callable[[PageSource], list[Grid]]
+
+
+def read_page(src: PageSource, grids_for: GridsFor) -> PageRead:
+    """Grids, cell text and loose text lines of one page."""
+    width, height, number = src.width, src.height, src.number
     info = PageInfo(number=number, width=width, height=height)
-    chars = dedupe([c for c in page.chars if visible(c, width, height)])
-    grids = grids_for(page)
+    chars = dedupe([c for c in src.chars if visible(c, width, height)])
+    grids = grids_for(src)
     per_cell: list[list[list[Mapping[str, Any]]]] = [[[] for _ in g.cells] for g in grids]
     loose: list[Mapping[str, Any]] = []
     for ch in chars:
@@ -154,12 +170,12 @@ def read_page(page: Any, number: int, grids_for: Callable[[Any], list[Grid]]) ->
     tables = [grid_table(g, per_cell[gi], number) for gi, g in enumerate(grids)]
     lines = [ln for ln in text_lines(loose) if not is_page_number(ln, height)]
     unusable = [c for t in tables for c in t.cells if is_unusable(c.text)]
-    return PageRead(info, tables, lines, bool(chars), bool(page.images), unusable)
+    return PageRead(info, tables, lines, bool(chars), src.has_images, unusable)
 
 
-def ruling_grids(page: Any) -> list[Grid]:
-    """The table grids of a page from its ruling lines (the pdfplumber engine)."""
-    return find_grids(page_segments(page.lines, page.rects, page.curves))
+def ruling_grids(src: PageSource) -> list[Grid]:
+    """The table grids of a page from its ruling lines (the native engine)."""
+    return find_grids(src.segments)
 
 
 def margins(lines: Sequence[Line]) -> tuple[float, float]:
@@ -298,21 +314,33 @@ def merge_scanned(doc: Document, scanned: Document) -> None:
     doc.ocr_engine = doc.ocr_engine or scanned.ocr_engine
 
 
-def read_pages(data: bytes, options: Options, grids_for: Callable[[Any], list[Grid]]) -> list[PageRead]:
-    """Every page of the PDF read (size limit checked first)."""
+def check_page_count(n: int, options: Options) -> None:
+    """Raise too_large above the page limit and corrupt for a PDF without pages."""
+    if n > options.max_pages:
+        raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
+    if n == 0:
+        raise ReportError("corrupt", "the PDF has no pages")
+
+
+def plumber_source(page: Any, number: int) -> PageSource:
+    """A pdfplumber page as a PageSource (pdfminer parses the page once, on first access)."""
+    width, height = float(page.width), float(page.height)
+    segments = page_segments(page.lines, page.rects, page.curves)
+    return PageSource(number, width, height, list(page.chars), segments, bool(page.images))
+
+
+def plumber_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[PageRead]:
+    """Every page read through pdfplumber (pdfminer): the reference reader, pure Python."""
     with open_pdf(data) as pdf:
         try:
             n = len(pdf.pages)
         except Exception as e:
             raise classify_open_error(e) from None
-        if n > options.max_pages:
-            raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
-        if n == 0:
-            raise ReportError("corrupt", "the PDF has no pages")
+        check_page_count(n, options)
         out = []
         for i, page in enumerate(pdf.pages, start=1):
             try:
-                out.append(read_page(page, i, grids_for))
+                out.append(read_page(plumber_source(page, i), grids_for))
             except ReportError:
                 raise
             except Exception as e:  # pdfminer errors on a damaged content stream
@@ -323,11 +351,54 @@ def read_pages(data: bytes, options: Options, grids_for: Callable[[Any], list[Gr
         return out
 
 
-def read_with(path: str, data: bytes, options: Options, grids_for: Callable[[Any], list[Grid]]) -> Document:
-    """The Document of a born-digital PDF, with grids found by ``grids_for``."""
+class NotPlain(Exception):
+    """A page whose geometry the PDFium reader does not map (rotated, or boxes off the origin)."""
+
+
+def pdfium_source(page: Any, number: int) -> PageSource:
+    """A PDFium page as a PageSource (chars, path pieces and images read in C)."""
+    if not pdfium_reader.plain_geometry(page):
+        raise NotPlain(number)
+    width, height = pdfium_reader.page_size(page)
+    paths = pdfium_reader.page_paths(page, height)
+    segments = page_segments(paths.lines, paths.rects, paths.curves)
+    chars: list[Mapping[str, Any]] = list(pdfium_reader.page_chars(page, height))
+    return PageSource(number, width, height, chars, segments, paths.has_images)
+
+
+def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[PageRead]:
+    """Every page read through PDFium; a document with a rotated or offset page goes to pdfplumber."""
+    import pypdfium2 as pdfium
+
+    with pdfium_reader.open_document(data) as pdf:
+        n = len(pdf)
+        check_page_count(n, options)
+        out = []
+        for i in range(n):
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError as e:
+                raise ReportError("corrupt", f"unreadable PDF page {i + 1} ({e})"[:300]) from None
+            try:
+                out.append(read_page(pdfium_source(page, i + 1), grids_for))
+            except NotPlain:
+                return plumber_pages(data, options, grids_for)
+            finally:
+                page.close()
+        return out
+
+
+READERS: dict[str, Callable[[bytes, Options, GridsFor], list[PageRead]]] = {
+    "pdfium": pdfium_pages,
+    "pdfplumber": plumber_pages,
+}
+
+
+def read_with(path: str, data: bytes, options: Options, grids_for: GridsFor, reader: str = "pdfium") -> Document:
+    """The Document of a born-digital PDF, pages read by ``reader``, grids found by ``grids_for``."""
     options = options.validated()
     check_complete(data)
-    pages = read_pages(data, options, grids_for)
+    pages = READERS[reader](data, options, grids_for)
     textless = [p.info.number for p in pages if not p.has_text and p.has_images]
     if textless and not any(p.has_text for p in pages):
         if options.ocr == "never":
@@ -349,4 +420,5 @@ def read(path: str, data: bytes, options: Options) -> Document:
         from ingest.pdf_camelot import read as read_camelot
 
         return read_camelot(path, data, options)
-    return read_with(path, data, options, ruling_grids)
+    reader = "pdfplumber" if options.pdf_engine == "pdfplumber" else "pdfium"
+    return read_with(path, data, options, ruling_grids, reader)

@@ -3,20 +3,20 @@
 Camelot 2 renders each page with pypdfium2 (its default "pdfium" backend, no Ghostscript needed),
 finds the ruling lines with OpenCV (unioned with the vector lines), and returns each table as a
 matrix of cells with a flag per drawn edge. Spans are recovered from the missing edges with the same
-union-and-box step as the native engine; cell text, paragraphs, errors and OCR routing are those of
-:mod:`ingest.pdf` (only the grids differ).
+union-and-box step as the native engine; cell text (PDFium reader), paragraphs, errors and OCR routing
+are those of :mod:`ingest.pdf` (only the grids differ).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ingest.errors import ReportError
 from ingest.grid import Document
 from ingest.options import Options
-from ingest.pdf import read_with
+from ingest.pdf import GridsFor, PageSource, read_with
 from ingest.pdf_geometry import Grid, GridCell, Seg, drop_unused_lines, rectangles
 
 CAMELOT_SETTINGS: dict[str, Any] = {"flavor": "lattice", "line_scale": 40, "backend": "pdfium"}
@@ -87,18 +87,18 @@ def grid_from_camelot(table: Any, height: float) -> Grid | None:
     return Grid(xs, ys, grid_cells, edge_segments(cells, height))
 
 
-def camelot_grids(data: bytes) -> Callable[[Any], list[Grid]]:
+def camelot_grids(data: bytes) -> GridsFor:
     """A grids_for(page) function serving camelot's grids (camelot runs once, on first use)."""
     by_page: dict[int, list[Any]] | None = None
 
-    def grids_for(page: Any) -> list[Grid]:
+    def grids_for(page: PageSource) -> list[Grid]:
         nonlocal by_page
         if by_page is None:
             by_page = {}
             for t in camelot_tables(data):
                 by_page.setdefault(int(t.page), []).append(t)
         height = float(page.height)
-        grids = [g for t in by_page.get(int(page.page_number), []) if (g := grid_from_camelot(t, height))]
+        grids = [g for t in by_page.get(page.number, []) if (g := grid_from_camelot(t, height))]
         grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
         return grids
 
@@ -106,5 +106,5 @@ def camelot_grids(data: bytes) -> Callable[[Any], list[Grid]]:
 
 
 def read(path: str, data: bytes, options: Options) -> Document:
-    """Read a born-digital PDF with camelot's lattice grids and pdfplumber's text."""
+    """Read a born-digital PDF with camelot's lattice grids and the PDFium reader's text."""
     return read_with(path, data, options, camelot_grids(data))
