@@ -18,6 +18,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from batch.index import summarize
+
 PR_SET_PDEATHSIG = 1
 # Words in an exception or a dying child's stderr that mean memory ran out.
 MEMORY_WORDS = (
@@ -54,6 +56,11 @@ def private_protocol_stream() -> TextIO:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return proto
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """The report as written to OUT_DIR (the form `cli.py convert` writes)."""
+    return json.dumps(report, ensure_ascii=False, indent=1)
 
 
 def convert_request(request: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +108,8 @@ def convert_request(request: dict[str, Any]) -> dict[str, Any]:
         }
     return {
         "ok": True,
-        "report": report,
+        "json": report_text(report),
+        "summary": summarize(report),
         "ocr_engine": doc.ocr_engine,
         "seconds": time.monotonic() - start,
     }

@@ -49,9 +49,8 @@ def walk_files(input_dir: str, skip_dirs: set[str]) -> list[str]:
 def unique_json_rel(rel: str, taken: set[str]) -> str:
     """The mirrored JSON path for rel; on a clash (a.pdf and a.docx) the full name is kept (a.docx.json)."""
     head, base = os.path.split(rel)
-    candidates = [json_name(base), base + ".json"]
-    candidates += [f"{base}.{i}.json" for i in range(2, 10_000)]
-    for name in candidates:
+    for i in range(10_000):
+        name = json_name(base) if i == 0 else base + ".json" if i == 1 else f"{base}.{i}.json"
         cand = os.path.join(head, name)
         if cand not in taken:
             return cand

@@ -147,18 +147,34 @@ class FileFacts:
     format: str | None
 
 
+def summarize(report: dict[str, Any]) -> dict[str, Any]:
+    """What the index keeps of a report (computed on the worker, so the client only inserts rows)."""
+    meta = report.get("report") or {}
+    source = report.get("source") or {}
+    return {
+        "source_file": source.get("file"),
+        "format": source.get("format"),
+        "pages": source.get("pages"),
+        "template": report.get("template"),
+        "agency": meta.get("agency"),
+        "year": meta.get("year"),
+        "published": meta.get("published"),
+        "failing": failing_rules(report),
+        "values": value_rows(report),
+        "checks": [(c["rule"], int(bool(c.get("ok"))), c.get("message")) for c in report.get("checks") or []],
+    }
+
+
 def record_ok(
     conn: sqlite3.Connection,
     facts: FileFacts,
-    report: dict[str, Any],
+    summary: dict[str, Any],
     outcome: dict[str, Any],
     json_path: str,
     version: str,
     converted_as: str,
 ) -> None:
     """Record a converted file, its values and its checks, in one transaction (replacing any earlier row)."""
-    meta = report.get("report") or {}
-    source = report.get("source") or {}
     with conn:
         _forget(conn, facts.path)
         conn.execute(
@@ -169,29 +185,29 @@ def record_ok(
                 facts.path,
                 facts.sha256,
                 facts.size,
-                source.get("format") or facts.format,
+                summary.get("format") or facts.format,
                 outcome.get("seconds"),
-                source.get("pages"),
+                summary.get("pages"),
                 outcome.get("ocr_engine"),
                 version,
-                json.dumps(failing_rules(report)),
+                json.dumps(summary.get("failing", [])),
                 json_path,
                 now(),
-                report.get("template"),
-                meta.get("agency"),
-                meta.get("year"),
-                meta.get("published"),
+                summary.get("template"),
+                summary.get("agency"),
+                summary.get("year"),
+                summary.get("published"),
                 converted_as,
             ),
         )
         conn.executemany(
             'INSERT OR REPLACE INTO "values" (path, sha256, field, value, raw, page, confidence) '
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(facts.path, facts.sha256, f, v, r, p, c) for f, v, r, p, c in value_rows(report)],
+            [(facts.path, facts.sha256, f, v, r, p, c) for f, v, r, p, c in summary.get("values", [])],
         )
         conn.executemany(
             "INSERT OR REPLACE INTO checks (path, rule, ok, message) VALUES (?, ?, ?, ?)",
-            [(facts.path, c["rule"], int(bool(c.get("ok"))), c.get("message")) for c in report.get("checks") or []],
+            [(facts.path, rule, ok, msg) for rule, ok, msg in summary.get("checks", [])],
         )
 
 

@@ -10,7 +10,6 @@ moment, SIGKILL included, is completed by the next run without losing or duplica
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -24,8 +23,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from batch import ROOT, BatchSettings, memory_limit_from_env, toolkit_version
+from batch.child import report_text
 from batch.discover import Input, list_inputs
-from batch.index import INDEX_NAME, FileFacts, FileRow, connect, file_rows, record_failed, record_ok, row_for_content
+from batch.index import (
+    INDEX_NAME,
+    FileFacts,
+    FileRow,
+    connect,
+    file_rows,
+    record_failed,
+    record_ok,
+    row_for_content,
+    summarize,
+)
 from batch.progress import Progress
 from ingest.detect import sniff
 from ingest.errors import ReportError
@@ -98,12 +108,11 @@ def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str) 
     return row.json_path == ex.input.json_rel and os.path.isfile(os.path.join(out_dir, ex.input.json_rel))
 
 
-def write_json_atomic(out_dir: str, json_rel: str, report: dict[str, Any]) -> None:
+def write_json_atomic(out_dir: str, json_rel: str, text: str) -> None:
     """Write OUT_DIR/json_rel through a temporary file and os.replace (never a half-written JSON)."""
     path = os.path.join(out_dir, json_rel)
     os.makedirs(os.path.dirname(path) or out_dir, exist_ok=True)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}{PARTIAL_SUFFIX}")
-    text = json.dumps(report, ensure_ascii=False, indent=1)
     with open(tmp, "wb") as f:
         f.write(text.encode("utf-8", errors="backslashreplace"))
         f.flush()
@@ -122,12 +131,15 @@ def sweep_partials(out_dir: str) -> int:
     return n
 
 
-def for_file(report: dict[str, Any], inp: Input) -> dict[str, Any]:
-    """The report as written for this input: same content, its own file name in source.file."""
-    out = copy.deepcopy(report)
-    if isinstance(out.get("source"), dict):
-        out["source"]["file"] = display_name(inp.abs_path)
-    return out
+def text_for_file(text: str, summary: dict[str, Any], inp: Input) -> str:
+    """The JSON text for this input: as converted, with its own file name in source.file (duplicates)."""
+    name = display_name(inp.abs_path)
+    if summary.get("source_file") == name:
+        return text
+    report = json.loads(text)
+    if isinstance(report.get("source"), dict):
+        report["source"]["file"] = name
+    return report_text(report)
 
 
 class Batch:
@@ -158,10 +170,12 @@ class Batch:
         self.progress.failed += 1
         self.progress.message(ReportError(kind, reason).line(ex.input.key))
 
-    def succeed(self, ex: Examined, report: dict[str, Any], outcome: dict[str, Any], converted_as: str) -> None:
+    def succeed(
+        self, ex: Examined, text: str, summary: dict[str, Any], outcome: dict[str, Any], converted_as: str
+    ) -> None:
         """Write the input's JSON, then commit its index row."""
-        write_json_atomic(self.out_dir, ex.input.json_rel, for_file(report, ex.input))
-        record_ok(self.conn, ex.facts, report, outcome, ex.input.json_rel, self.version, converted_as)
+        write_json_atomic(self.out_dir, ex.input.json_rel, text_for_file(text, summary, ex.input))
+        record_ok(self.conn, ex.facts, summary, outcome, ex.input.json_rel, self.version, converted_as)
         self.status[ex.input.key] = "ok"
         self.progress.ok += 1
 
@@ -176,10 +190,11 @@ class Batch:
             return True
         try:
             with open(os.path.join(self.out_dir, row.json_path or ""), encoding="utf-8") as f:
-                report = json.load(f)
+                text = f.read()
+            summary = summarize(json.loads(text))
         except (OSError, ValueError):
             return False
-        self.succeed(ex, report, {"seconds": 0.0}, row.path)
+        self.succeed(ex, text, summary, {"seconds": 0.0}, row.path)
         return True
 
     def plan(self, ex: Examined) -> bool:
@@ -209,7 +224,7 @@ class Batch:
         first = group[0].input.key
         for ex in group:
             if outcome.get("ok"):
-                self.succeed(ex, outcome["report"], outcome, first)
+                self.succeed(ex, outcome["json"], outcome["summary"], outcome, first)
             else:
                 self.fail(ex, outcome.get("kind", "unreadable"), outcome.get("reason", ""), outcome.get("seconds"))
         self.progress.draw()
