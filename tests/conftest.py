@@ -26,7 +26,9 @@ def table_mismatches(report: dict[str, Any], expected: dict[str, Any]) -> list[s
     for key in ("applications_group_totals", "applications_extra_columns"):
         if key in expected["tables"]:
             if (report.get("tables") or {}).get(key) != expected["tables"][key]:
-                out.append(f"{key}: got {(report.get('tables') or {}).get(key)!r}, expected {expected['tables'][key]!r}")
+                out.append(
+                    f"{key}: got {(report.get('tables') or {}).get(key)!r}, expected {expected['tables'][key]!r}"
+                )
     for k, v in (expected.get("report") or {}).items():
         if report["report"].get(k) != v:
             out.append(f"report.{k}: got {report['report'].get(k)!r}, expected {v!r}")
