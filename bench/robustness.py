@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,9 @@ def corpus(count: int = 8, seed: int = 11, tmp: str | None = None, fixed: bool =
     out_dir = tmp or tempfile.mkdtemp(prefix="robust_")
     cases = [make_case(Path(d).name, str(d), str(e)) for d, e in generate(out_dir, count, seed, "mixed", count // 4)]
     if fixed:
-        files = sorted(glob.glob(str(ROOT / "samples/html/*.html"))) + sorted(glob.glob(str(ROOT / "samples/pdf/*.pdf")))
+        files = sorted(glob.glob(str(ROOT / "samples/html/*.html"))) + sorted(
+            glob.glob(str(ROOT / "samples/pdf/*.pdf"))
+        )
         files += sorted(glob.glob(str(SHARED / "seeds/*.txt"))) + sorted(glob.glob(str(SHARED / "real/*.[ph][dt]*")))
         cases += [make_case(Path(f).name, f, expected_path_of(f)) for f in files if not f.endswith(".json")]
     return cases
@@ -181,7 +183,8 @@ def section_tables(doc: Document, section: str) -> list[int]:
     return [
         i
         for i, b in enumerate(doc.blocks)
-        if isinstance(b, Table) and classify(replace(b, cells=[replace(c, text=_canon(c.text)) for c in b.cells])) == section
+        if isinstance(b, Table)
+        and classify(replace(b, cells=[replace(c, text=_canon(c.text)) for c in b.cells])) == section
     ]
 
 
@@ -193,10 +196,10 @@ def main_table(doc: Document, section: str) -> int | None:
     return max(idx, key=lambda i: len(doc.blocks[i].cells))  # type: ignore[union-attr]
 
 
-def with_table(case: Case, i: int, t: Table | list[Block], note: str) -> Case:
-    """The case with block i replaced (by a table or a run of blocks)."""
+def with_table(case: Case, i: int, t: Block | Sequence[Block], note: str) -> Case:
+    """The case with block i replaced (by one block or a run of blocks)."""
     blocks = list(case.doc.blocks)
-    blocks[i : i + 1] = t if isinstance(t, list) else [t]
+    blocks[i : i + 1] = [t] if isinstance(t, Table | Paragraph) else list(t)
     return replace(case, doc=replace(case.doc, blocks=blocks), note=note)
 
 
@@ -258,7 +261,9 @@ OCR_CONFUSIONS = {
 }
 
 
-def _pick_label(case: Case, rng: random.Random, section: str = "applications", min_len: int = 5) -> tuple[int, Cell] | None:
+def _pick_label(
+    case: Case, rng: random.Random, section: str = "applications", min_len: int = 5
+) -> tuple[int, Cell] | None:
     i = main_table(case.doc, section)
     if i is None:
         return None
@@ -320,6 +325,7 @@ def punct_swap(case: Case, rng: random.Random) -> Case | None:
     to_half = rng.random() < 0.5
     for b in case.doc.blocks:
         if isinstance(b, Table):
+
             def swap(c: Cell) -> str:
                 if not is_label(c):
                     return c.text
@@ -412,9 +418,7 @@ def cut_table(t: Table, r: int, page: int | None) -> tuple[Table, Table]:
 
 def header_copy(t: Table, n: int, page: int | None) -> list[Cell]:
     """Copies of the first n rows (spans clipped to them) for a header repeated on the next page."""
-    return [
-        replace(c, rowspan=min(c.rowspan, n - c.row), page=page, alternatives=[]) for c in t.cells if c.row < n
-    ]
+    return [replace(c, rowspan=min(c.rowspan, n - c.row), page=page, alternatives=[]) for c in t.cells if c.row < n]
 
 
 def split_pages(parts: int, repeat_header: bool, page_number: bool) -> Perturb:
@@ -548,7 +552,15 @@ def unmerge(fill: str) -> Perturb:
                             if not first and is_number(c):
                                 text = ""  # a number merged over columns is printed once
                             cells.append(
-                                replace(c, row=r, col=k, rowspan=1, colspan=1, text=text, alternatives=c.alternatives if first else [])
+                                replace(
+                                    c,
+                                    row=r,
+                                    col=k,
+                                    rowspan=1,
+                                    colspan=1,
+                                    text=text,
+                                    alternatives=c.alternatives if first else [],
+                                )
                             )
                 b = replace(b, cells=cells)
             blocks.append(b)
@@ -880,7 +892,13 @@ def collapse(key: str) -> Perturb:
         t = case.doc.blocks[i]
         assert isinstance(t, Table)
         by_field = {case.fields[tag]: c for c in t.cells if (tag := _tag_of(c)) in case.fields}
-        rows = sorted({by_field[f"applications.{m}.natural_person"].row for m in members if f"applications.{m}.natural_person" in by_field})
+        rows = sorted(
+            {
+                by_field[f"applications.{m}.natural_person"].row
+                for m in members
+                if f"applications.{m}.natural_person" in by_field
+            }
+        )
         if len(rows) != len(members) or rows != list(range(rows[0], rows[0] + len(rows))):
             return None
         lo, hi = rows[0], rows[-1] + 1
@@ -889,7 +907,11 @@ def collapse(key: str) -> Perturb:
         for col in COLUMNS:
             vals = [exp_app[m][col] for m in members]
             sums[col] = None if all(v is None for v in vals) else sum(v or 0 for v in vals)
-        vcells = {by_field[f"applications.{members[0]}.{col}"].col: col for col in COLUMNS if f"applications.{members[0]}.{col}" in by_field}
+        vcells = {
+            by_field[f"applications.{members[0]}.{col}"].col: col
+            for col in COLUMNS
+            if f"applications.{members[0]}.{col}" in by_field
+        }
         if len(vcells) != 7:
             return None
         first_val = min(vcells)
@@ -923,7 +945,11 @@ def collapse(key: str) -> Perturb:
 
 def _title_index(doc: Document) -> int | None:
     return next(
-        (i for i, b in enumerate(doc.blocks[:15]) if isinstance(b, Paragraph) and "年度报告" in b.text and len(b.text) <= 80),
+        (
+            i
+            for i, b in enumerate(doc.blocks[:15])
+            if isinstance(b, Paragraph) and "年度报告" in b.text and len(b.text) <= 80
+        ),
         None,
     )
 
@@ -1060,7 +1086,10 @@ FAMILIES: dict[str, dict[str, Perturb]] = {
         "spans_removed": unmerge("blank"),
     },
     "headers": {"no_header": drop_header, "stacked_header": stack_header, "flat_header": flat_header},
-    "blanks": {f"blank_{name}": blank_marker(m) for name, m in [("empty", ""), ("dash", "-"), ("emdash", "—"), ("slash", "/"), ("wu", "无"), ("zero", "0")]},
+    "blanks": {
+        f"blank_{name}": blank_marker(m)
+        for name, m in [("empty", ""), ("dash", "-"), ("emdash", "—"), ("slash", "/"), ("wu", "无"), ("zero", "0")]
+    },
     "numbers": {f"num_{s}": number_style(s) for s in ("fullwidth", "space", "thousands", "unit")},
     "sections_2_4": {
         "active_per_item": active_per_item,
@@ -1070,7 +1099,11 @@ FAMILIES: dict[str, dict[str, Perturb]] = {
         "review_label_cell": review_label_cell,
     },
     "ragged": {"ragged_dump": ragged},
-    "collapsed": {"collapse_other": collapse("other_processing"), "collapse_denied": collapse("denied"), "collapse_unable": collapse("unable")},
+    "collapsed": {
+        "collapse_other": collapse("other_processing"),
+        "collapse_denied": collapse("denied"),
+        "collapse_unable": collapse("unable"),
+    },
     "paragraphs": {
         "title_2_lines": title_lines(2),
         "title_3_lines": title_lines(3),
@@ -1142,7 +1175,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     cases = corpus(args.count, args.seed)
     base_fail = [c.name for c in cases if not outcome(c)[0]]
-    print(f"corpus: {len(cases)} documents ({time.time() - t0:.1f} s to load); unperturbed failures: {base_fail or 'none'}")
+    print(
+        f"corpus: {len(cases)} documents ({time.time() - t0:.1f} s to load); unperturbed failures: {base_fail or 'none'}"
+    )
     fams = args.family or list(FAMILIES)
     results: dict[str, Tally] = {}
     print(f"\n{'family':<14} {'variant':<22} {'docs':>5} {'exact':>6} {'rate':>6}")
@@ -1173,7 +1208,10 @@ def main(argv: list[str] | None = None) -> int:
                 pair_fail[(a, b)] = tally.n - tally.ok
         print(f"\npairs: {pair_ok}/{pair_n} exact ({pair_ok / max(pair_n, 1):.0%})")
         for (a, b), k in sorted(pair_fail.items(), key=lambda x: -x[1])[:15]:
-            singles = results.get(a, Tally()).ok < results.get(a, Tally()).n or results.get(b, Tally()).ok < results.get(b, Tally()).n
+            singles = (
+                results.get(a, Tally()).ok < results.get(a, Tally()).n
+                or results.get(b, Tally()).ok < results.get(b, Tally()).n
+            )
             print(f"  {a} + {b}: {k} failing{'' if singles else '  (both pass alone)'}")
     if args.show:
         print("\nfailures:")
