@@ -337,7 +337,10 @@ def run_batch(
         raise ValueError(f"workers must be positive, not {workers}")
     if not os.path.isdir(input_dir):
         raise ValueError(f"not a folder: {input_dir}")
-    os.makedirs(out_dir, exist_ok=True)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"cannot create the output folder {out_dir}: {e.strerror or e}") from None
     sweep_partials(out_dir)
     inputs = list_inputs(input_dir, out_dir)
     bar = Progress(len(inputs), enabled=progress)

@@ -76,6 +76,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         place(src, inp / "docx" / "committed" / src.name, exp, truth, inp)
     for src, exp in sources_with_truth(SHARED / "seeds"):
         place(src, inp / "text" / src.name, exp, truth, inp)
+    for src, exp in sources_with_truth(ROOT / "samples" / "doc")[:1]:  # legacy Word: LibreOffice under the limits
+        place(src, inp / "doc" / src.name, exp, truth, inp)
     real = SHARED / "real"
     place(
         real / "pingtan_2024.html", inp / "html" / "pingtan_2024.html", real / "pingtan_2024.expected.json", truth, inp
