@@ -7,13 +7,14 @@ ruling lines, seams, legend) and/or one self-contained HTML review page per docu
 
 from __future__ import annotations
 
+import io
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 from ingest.grid import Document
-from overlay.canvas import Canvas
 from overlay.draw import PageStats, draw_page
 from overlay.marks import Marked, mark_cells
 from overlay.png import encode_png
@@ -22,35 +23,26 @@ from overlay.scene import PageScene, build_scenes
 
 __all__ = ["write_overlays", "build_overlays", "Overlays", "OverlayPage"]
 
-ENCODE_THREADS = 2
-
 
 @dataclass
 class OverlayPage:
-    """One drawn page: the canvas with its legend, what was drawn, and the page it was drawn on."""
+    """One drawn page: its PNG (page and legend), what was drawn, and the page it was drawn on."""
 
     number: int
-    image: Canvas
+    png_bytes: bytes
+    width: int
+    height: int
     stats: PageStats
     scene: PageScene
     page: PageImage
-    _png: bytes | None = None
 
     def png(self) -> bytes:
-        """The drawn page as PNG bytes (encoded once, shared by the PNG file and the HTML page)."""
-        if self._png is None:
-            self._png = encode_png(self.image)
-        return self._png
+        """The drawn page as PNG bytes (shared by the PNG file and the HTML page)."""
+        return self.png_bytes
 
-
-def encode_all(pages: list[OverlayPage]) -> None:
-    """PNG-encode every page, compressing on two threads (zlib releases the GIL)."""
-    if len(pages) < 2:
-        for p in pages:
-            p.png()
-        return
-    with ThreadPoolExecutor(max_workers=ENCODE_THREADS) as ex:
-        list(ex.map(OverlayPage.png, pages))
+    def image(self) -> Image.Image:
+        """The drawn page as a PIL image (decoded from the PNG)."""
+        return Image.open(io.BytesIO(self.png_bytes))
 
 
 @dataclass
@@ -88,14 +80,18 @@ def build_overlays(
 ) -> Overlays:
     """Render the table pages, match the report to the grid, and draw every page (nothing written)."""
     rendered = render(path, doc, dpi)
-    marked = mark_cells(doc, report, rendered.geometry)
-    scenes = build_scenes(doc, marked.marks, rendered.geometry)
-    pages: list[OverlayPage] = []
-    for n in sorted(scenes):
-        if n not in rendered.pages:
-            continue
-        img, stats = draw_page(rendered.pages[n], scenes[n], page_title(path, doc, n, rendered, error))
-        pages.append(OverlayPage(n, img, stats, scenes[n], rendered.pages[n]))
+    try:
+        marked = mark_cells(doc, report, rendered.geometry)
+        scenes = build_scenes(doc, marked.marks, rendered.geometry)
+        pages: list[OverlayPage] = []
+        for n in sorted(scenes):
+            if n not in rendered.pages:
+                continue
+            canvas, stats = draw_page(rendered.pages[n], scenes[n], page_title(path, doc, n, rendered, error))
+            png = encode_png(canvas)  # before the next page reuses the canvas
+            pages.append(OverlayPage(n, png, canvas.width, canvas.height, stats, scenes[n], rendered.pages[n]))
+    finally:
+        rendered.close()
     missing = sorted(set(scenes) - set(rendered.pages))
     warnings = rendered.warnings + marked.warnings
     if missing:
@@ -117,7 +113,6 @@ def write_overlays(
         return []
     ov = build_overlays(path, doc, report, dpi=dpi, error=error)
     written: list[str] = []
-    encode_all(ov.pages)
     if overlay_dir:
         os.makedirs(overlay_dir, exist_ok=True)
         for p in ov.pages:

@@ -9,17 +9,19 @@ from glyph masks each rendered once per process. The result is written as an 8-b
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from overlay.render import font
+from overlay.render import PageImage, font
 
 RGB = tuple[int, int, int]
 
-GRAY_LEVELS = 32  # a page's gray is quantised to this many levels (anti-aliased text stays smooth)
+GRAY_SHIFT = 3  # a page's gray is quantised by dropping this many low bits (one SIMD pass) ...
+GRAY_LEVELS = 256 >> GRAY_SHIFT  # ... to this many levels (anti-aliased text stays smooth)
 INK_STEPS = 4  # anti-aliasing steps of a coloured ink (coverage 1/4 .. 4/4, blended over white)
 TEXT_THRESHOLD = 255 // (2 * INK_STEPS)  # mask coverage below this draws nothing
 PALETTE_SIZE = 256
@@ -41,8 +43,8 @@ def gray_value(level: int) -> int:
 
 
 def level_lut() -> np.ndarray:
-    """0..255 gray -> nearest quantised level."""
-    return np.round(np.arange(256) * (GRAY_LEVELS - 1) / 255).astype(np.uint8)
+    """0..255 gray -> its quantised level (as ``new_canvas`` quantises a page)."""
+    return (np.arange(256) >> GRAY_SHIFT).astype(np.uint8)
 
 
 @dataclass
@@ -231,11 +233,29 @@ class Canvas:
         return img
 
 
-def new_canvas(gray: np.ndarray, band: int, palette: Palette) -> Canvas:
-    """A canvas holding the quantised page ``gray`` with a white band of ``band`` rows below it."""
-    h, w = gray.shape
-    rows = np.empty((h + band, w + 1), np.uint8)
-    rows[:, 0] = 0
-    np.take(palette.levels, gray, out=rows[:h, 1:], mode="clip")
+_SCRATCH = threading.local()
+
+
+def scratch_rows(height: int, width: int) -> np.ndarray:
+    """A (height, width + 1) array from this thread's reused buffer (new pages cost page faults)."""
+    need = height * (width + 1)
+    buf: np.ndarray | None = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < need:
+        buf = np.empty(need, np.uint8)
+        _SCRATCH.buf = buf
+    return buf[:need].reshape(height, width + 1)
+
+
+def new_canvas(page: PageImage, band: int, palette: Palette, reuse: bool = True) -> Canvas:
+    """A canvas holding the quantised page with a white band of ``band`` rows below it.
+
+    With ``reuse`` the canvas lives in this thread's scratch buffer: valid until the next reusing call.
+    """
+    h, w = page.height, page.width
+    rows = scratch_rows(h + band, w) if reuse else np.empty((h + band, w + 1), np.uint8)
+    page.paint(rows)
+    rows[:, 0] = 0  # PNG filter byte: none
+    idx = rows[:h, 1:]
+    np.right_shift(idx, GRAY_SHIFT, out=idx)
     rows[h:, 1:] = GRAY_LEVELS - 1
     return Canvas(rows, palette)

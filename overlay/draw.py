@@ -323,10 +323,13 @@ def draw_legend(canvas: Canvas, top: int, title: str, stats: PageStats) -> None:
             x += text_width(text, LEGEND_SIZE) + 24
 
 
-def draw_page(page: PageImage, scene: PageScene, title: str) -> tuple[Canvas, PageStats]:
-    """The page with every cell, line, seam and label drawn on it, plus a legend band (palette indexes)."""
+def draw_page(page: PageImage, scene: PageScene, title: str, reuse: bool = True) -> tuple[Canvas, PageStats]:
+    """The page with every cell, line, seam and label drawn on it, plus a legend band (palette indexes).
+
+    With ``reuse`` the canvas is this thread's scratch buffer, valid until the next draw: encode it first.
+    """
     stats = PageStats(page.number)
-    canvas = new_canvas(page.gray, legend_height(), PALETTE)
+    canvas = new_canvas(page, legend_height(), PALETTE, reuse)
     draw_cells(canvas, scene, page, stats)
     draw_lines(canvas, scene, page, stats)
     draw_labels(canvas, scene, page, stats)

@@ -123,7 +123,7 @@ def tip_text(m: Mark) -> str:
 
 def boxes_html(p: OverlayPage) -> str:
     """Absolutely positioned boxes over one page image, one per drawn cell (percent of the image)."""
-    w, h = p.image.width, p.image.height
+    w, h = p.width, p.height
     out: list[str] = []
     for m in p.scene.marks:
         if m.bbox is None:

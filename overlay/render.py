@@ -9,13 +9,16 @@
 
 from __future__ import annotations
 
+import ctypes
+import math
 import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -40,29 +43,70 @@ SYN_MARGIN = 24
 
 
 @dataclass
+class PdfPage:
+    """A PDF page left open to be rendered straight onto a drawing canvas (no image of its own)."""
+
+    page: Any  # pypdfium2.PdfPage; its document stays open until Rendered.close()
+    scale: float
+    width: int
+    height: int
+
+    def render_into(self, rows: np.ndarray) -> None:
+        """Render the page in grayscale into ``rows[:height, 1:width + 1]`` (a C-contiguous uint8 array)."""
+        import pypdfium2 as pdfium
+
+        assert rows.flags.c_contiguous and rows.shape[1] == self.width + 1 and rows.shape[0] > self.height
+        buf = (ctypes.c_ubyte * (rows.size - 1)).from_buffer(rows.data, 1)  # pixels start after the filter byte
+        maker = partial(pdfium.PdfBitmap.new_native, buffer=buf, stride=self.width + 1)
+        self.page.render(scale=self.scale, grayscale=True, bitmap_maker=maker)
+
+    def render(self) -> np.ndarray:
+        """The page in grayscale as a new array."""
+        rows = np.empty((self.height + 1, self.width + 1), np.uint8)
+        self.render_into(rows)
+        return rows[: self.height, 1:]
+
+
+@dataclass
 class PageImage:
-    """A page as grayscale pixels (rows, columns): ``sx``/``sy`` turn page units into pixels."""
+    """A page as grayscale pixels: ``sx``/``sy`` turn page units into pixels.
+
+    The pixels are either held (scans, synthetic and turned pages) or rendered from ``pdf`` when drawn.
+    """
 
     number: int
-    gray: np.ndarray
+    width: int
+    height: int
     sx: float
     sy: float
     synthetic: bool = False
+    pixels: np.ndarray | None = None
+    pdf: PdfPage | None = None
+
+    @property
+    def gray(self) -> np.ndarray:
+        """The page's gray pixels (rows, columns); a PDF page is rendered on first use."""
+        if self.pixels is None:
+            assert self.pdf is not None
+            self.pixels = self.pdf.render()
+        return self.pixels
 
     @property
     def image(self) -> Image.Image:
         """The page as a PIL grayscale image (a copy)."""
-        return Image.fromarray(self.gray, "L")
+        return Image.fromarray(np.ascontiguousarray(self.gray), "L")
 
-    @property
-    def width(self) -> int:
-        """Pixel width."""
-        return int(self.gray.shape[1])
+    def paint(self, rows: np.ndarray) -> None:
+        """Write the page's gray into ``rows[:height, 1:]``, rendering a PDF page straight into it."""
+        if self.pixels is None and self.pdf is not None:
+            self.pdf.render_into(rows)
+        else:
+            np.copyto(rows[: self.height, 1:], self.gray)
 
-    @property
-    def height(self) -> int:
-        """Pixel height."""
-        return int(self.gray.shape[0])
+
+def held(number: int, gray: np.ndarray, sx: float, sy: float, synthetic: bool = False) -> PageImage:
+    """A PageImage over pixels in memory."""
+    return PageImage(number, int(gray.shape[1]), int(gray.shape[0]), sx, sy, synthetic, pixels=gray)
 
 
 @dataclass
@@ -73,6 +117,13 @@ class Rendered:
     geometry: Geometry
     warnings: list[str] = field(default_factory=list)
     source: str = "page"  # page | libreoffice | synthetic
+    document: Any = None  # an open pypdfium2 document the pages render from
+
+    def close(self) -> None:
+        """Close the PDF the pages render from (their pixels are not needed any more)."""
+        if self.document is not None:
+            self.document.close()
+            self.document = None
 
 
 @lru_cache(maxsize=16)
@@ -103,7 +154,7 @@ def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
 def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:
     """A PageImage whose scale maps the page's own units (PageInfo size, else ``fallback``) onto ``gray``."""
     w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else fallback
-    return PageImage(number, gray, gray.shape[1] / w, gray.shape[0] / h)
+    return held(number, gray, gray.shape[1] / w, gray.shape[0] / h)
 
 
 def oriented_gray(gray: np.ndarray, info: PageInfo | None) -> np.ndarray:
@@ -118,26 +169,47 @@ def table_pages(geometry: Geometry) -> set[int]:
     return {page for page, _ in geometry.values()}
 
 
-def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: int) -> dict[int, PageImage]:
-    """Render the wanted pages of a PDF at ``dpi``, oriented as the adapter oriented them."""
+def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int) -> dict[int, PageImage]:
+    """The wanted pages of an open PDF at ``dpi``: upright ones render when drawn, turned ones now."""
+    out: dict[int, PageImage] = {}
+    scale = dpi / 72
+    for n in sorted(pages):
+        if not 1 <= n <= len(pdf):
+            continue
+        page = pdf[n - 1]
+        pw, ph = page.get_size()
+        src = PdfPage(page, scale, math.ceil(pw * scale), math.ceil(ph * scale))
+        info = page_info(doc, n) if doc is not None else None
+        if info is not None and (info.rotation % 360 or abs(info.skew) > 0.01):
+            out[n] = scaled(n, oriented_gray(src.render(), info), info, (pw, ph))
+        else:
+            w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else (pw, ph)
+            out[n] = PageImage(n, src.width, src.height, src.width / w, src.height / h, pdf=src)
+    return out
+
+
+def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: int) -> Rendered:
+    """The wanted pages of a PDF file, which stays open (``Rendered.close``) until they are drawn."""
     import pypdfium2 as pdfium
 
-    out: dict[int, PageImage] = {}
     pdf = pdfium.PdfDocument(pdf_path)
     try:
-        for n in sorted(pages):
-            if not 1 <= n <= len(pdf):
-                continue
-            page = pdf[n - 1]
-            size = page.get_size()
-            gray = page.render(scale=dpi / 72, grayscale=True).to_numpy()
-            if gray.ndim == 3:  # a pdfium build that ignores the grayscale request
-                gray = np.asarray(Image.fromarray(np.ascontiguousarray(gray[:, :, 2::-1])).convert("L"))  # BGR
-            info = page_info(doc, n) if doc is not None else None
-            out[n] = scaled(n, oriented_gray(np.ascontiguousarray(gray), info), info, size)
-    finally:
+        return Rendered(open_pdf_pages(pdf, pages, doc, dpi), {}, document=pdf)
+    except Exception:
         pdf.close()
-    return out
+        raise
+
+
+def held_pdf_pages(pdf_path: str, pages: set[int], dpi: int) -> dict[int, PageImage]:
+    """The wanted pages of a PDF rendered now (the file may go away before they are drawn)."""
+    out = render_pdf_pages(pdf_path, pages, None, dpi)
+    try:
+        for p in out.pages.values():
+            p.gray  # noqa: B018 - renders and holds the pixels
+            p.pdf = None
+    finally:
+        out.close()
+    return out.pages
 
 
 def render_scan_pages(path: str, pages: set[int], doc: Document) -> dict[int, PageImage]:
@@ -235,7 +307,7 @@ def render_docx(path: str, doc: Document, dpi: int) -> Rendered:
         pdf = soffice_to_pdf(path, tmp)
         grid = grid_cells(doc)
         geo = align_cells(grid, pdf_table_cells(pdf))
-        pages = render_pdf_pages(pdf, table_pages(geo), None, dpi)
+        pages = held_pdf_pages(pdf, table_pages(geo), dpi)
     warnings = []
     if len(geo) < len(grid):
         warnings.append(
@@ -295,7 +367,7 @@ def synthetic_page(number: int, ti: int, t: Table) -> tuple[PageImage, Geometry]
         for line in lines:
             draw.text((box[0] + SYN_PAD, y), line, fill=40, font=f)
             y += SYN_FONT + 4
-    return PageImage(number, np.asarray(img), 1.0, 1.0, synthetic=True), geo
+    return held(number, np.asarray(img), 1.0, 1.0, synthetic=True), geo
 
 
 def render_synthetic(doc: Document) -> Rendered:
@@ -314,7 +386,9 @@ def render(path: str, doc: Document, dpi: int = DEFAULT_DPI) -> Rendered:
     """Page images for every page of ``doc`` that holds a table, and where each grid cell stands."""
     geo = cell_geometry(doc)
     if doc.format == "pdf" and geo:
-        return Rendered(render_pdf_pages(path, table_pages(geo), doc, dpi), geo)
+        out = render_pdf_pages(path, table_pages(geo), doc, dpi)
+        out.geometry = geo
+        return out
     if doc.format == "image" and geo:
         return Rendered(render_scan_pages(path, table_pages(geo), doc), geo)
     if doc.format == "docx" and doc.tables:

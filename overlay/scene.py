@@ -63,6 +63,8 @@ def lines_by_page(t: Table, extent: dict[int, BBox], boxes: dict[int, list[BBox]
     """Give each of a table's ruling lines to the page whose cell edges it runs along (lines carry no page)."""
     out: dict[int, list[BBox]] = {}
     pages = sorted(extent)
+    if len(pages) == 1:  # a table on one page: every line is its (no need to score cell edges)
+        return {pages[0]: list(t.lines)} if t.lines else {}
     for ln in t.lines:
         scores = {p: sum(on_edge(ln, b) for b in boxes.get(p, [])) for p in pages if inside(ln, extent[p])}
         if not scores and len(pages) == 1:
