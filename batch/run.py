@@ -42,6 +42,8 @@ from ingest.errors import ReportError
 from ingest.options import Options
 
 PARTIAL_SUFFIX = ".partial"
+# Seconds to wait for an existing scheduler to answer.
+SCHEDULER_TIMEOUT_S = 30.0
 # Seconds between two looks at the cluster's size (workers may join a shared cluster at any time).
 RECHECK_S = 5.0
 
@@ -239,7 +241,10 @@ def open_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout=60), None
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S), None
+        except (OSError, TimeoutError) as e:
+            raise ValueError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise ValueError(f"workers must be positive, not {n}")
