@@ -70,6 +70,7 @@ class FileRow:
     error: str | None
     toolkit_version: str
     json_path: str | None
+    seconds: float | None
 
 
 def connect(db_path: str, readonly: bool = False) -> sqlite3.Connection:
@@ -86,14 +87,14 @@ def connect(db_path: str, readonly: bool = False) -> sqlite3.Connection:
 
 def file_rows(conn: sqlite3.Connection) -> dict[str, FileRow]:
     """Every recorded file, by path."""
-    cur = conn.execute("SELECT path, sha256, status, error_kind, error, toolkit_version, json_path FROM files")
+    cur = conn.execute("SELECT path, sha256, status, error_kind, error, toolkit_version, json_path, seconds FROM files")
     return {r[0]: FileRow(*r) for r in cur}
 
 
 def row_for_content(conn: sqlite3.Connection, sha256: str, version: str) -> FileRow | None:
     """A file already converted from the same bytes by the same toolkit version (ok rows first)."""
     cur = conn.execute(
-        "SELECT path, sha256, status, error_kind, error, toolkit_version, json_path FROM files "
+        "SELECT path, sha256, status, error_kind, error, toolkit_version, json_path, seconds FROM files "
         "WHERE sha256 = ? AND toolkit_version = ? ORDER BY status = 'ok' DESC, path LIMIT 1",
         (sha256, version),
     )

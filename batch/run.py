@@ -42,6 +42,8 @@ from ingest.errors import ReportError
 from ingest.options import Options
 
 PARTIAL_SUFFIX = ".partial"
+# Failure kinds a rerun tries again: an external converter (LibreOffice) or a lost worker may fail by chance.
+RETRY_KINDS = ("conversion_failed",)
 # Seconds to wait for an existing scheduler to answer.
 SCHEDULER_TIMEOUT_S = 30.0
 # Seconds between two looks at the cluster's size (workers may join a shared cluster at any time).
@@ -101,12 +103,22 @@ def examine(inp: Input, options: Options) -> Examined:
     return Examined(inp, dataclasses.replace(facts, format=fmt))
 
 
-def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str) -> bool:
+def failure_stands(row: FileRow, timeout_s: float) -> bool:
+    """False for a failure worth another try: an external converter or a worker that failed (maybe by
+    chance), or a timeout under a shorter limit than this run's."""
+    if row.error_kind in RETRY_KINDS:
+        return False
+    return not (row.error_kind == "timeout" and row.seconds is not None and timeout_s > row.seconds + 1.0)
+
+
+def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str, timeout_s: float) -> bool:
     """True when the index holds this path with the same bytes and version (and its JSON when ok)."""
     if row is None or row.toolkit_version != version or row.sha256 != ex.facts.sha256:
         return False
     if row.status == "failed":
-        return ex.error is not None and row.error_kind == ex.error.kind if ex.facts.sha256 is None else True
+        if ex.facts.sha256 is None:  # refused before hashing (size, not a file): the same refusal again?
+            return ex.error is not None and row.error_kind == ex.error.kind
+        return failure_stands(row, timeout_s)
     return row.json_path == ex.input.json_rel and os.path.isfile(os.path.join(out_dir, ex.input.json_rel))
 
 
@@ -188,7 +200,9 @@ class Batch:
         if row is None:
             return False
         if row.status == "failed":
-            self.fail(ex, row.error_kind or "unreadable", row.error or "")
+            if not failure_stands(row, self.settings.timeout_s):
+                return False
+            self.fail(ex, row.error_kind or "unreadable", row.error or "", row.seconds)
             return True
         try:
             with open(os.path.join(self.out_dir, row.json_path or ""), encoding="utf-8") as f:
@@ -203,7 +217,7 @@ class Batch:
         """Handle an input in the client if possible; True when it still needs a worker."""
         key = ex.input.key
         row = self.rows.get(key)
-        if already_done(row, ex, self.version, self.out_dir):
+        if already_done(row, ex, self.version, self.out_dir, self.settings.timeout_s):
             assert row is not None
             self.status[key] = row.status
             self.progress.skipped += 1

@@ -385,3 +385,13 @@ def test_time_and_memory_limits_are_recorded_as_error_kinds(tmp_path: Path) -> N
         "huge_page.pdf": "timeout",
         "seed.txt": "ok",
     }
+    # A rerun under the same limit does not try the timed-out file again.
+    again = subprocess.run(
+        batch_cmd(slow, tmp_path / "out_t", "--workers", "1", "--timeout", "1"),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 1
+    assert final_counts(again.stderr) == {"converted": 0, "failed": 0, "already done": 2}
