@@ -11,6 +11,7 @@ import json
 import random
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from conftest import SHARED, failing_rules, table_mismatches
 import pipeline
 from ingest.errors import ReportError
 from ingest.grid import Cell, Document, PageInfo, Table
-from ingest.options import Options
+from ingest.options import PDF_ENGINES, Options
 from ingest.pdf import PageRead, ocr_unusable_cells, read
 from ingest.pdf_text import cell_text, is_unusable
 from samples import generate as gen
@@ -135,7 +136,7 @@ def test_hongze_grids() -> None:
     assert label.text.count("\n") == 8 and label.rowspan == 11  # stacked, to the page's last row
     assert cell_with(apps, "不予公开").rowspan == 8
     cont = doc.tables[doc.tables.index(apps) + 1]
-    assert cont.page == apps.page + 1 and cont.n_cols == apps.n_cols
+    assert apps.page is not None and cont.page == apps.page + 1 and cont.n_cols == apps.n_cols
     other = cell_with(cont, "其他处理")
     row = sorted((c for c in cont.cells if c.row == other.row), key=lambda c: c.col)
     assert [c.text for c in row[-7:]] == ["0"] * 7
@@ -187,7 +188,7 @@ def test_generated_table_broken_over_pages(made: dict[str, Any]) -> None:
     doc = read_file(made["spans"])
     first = table_with(doc, "行政复议")
     nxt = doc.tables[doc.tables.index(first) + 1]
-    assert nxt.page == first.page + 1
+    assert first.page is not None and nxt.page == first.page + 1
     assert first.bbox and nxt.bbox and abs(first.bbox[0] - nxt.bbox[0]) < 2 and abs(first.bbox[2] - nxt.bbox[2]) < 2
     report = pipeline.convert(str(made["spans"]))
     assert report["tables"]["review_litigation"] == made["spans_values"]["review_litigation"]
@@ -306,3 +307,96 @@ def test_committed_pdf_samples_convert_exactly(pdf: Path) -> None:
     report = pipeline.convert(str(pdf))
     assert table_mismatches(report, expected) == []
     assert failing_rules(report) == set(expected["failing_checks"])
+
+
+# ---------------------------------------------------------------- the PDFium reader against pdfplumber
+
+
+def layout_of(doc: Document) -> tuple[list[list[tuple[int, int, int, int, str]]], list[str], list[tuple[int, ...]]]:
+    """Cell grids with text, paragraph texts, and table boxes rounded to whole points."""
+    grids = [sorted((c.row, c.col, c.rowspan, c.colspan, c.text) for c in t.cells) for t in doc.tables]
+    boxes = [tuple(round(v) for v in t.bbox or ()) for t in doc.tables]
+    return grids, [p.text for p in doc.paragraphs], boxes
+
+
+def test_default_engine_is_pdfium() -> None:
+    assert Options().pdf_engine == "pdfium" and "pdfplumber" in PDF_ENGINES
+
+
+def test_hongze_pdfium_reader_matches_pdfplumber() -> None:
+    """The WPS report (stacked vertical-writing label, thin filled rules) reads the same through both readers."""
+    fast, ref = read_file(HONGZE), read_file(HONGZE, pdf_engine="pdfplumber")
+    assert layout_of(fast) == layout_of(ref)
+    assert [(p.width, p.height) for p in fast.pages] == [(p.width, p.height) for p in ref.pages]
+
+
+@soffice
+def test_generated_pdfium_reader_matches_pdfplumber(made: dict[str, Any]) -> None:
+    """Rotated (btLr) headers, stacked headers and a few generated reports read the same through both readers."""
+    paths = [made["spans"], made["stacked"], made["notable"]] + [pdf for pdf, _ in made["generated"][:6]]
+    for path in paths:
+        assert layout_of(read_file(path)) == layout_of(read_file(path, pdf_engine="pdfplumber")), path.name
+
+
+def test_pdfium_chars_have_pdfminer_boxes() -> None:
+    """Char boxes and sizes from PDFium agree with pdfminer's within a tenth of a point."""
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    from ingest.pdf_pdfium import page_chars
+
+    def key(c: Mapping[str, Any]) -> tuple[str, float, float, float, float, float]:
+        return (c["text"], *(round(c[k], 1) for k in ("x0", "x1", "top", "bottom", "size")))
+
+    doc = pdfium.PdfDocument(str(HONGZE))
+    with pdfplumber.open(str(HONGZE)) as pdf:
+        for i in (2, 3):  # the application table's pages, with the stacked vertical label
+            ref = sorted(key(c) for c in pdf.pages[i].chars)
+            fast = sorted(key(c) for c in page_chars(doc[i], float(pdf.pages[i].height)))
+            diffs = [
+                (a, b)
+                for a, b in zip(ref, fast, strict=True)
+                if a[0] != b[0] or max(abs(x - y) for x, y in zip(a[1:], b[1:], strict=True)) > 0.11
+            ]
+            assert diffs == []
+    doc.close()
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+def test_rotated_pages_fall_back_to_pdfplumber(tmp_path: Path) -> None:
+    """A page with /Rotate is read by pdfplumber (which turns its coordinates), so the result is the same."""
+    rotated = tmp_path / "rotated.pdf"
+    subprocess.run(["qpdf", "--rotate=+90:2", str(HONGZE), str(rotated)], check=True)
+    doc = read_file(rotated)
+    assert doc.pages[1].width == 842 and layout_of(doc) == layout_of(read_file(rotated, pdf_engine="pdfplumber"))
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed")
+def test_text_without_unicode_goes_to_cell_ocr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fonts stripped of /ToUnicode: the same cells are unusable in both readers and go to per-cell OCR."""
+    import re
+
+    import ingest.scan
+
+    qdf = tmp_path / "h.qdf.pdf"
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(HONGZE), str(qdf)], check=True)
+    raw = qdf.read_bytes()
+    stripped = tmp_path / "nounicode.pdf"
+    stripped.write_bytes(re.sub(rb"/ToUnicode \d+ 0 R", lambda m: b" " * len(m.group(0)), raw))
+    fast, ref = read_file(stripped, ocr="never"), read_file(stripped, ocr="never", pdf_engine="pdfplumber")
+    bad_fast = [(k, c.row, c.col) for k, t in enumerate(fast.tables) for c in t.cells if c.confidence == 0.0]
+    bad_ref = [(k, c.row, c.col) for k, t in enumerate(ref.tables) for c in t.cells if c.confidence == 0.0]
+    assert len(bad_fast) > 100 and bad_fast == bad_ref and fast.warnings == ref.warnings
+    assert all(is_unusable(c.text) for t in fast.tables for c in t.cells if c.confidence == 0.0)
+    asked: list[int] = []
+
+    def fake_ocr_cells(image: Any, boxes: list[Any], options: Options) -> list[tuple[str, float, list[Any]]]:
+        asked.append(len(boxes))
+        return [("7", 0.9, [])] * len(boxes)
+
+    monkeypatch.setattr(ingest.scan, "ocr_cells", fake_ocr_cells)
+    doc = read_file(stripped)
+    assert sum(asked) == len(bad_fast) and doc.ocr
+    read_by_ocr = [(k, c.row, c.col) for k, t in enumerate(doc.tables) for c in t.cells if c.confidence == 0.9]
+    assert read_by_ocr == bad_fast
+    assert all(c.text == "7" for t in doc.tables for c in t.cells if c.confidence == 0.9)
