@@ -1,6 +1,9 @@
-"""Born-digital PDF adapter: table grids from ruling lines, text from the text layer (pdfplumber).
+"""Born-digital PDF adapter: table grids from ruling lines, text from the text layer.
 
-Per page: ruling segments (stroked lines, thin filled rectangles, stroked rectangle edges) are
+Two readers give each page's chars and vector paths in the same shapes: PDFium
+(:mod:`ingest.pdf_pdfium`, the default engine "pdfium", C and about 3x faster) and pdfplumber
+(pdfminer, engine "pdfplumber", the reference, and the fallback for documents with a rotated page or
+a page box off the origin). Per page: ruling segments (stroked lines, thin filled rectangles, stroked rectangle edges) are
 snapped and joined into networks; each network becomes a grid whose merged cells are recovered from
 the borders that are missing (:mod:`ingest.pdf_geometry`). Every char is placed in the cell holding
 its centre; the rest become text lines, merged into paragraphs by indentation and line length

@@ -280,6 +280,8 @@ def rectangles(groups: Mapping[tuple[int, int], int]) -> list[Rect]:
         r0, c0, r1, c1 = boxes.get(g, (i, j, i + 1, j + 1))
         boxes[g] = (min(r0, i), min(c0, j), max(r1, i + 1), max(c1, j + 1))
     rects = sorted(boxes.values())
+    if sum((r1 - r0) * (c1 - c0) for r0, c0, r1, c1 in rects) == len(groups):
+        return rects  # every group fills its box: the boxes tile the grid and cannot overlap
     # An L-shaped group (broken borders) is boxed; boxes that then overlap are merged until none do.
     merged = True
     while merged:
