@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ingest.grid import Block, Cell, Paragraph, Table
 
-_NUMERIC = re.compile(r"^[\s\d,.，．\-—–/／%]*$")
+_NUMERIC = re.compile(r"^[\s\d,.，．\-—–/／%]*(?:万元|元|件|个|条|项|次|份|人次|宗|笔)?\s*$")
 # Page furniture a page break leaves between two parts of one table.
 _FURNITURE = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d+\s*页.*|\d+\s*/\s*\d+|Page \d+.*)$")
 
@@ -35,6 +35,11 @@ def dense(table: Table) -> list[list[Cell | None]]:
                 if grid[r][k] is None:
                     grid[r][k] = c
     return grid
+
+
+def has_value(cells: list[Cell]) -> bool:
+    """True when some cell of the row holds a number or a blank marker (`-`, `/`): a row of values."""
+    return any(c.text.strip() and _NUMERIC.match(c.text) for c in cells)
 
 
 def has_number(cells: list[Cell]) -> bool:
@@ -210,13 +215,21 @@ def join_cut_rows(table: Table) -> Table:
         above, below = rows[r - 1], rows[r]
         if not above or not below:
             continue
-        if has_number(above) and not has_number(below) and _label_of(below) and not _starts_item(below):
+        if _is_title_row(below, table.n_cols):
+            continue
+        if has_value(above) and not has_value(below) and _label_of(below) and not _starts_item(below):
             # the fragment's labels stand in the label columns of the row above
-            if max(_label_cols(below)) <= _first_number_col(above):
+            if max(_label_cols(below)) <= _first_value_col(above):
                 merges.append((r - 1, r))
-        elif has_number(below) and not has_number(above) and _label_of(above) and not _starts_item(below):
-            # the cut row's first part follows a data row and holds labels only left of the numbers
-            if r >= 2 and has_number(rows[r - 2]) and max(_label_cols(above)) < _first_number_col(below):
+        elif has_value(below) and not has_value(above) and _label_of(above) and not _starts_item(below):
+            # the cut row's first part follows a row of values and holds labels only left of the values
+            if r >= 2 and has_value(rows[r - 2]) and max(_label_cols(above)) < _first_value_col(below):
+                merges.append((r - 1, r))
+        elif has_value(above) and has_value(below) and _label_of(below) and not _starts_item(below):
+            # the values themselves were split between the two parts: each column holds a value on one side only
+            cols_above = {c.col for c in above if has_value([c])}
+            cols_below = {c.col for c in below if has_value([c])}
+            if not cols_above & cols_below and max(_label_cols(below)) < min(cols_above | cols_below):
                 merges.append((r - 1, r))
     for upper, lower in reversed(merges):
         table = _merge_rows(table, upper, lower)
@@ -227,11 +240,17 @@ def _label_cols(cells: list[Cell]) -> list[int]:
     return [c.col for c in cells if c.text.strip() and not _NUMERIC.match(c.text)] or [0]
 
 
-def _first_number_col(cells: list[Cell]) -> int:
-    return min((c.col for c in cells if has_number([c])), default=0)
+def _first_value_col(cells: list[Cell]) -> int:
+    return min((c.col for c in cells if has_value([c])), default=0)
 
 
-_ITEM = re.compile(r"^\s*[（(]?\s*[一二三四五六七八九十\d]+\s*[)）、.．]")
+def _is_title_row(cells: list[Cell], width: int) -> bool:
+    """A row whose only text is one cell across the whole table: a title of the next part, not a fragment."""
+    texts = [c for c in cells if c.text.strip()]
+    return len(texts) == 1 and texts[0].colspan >= width > 1
+
+
+_ITEM = re.compile(r"^\s*(?:[（(]?\s*[一二三四五六七八九十\d]+\s*[)）、.．]|第[一二三四五六七八九十百\d]+条)")
 
 
 def _starts_item(cells: list[Cell]) -> bool:

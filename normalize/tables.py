@@ -141,16 +141,42 @@ def _value(fid: str, c: Cell | None, label: str) -> Value:
 # ---------------------------------------------------------------- section 二
 
 
+_ACTIVE_HEADER = re.compile(r"(第.{1,6}条|信息内容|本年|数量|金额|件数)")
+
+
 def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
-    """Section 二: each template row found by its label, its fields read left to right."""
+    """Section 二: each template row found by its label, its fields read left to right; a row whose
+    label could not be read takes the one template row left between its matched neighbours."""
     spec = tpl["active_disclosure"]["rows"]
-    for row in rows:
-        if not row.labels:
+    data = [r for r in rows if r.labels and r.values and not _ACTIVE_HEADER.search(r.leaf)]
+    placed: dict[int, int] = {}  # data row position -> template row position
+    for i, row in enumerate(data):
+        scored = [(best_alias_score(row.leaf, r["aliases"]), t) for t, r in enumerate(spec)]
+        score, t = max(scored, key=lambda x: x[0])
+        if score >= 0.75 and t not in placed.values():
+            placed[i] = t
+    for i, row in enumerate(data):
+        if i in placed:
             continue
-        scored = [(best_alias_score(row.leaf, r["aliases"]), r) for r in spec]
-        score, best = max(scored, key=lambda x: x[0])
-        if score < 0.75 or best["id"] in ex.found:
-            continue
+        before = max((placed[j] for j in placed if j < i), default=-1)
+        after = min((placed[j] for j in placed if j > i), default=len(spec))
+        free = [t for t in range(before + 1, after) if t not in placed.values()]
+        unplaced = [
+            j
+            for j in range(i, len(data))
+            if j not in placed and (min((k for k in placed if k > i), default=len(data)) > j)
+        ]
+        if (
+            len(free) == 1
+            and len(unplaced) == 1
+            and len(fit(row.values, len(spec[free[0]]["fields"]))) == len(spec[free[0]]["fields"])
+        ):
+            placed[i] = free[0]
+            ex.warnings.append(
+                f"active_disclosure.{spec[free[0]]['id']}: label {row.leaf!r} not recognised; row read by its position"
+            )
+    for i, t in sorted(placed.items()):
+        best, row = spec[t], data[i]
         n = len(best["fields"])
         vals = fit(row.values, n)
         if len(vals) < n:
@@ -241,7 +267,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         for i in range(p, len(trows)):
             t = trows[i]
             if t.get("short"):
-                s = 1.0 if row.leaf in {canon(a) for a in t["aliases"]} else 0.0
+                s = 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
             else:
                 s = max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
             s -= 0.02 * (i - p)
@@ -308,6 +334,11 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         )
 
 
+def _without_note(label: str) -> str:
+    """A short label without a trailing note (`总计(件)`, `总计*`)."""
+    return re.sub(r"(\([^()]*\)|[*※])+$", "", label)
+
+
 def _group_of(row: Row, groups: dict[str, dict[str, Any]], strict: bool = False) -> dict[str, Any] | None:
     """The group whose header the row's innermost label is (`（六）其他处理`), if any."""
     best, score = None, 0.0
@@ -352,7 +383,11 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     if not candidates:
         return
     row = max(candidates, key=lambda r: (r.numbers(), -r.index))
-    vals = fit(row.values, len(ids))
+    columns = _review_columns([r for r in rows if r.table == row.table and r.index < row.index], spec)
+    if columns is not None:
+        vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+    else:
+        vals = fit(row.values, len(ids))
     if len(vals) != len(ids):
         ex.warnings.append(f"review_litigation: {len(vals)} value cells where {len(ids)} were expected")
         if len(vals) > len(ids):
@@ -361,6 +396,23 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
         ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "")
+
+
+def _review_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None:
+    """For a grid with real geometry: the column of each of the 15 values, from the header words
+    (结果维持 … 总计, three times), or None when the header does not name exactly that."""
+    fields = [canon(f["label"]) for f in spec["fields"]]
+    if not header or any(len(r.cells) != len(header[0].cells) for r in header):
+        return None
+    width = len(header[0].cells)
+    found: list[int] = []
+    for k in range(width):
+        stack = [r.cells[k] for r in header if r.cells[k] is not None and r.cells[k].text.strip()]  # type: ignore[union-attr]
+        leaf = canon(stack[-1].text) if stack else ""  # type: ignore[union-attr]
+        expected = fields[len(found) % len(fields)]
+        if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
+            found.append(k)
+    return found if len(found) == len(fields) * len(spec["groups"]) else None
 
 
 def detect_template(tables: list[Table], year: int | None) -> str | None:

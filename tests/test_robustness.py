@@ -30,11 +30,8 @@ FILES = {
     "gen2021_s2024_004": ROOT / "samples" / "html" / "gen2021_s2024_004_gbk_nometa_fragment.html",
 }
 
-# (variant, document) pairs that fail today, with the function at fault.
-KNOWN_FAILING: dict[tuple[str, str], str] = {
-    ("typo_active", "gen2021_s11_000"): "layout.grids.join_cut_rows glues the next 第二十条 item's title row into "
-    "the label above (行政规范性文口第二十条第（五）项), which then no longer matches in extract_active",
-}
+# (variant, document) pairs that fail today, with the function at fault (none at present).
+KNOWN_FAILING: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +97,6 @@ def _review_table(values: list[str], lead: int) -> Table:
     return Table(cells)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize.tables.extract_review reads values by position through rows.fit, which trims a trailing "
-    "blank value before the empty leading column: every value shifts by one",
-)
 def test_review_with_empty_left_column_and_blank_last_value() -> None:
     values = ["1", "0", "0", "0", "1", "0", "0", "0", "0", "0", "0", "2", "0", "0", ""]
     report = _convert([Paragraph("四、政府信息公开行政复议、行政诉讼情况"), _review_table(values, lead=1)])
@@ -119,11 +111,6 @@ def test_review_with_blank_last_value() -> None:
     assert report["tables"]["review_litigation"]["review"]["upheld"] == 1  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout.grids.join_cut_rows requires has_number(rows[r-2]); a row printed all in dashes has no "
-    "digit, so the cut row below it (`（六）其他处` / `理` + numbers) is not joined",
-)
 def test_cut_row_below_a_row_of_dashes() -> None:
     part1 = Table(
         [Cell("5.要求行政机关确认或重新出具已获取信息", 0, 0), *(Cell("-", 0, k) for k in range(1, 8))]
@@ -161,12 +148,6 @@ def _active_item(title: str, header: list[str], rows: list[list[str]]) -> Table:
     return Table(cells)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout.grids.join_cut_rows joins the next item's title row (`第二十条第（五）项`, one cell over the "
-    "whole width) into the label above it once stitch() has joined per-item tables; with an OCR typo in "
-    "that label (`行政规范性文口`) the joined label no longer matches in normalize.tables.extract_active",
-)
 def test_active_item_title_not_glued_to_label_above() -> None:
     t1 = _active_item(
         "第二十条第（一）项",
@@ -179,11 +160,6 @@ def test_active_item_title_not_glued_to_label_above() -> None:
     assert labels == ["行政规范性文口"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout.grids._NUMERIC knows no unit suffix: in a dump, `0条` next to a cut-off label fragment "
-    "is taken for label text and joined into it (normalize.numbers reads `0条` as 0)",
-)
 def test_number_with_unit_not_joined_into_label() -> None:
     case = rb.make_case(
         "004_9fc5a355c4b21346.txt",
@@ -193,11 +169,11 @@ def test_number_with_unit_not_joined_into_label() -> None:
     t = next(
         i
         for i, b in enumerate(case.doc.blocks)
-        if isinstance(b, Table) and "握相关政府信息" in "".join(c.text for c in b.cells)
+        if isinstance(b, Table) and "本机关不掌" in "".join(c.text for c in b.cells)
     )
     table = case.doc.blocks[t]
     assert isinstance(table, Table)
-    row = next(c.row for c in table.cells if "握相关政府信息" in c.text)
+    row = next(c.row for c in table.cells if "本机关不掌" in c.text)  # the cut row's first part, with its values
     first = min((c for c in table.cells if c.row == row and rb.is_number(c)), key=lambda c: c.col)
     damaged = rb.with_table(case, t, rb.set_text(table, first, first.text.strip() + "条"), "0条")
     assert rb.outcome(damaged) == (True, "")
@@ -206,20 +182,8 @@ def test_number_with_unit_not_joined_into_label() -> None:
 @pytest.mark.parametrize(
     "note",
     [
-        pytest.param(
-            "*",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="normalize.text.canon keeps `*`; the short alias 总计 is matched exactly (tables.extract_applications)",
-            ),
-        ),
-        pytest.param(
-            "（件）",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a short label (总计) with a bracketed note is not matched: extract_applications requires the exact short alias",
-            ),
-        ),
+        "*",
+        "（件）",
         "",
     ],
 )
@@ -234,11 +198,6 @@ def test_total_row_with_a_note(cases: dict[str, rb.Case], note: str) -> None:
     assert rb.outcome(damaged) == (True, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize.tables.extract_active needs a label score >= 0.75; a two-character label with one OCR "
-    "error (口章) is not placed, though its position (first row under 第二十条第（一）项 with three values) is unambiguous",
-)
 def test_active_two_char_label_with_ocr_error() -> None:
     t1 = _active_item(
         "第二十条第（一）项",
