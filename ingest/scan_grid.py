@@ -17,9 +17,13 @@ THRESH_C = -2
 # Line detection: opening-kernel length in `unit`s (1 unit = page width / 100).
 H_KERNEL_UNITS = 2.2
 V_KERNEL_UNITS = 1.0
-# A vertical piece shorter than this (a row of tight text) only counts where a longer line runs in
-# the same table at the same x: character strokes that touch both rulings do not.
-LONG_V_UNITS = 3.5
+# A piece one row tall is a ruling only within this many units of the x of a piece spanning rows.
+ALIGN_UNITS = 0.3
+# ... and then needs ink beside it along at most this share of its length (CLEAN_SIDE when alone).
+ALIGNED_SIDE = 0.3
+CLEAN_SIDE = 0.08
+# A piece spanning two rows or more may have text touching it along this share (glyph chains: more).
+LONG_SIDE = 0.5
 # Closing bridges breaks of up to this many units along a line (scanner dropouts).
 BRIDGE_UNITS = 0.6
 # A boundary between two grid positions is ruled when this share of it is covered by line pixels.
@@ -175,12 +179,13 @@ def _trimmed(
 
 
 def ruling_segments(
-    horiz: np.ndarray, vert: np.ndarray, unit: float
+    horiz: np.ndarray, vert: np.ndarray, binary: np.ndarray, unit: float
 ) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
-    """Line pieces cut to where they meet perpendicular lines, kept when they meet at least two
-    (character strokes seldom do); verticals are checked first, then horizontals against them."""
+    """Line pieces cut to where they meet perpendicular lines, kept when they meet at least two;
+    verticals are checked first (glyph strokes touching the rulings dropped), then horizontals against them."""
     r = max(3, int(0.4 * unit))
     vs = [t for s in _segments(vert, False) if (t := _trimmed(s, horiz, False, r)) is not None]
+    vs = aligned_verticals(vs, _segments(horiz, True), binary, unit)
     vmask = np.zeros_like(vert)
     for x0, y0, x1, y1 in vs:
         vmask[y0:y1, x0:x1] = vert[y0:y1, x0:x1]
@@ -281,12 +286,57 @@ def _fill_holes(cells: list[GridCell], nr: int, nc: int, xs: list[int], ys: list
     return sorted(cells + extra, key=lambda c: (c.row, c.col))
 
 
-def aligned_verticals(vs: list[tuple[int, int, int, int]], unit: float, tol: int) -> list[tuple[int, int, int, int]]:
-    """Vertical pieces that are long, or stand at the x of a long one (short rows keep their lines)."""
-    long_x = [(s[0] + s[2]) / 2 for s in vs if s[3] - s[1] >= LONG_V_UNITS * unit]
-    return [
-        s for s in vs if s[3] - s[1] >= LONG_V_UNITS * unit or any(abs((s[0] + s[2]) / 2 - x) <= tol for x in long_x)
-    ]
+def _rungs(seg: tuple[int, int, int, int], hs: list[tuple[int, int, int, int]], r: int) -> int:
+    """How many horizontal lines a vertical piece crosses or meets (ends included)."""
+    x = (seg[0] + seg[2]) / 2
+    ys = [(h[1] + h[3]) / 2 for h in hs if h[0] - r <= x <= h[2] + r and seg[1] - r <= (h[1] + h[3]) / 2 <= seg[3] + r]
+    return len(_cluster(ys, r))
+
+
+def side_ink(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> float:
+    """Share of a vertical piece's length with ink just beside it (a glyph's stroke has its other
+    strokes attached; a ruling has white cell padding on both sides)."""
+    x0, y0, x1, y1 = seg
+    e = max(2, int(0.2 * unit))
+    a, b = max(1, int(0.1 * unit)), max(3, int(0.4 * unit))
+    if y1 - y0 <= 2 * e:
+        return 1.0
+    left = binary[y0 + e : y1 - e, max(0, x0 - b) : max(0, x0 - a)]
+    right = binary[y0 + e : y1 - e, x1 + a : x1 + b]
+    rows = np.zeros(y1 - y0 - 2 * e, dtype=bool)
+    if left.size:
+        rows |= left.any(axis=1)
+    if right.size:
+        rows |= right.any(axis=1)
+    return float(rows.mean())
+
+
+def aligned_verticals(
+    vs: list[tuple[int, int, int, int]], hs: list[tuple[int, int, int, int]], binary: np.ndarray, unit: float
+) -> list[tuple[int, int, int, int]]:
+    """Vertical pieces with clean sides, or mostly clean ones that span two rows or more or stand at
+    the x of such a piece: the others are glyph strokes touching both rulings (chained across tight rows)."""
+    r = max(2, int(0.4 * unit))
+    rungs = [_rungs(s, hs, r) for s in vs]
+    sides = [side_ink(binary, s, unit) for s in vs]
+    long = [s for s, n, d in zip(vs, rungs, sides, strict=True) if n >= 3 and d <= LONG_SIDE]
+    near = max(2, int(ALIGN_UNITS * unit))
+    out = []
+    for s, n, side in zip(vs, rungs, sides, strict=True):
+        aligned = any(
+            abs((s[0] + s[2] - g[0] - g[2]) / 2) <= near and g[1] - r <= s[3] and s[1] <= g[3] + r for g in long
+        )
+        if side <= CLEAN_SIDE or (aligned and side <= ALIGNED_SIDE) or (n >= 3 and side <= LONG_SIDE):
+            out.append(s)
+    return out
+
+
+def _mask_of(shape: tuple[int, ...], segs: list[tuple[int, int, int, int]], src: np.ndarray) -> np.ndarray:
+    """The line pixels of the given pieces only (strokes that were dropped do not split cells)."""
+    out = np.zeros(shape, dtype=np.uint8)
+    for x0, y0, x1, y1 in segs:
+        out[y0:y1, x0:x1] = src[y0:y1, x0:x1]
+    return out
 
 
 def find_tables(gray: np.ndarray) -> list[GridTable]:
@@ -294,19 +344,19 @@ def find_tables(gray: np.ndarray) -> list[GridTable]:
     unit = unit_of(gray)
     binary = binarize(gray)
     horiz, vert = line_masks(binary)
-    hs, vs = ruling_segments(horiz, vert, unit)
+    hs, vs = ruling_segments(horiz, vert, binary, unit)
     tol = max(2, int(0.6 * unit))
     tables = []
     for box in table_regions(hs, vs, unit):
         x0, y0, x1, y1 = box
         inside_h = [s for s in hs if s[1] >= y0 - tol and s[3] <= y1 + tol and s[0] >= x0 - tol and s[2] <= x1 + tol]
         inside_v = [s for s in vs if s[0] >= x0 - tol and s[2] <= x1 + tol and s[1] >= y0 - tol and s[3] <= y1 + tol]
-        inside_v = aligned_verticals(inside_v, unit, tol)
         ys = _cluster([(s[1] + s[3]) / 2 for s in inside_h], tol)
         xs = _cluster([(s[0] + s[2]) / 2 for s in inside_v], tol)
         if len(ys) - 1 < MIN_TABLE_ROWS or len(xs) - 1 < MIN_TABLE_COLS:
             continue
-        cells = _fill_holes(grid_cells(xs, ys, horiz, vert, unit), len(ys) - 1, len(xs) - 1, xs, ys)
+        hmask, vmask = _mask_of(horiz.shape, inside_h, horiz), _mask_of(vert.shape, inside_v, vert)
+        cells = _fill_holes(grid_cells(xs, ys, hmask, vmask, unit), len(ys) - 1, len(xs) - 1, xs, ys)
         lines = [(s[0], (s[1] + s[3]) // 2, s[2], (s[1] + s[3]) // 2) for s in inside_h]
         lines += [((s[0] + s[2]) // 2, s[1], (s[0] + s[2]) // 2, s[3]) for s in inside_v]
         tables.append(GridTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, lines))
