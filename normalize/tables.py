@@ -384,7 +384,7 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         return
     row = max(candidates, key=lambda r: (r.numbers(), -r.index))
     columns = _review_columns([r for r in rows if r.table == row.table and r.index < row.index], spec)
-    if columns is not None:
+    if columns is not None and _fits_columns(row, columns):
         vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
     else:
         vals = fit(row.values, len(ids))
@@ -396,6 +396,19 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
         ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "")
+
+
+def _fits_columns(row: Row, columns: list[int]) -> bool:
+    """The header's columns agree with the value row: each names a cell that starts there, and every
+    other position right of the labels is empty."""
+    chosen = set(columns)
+    for k, c in enumerate(row.cells):
+        if k in chosen:
+            if c is None or c.col != k:
+                return False
+        elif k > columns[0] and c is not None and c.col == k and c.text.strip():
+            return False
+    return True
 
 
 def _review_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None:
