@@ -254,11 +254,9 @@ _ITEM = re.compile(r"^\s*(?:[（(]?\s*[一二三四五六七八九十\d]+\s*[)�
 
 
 def _starts_item(cells: list[Cell]) -> bool:
-    """The row's first label starts a numbered item (`（五）`, `3.`, `四、`): a new row, not a continuation."""
-    for c in cells:
-        if c.text.strip() and not _NUMERIC.match(c.text):
-            return bool(_ITEM.match(c.text))
-    return False
+    """A label of the row starts a numbered item (`（五）`, `3.`, `四、`): a new row, not a continuation
+    (the rest of a cut group label, `）不予处理`, may stand before it)."""
+    return any(c.text.strip() and not _NUMERIC.match(c.text) and _ITEM.match(c.text) for c in cells)
 
 
 def _merge_plan(table: Table, upper: int, lower: int) -> list[tuple[Cell, Cell | None]] | None:
