@@ -27,6 +27,10 @@ from ingest.options import Options
 
 # Cell interiors are read this far (units) inside the ruling lines.
 CELL_MARGIN_UNITS = 0.35
+# Inside a cell crop, a blob touching the crop's edge at most this thin (units) and this long
+# (share of the crop's height or width) is what is left of a ruling line.
+REMNANT_THIN_UNITS = 0.3
+REMNANT_LONG = 0.75
 # Ink blobs smaller than this share of a unit squared are specks, not text.
 SPECK_UNITS2 = 0.04
 # Crops are padded by this many pixels of white before recognition.
@@ -47,6 +51,8 @@ OSD_MIN_CONF = 1.0
 # Body paragraphs (several lines, after the first page) are read in full only when this is set:
 # reading them costs most of a text page's time, and metadata lives in titles, headings, signature.
 FULL_BODY_TEXT = os.environ.get("GOVREPORT_SCAN_FULL_TEXT", "") == "1"
+# How far down (in page widths) the first page counts as the top whose paragraphs are read whole.
+TOP_HEIGHTS = 1.45
 # Pages at least this many are read by a process pool (when the process may have children).
 PARALLEL_MIN_PAGES = 3
 
@@ -73,6 +79,24 @@ def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
+def _without_remnants(ink: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """A cell's ink without the ruling-line remnants inside its crop (blobs touching the crop's edge
+    that are long and thin), and the remnants: a line beside a 0 must not read as 1."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    thin = max(2, int(REMNANT_THIN_UNITS * unit))
+    drop = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        tall = (x == 0 or x + bw == w) and bh >= REMNANT_LONG * h and bw <= thin and 4 * bw <= bh
+        wide = (y == 0 or y + bh == h) and bw >= REMNANT_LONG * w and bh <= thin and 4 * bh <= bw
+        drop[i] = tall or wide
+    if not drop.any():
+        return ink, np.zeros_like(ink)
+    gone = drop[labels]
+    return np.where(gone, 0, ink).astype(np.uint8), np.where(gone, 255, 0).astype(np.uint8)
+
+
 def _pad(gray: np.ndarray) -> np.ndarray:
     """A crop with a white margin, as recognisers like it."""
     return cv2.copyMakeBorder(gray, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
@@ -86,9 +110,13 @@ def cell_lines(
     x0, y0, x1, y1 = box[0] + m, box[1] + m, box[2] - m, box[3] - m
     if x1 - x0 < 3 or y1 - y0 < 3:
         return []
-    ink = _ink(binary[y0:y1, x0:x1], unit)
+    ink, remnant = _without_remnants(_ink(binary[y0:y1, x0:x1], unit), unit)
     if not ink.any():
         return []
+    if remnant.any():
+        gray = gray.copy()
+        patch = gray[y0:y1, x0:x1]
+        patch[cv2.dilate(remnant, np.ones((3, 3), np.uint8)) > 0] = 255
     bands = sg.text_lines(ink, unit * 0.6)
     if not bands:
         ys, xs = np.where(ink > 0)
@@ -370,7 +398,9 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     paras = group_paragraphs(sg.text_lines(rest, unit), [t.bbox for t in tables])
     partial = 0
     for pi, lines in enumerate(paras):
-        whole = FULL_BODY_TEXT or number == 1 or len(lines) == 1
+        # The first page's top (title, agency) is read whole; in one tall image of all pages, only its top.
+        top = number == 1 and lines[0][1] < TOP_HEIGHTS * gray.shape[1]
+        whole = FULL_BODY_TEXT or top or len(lines) == 1
         partial += not whole
         for li, b in enumerate(lines if whole else lines[:1]):
             line_img = _pad(gray[b[1] : b[3], b[0] : b[2]])

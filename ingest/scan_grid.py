@@ -14,6 +14,12 @@ import numpy as np
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
 BLOCK_FRACTION = 1 / 110
 THRESH_C = -2
+# A page with grain of at least GRAINY (grey levels) is smoothed 3x3 before thresholding, with an
+# offset of NOISE_FACTOR grains (at most MAX_OFFSET); the grain is measured on a central square.
+GRAINY = 0.5
+NOISE_FACTOR = 5.0
+MAX_OFFSET = 20.0
+NOISE_SAMPLE = 512
 # Line detection: opening-kernel length in `unit`s (1 unit = page width / 100).
 H_KERNEL_UNITS = 2.2
 V_KERNEL_UNITS = 1.0
@@ -74,10 +80,29 @@ def unit_of(gray: np.ndarray) -> float:
     return max(gray.shape[1], 1) / 100.0
 
 
+def noise_level(gray: np.ndarray) -> float:
+    """Standard deviation of the scanner's grain, from a sample of the page (median absolute
+    difference to a 3x3 median, which keeps edges)."""
+    h, w = gray.shape[:2]
+    s = NOISE_SAMPLE
+    y0, x0 = max(0, (h - s) // 2), max(0, (w - s) // 2)
+    patch = np.ascontiguousarray(gray[y0 : y0 + s, x0 : x0 + s])
+    if patch.size == 0:
+        return 0.0
+    diff = np.abs(patch.astype(np.int16) - cv2.medianBlur(patch, 3).astype(np.int16))
+    return float(1.4826 * np.median(diff))
+
+
 def binarize(gray: np.ndarray) -> np.ndarray:
-    """Ink as 255 on 0: adaptive threshold, robust to shaded cells and uneven scans."""
+    """Ink as 255 on 0: adaptive threshold, robust to shaded cells and uneven scans; the offset
+    grows with the grain so noise does not turn into ink."""
     block = max(3, int(gray.shape[1] * BLOCK_FRACTION) | 1)
-    return cv2.adaptiveThreshold(~gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, THRESH_C)
+    sigma = noise_level(gray)
+    c = float(THRESH_C)
+    if sigma >= GRAINY:
+        gray = cv2.GaussianBlur(gray, (3, 3), 0)
+        c = -min(MAX_OFFSET, max(-THRESH_C, NOISE_FACTOR * sigma))
+    return cv2.adaptiveThreshold(~gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, c)
 
 
 def _profile_score(small: np.ndarray, angle: float) -> float:
