@@ -16,6 +16,12 @@ from ingest.errors import ReportError, printable_path
 from ingest.options import OCR_ENGINES, OCR_MODES, PDF_ENGINES, Options
 
 
+def _draws(args: argparse.Namespace) -> bool:
+    """Whether overlay PNGs or HTML review pages are asked for (the PDF adapter then keeps its page renders)."""
+    asked = getattr(args, "overlay", None) or getattr(args, "html", None) or getattr(args, "command", None) == "overlay"
+    return bool(asked)
+
+
 def _options(args: argparse.Namespace) -> Options:
     return Options(
         ocr=args.ocr,
@@ -24,6 +30,7 @@ def _options(args: argparse.Namespace) -> Options:
         timeout_s=args.timeout,
         max_file_bytes=args.max_file_mb * 1024 * 1024,
         max_pages=args.max_pages,
+        page_images=_draws(args),
     ).validated()
 
 

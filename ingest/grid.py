@@ -11,7 +11,7 @@ has none (DOCX, HTML, text dumps).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 BBox = tuple[float, float, float, float]
 
@@ -93,6 +93,14 @@ class PageInfo:
 
 
 @dataclass
+class PageRaster:
+    """A page the adapter rendered in grayscale for overlays: uint8 pixels (rows, columns), pixels per page unit."""
+
+    pixels: Any  # numpy.ndarray of uint8, shape (height, width)
+    scale: float
+
+
+@dataclass
 class Document:
     """What an adapter read from one file: blocks in document order, plus facts about the file."""
 
@@ -105,6 +113,9 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     # Facts outside the report body (e.g. a web page's 发布日期), keyed by name.
     meta: dict[str, str] = field(default_factory=dict)
+    # Grayscale renders of the pages that hold a table (page number -> raster), kept only when
+    # Options.page_images asks for them, so overlays need not reopen the file.
+    page_images: dict[int, PageRaster] = field(default_factory=dict)
 
     @property
     def tables(self) -> list[Table]:

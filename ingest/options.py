@@ -14,6 +14,7 @@ DEFAULT_MAX_PIXELS = 120_000_000  # per page image
 DEFAULT_MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # all parts of a DOCX together
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_DPI = 200
+DEFAULT_PAGE_IMAGE_DPI = 150  # the overlay's scale
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class Options:
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # Keep grayscale renders of table pages on the Document, for overlays (PDF adapter).
+    page_images: bool = False
+    page_image_dpi: int = DEFAULT_PAGE_IMAGE_DPI
 
     def validated(self) -> Options:
         """Return self, or raise ValueError naming the first setting out of range."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from ingest import pdf_pdfium as pdfium_reader
 from ingest.errors import ReportError
-from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
+from ingest.grid import Block, Cell, Document, PageInfo, PageRaster, Paragraph, Table
 from ingest.options import Options
 from ingest.pdf_geometry import Grid, Seg, find_grids, page_segments
 from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
@@ -51,6 +51,7 @@ class PageRead:
     has_text: bool = True
     has_images: bool = False
     unusable_cells: list[Cell] = field(default_factory=list)
+    raster: PageRaster | None = None  # the page in grayscale, kept for overlays (Options.page_images)
 
 
 def check_complete(data: bytes) -> None:
@@ -369,8 +370,25 @@ def pdfium_source(page: Any, number: int) -> PageSource:
     return PageSource(number, width, height, chars, segments, paths.has_images)
 
 
+def wants_raster(read: PageRead, options: Options) -> bool:
+    """Whether to keep this page's grayscale render: asked for, it holds a table and its text was read."""
+    return options.page_images and bool(read.tables) and read.has_text
+
+
+def page_raster(page: Any, options: Options) -> PageRaster | None:
+    """The open page rendered in grayscale at ``options.page_image_dpi`` (None above the pixel limit)."""
+    scale = options.page_image_dpi / 72.0
+    width, height = pdfium_reader.page_size(page)
+    if width * scale * height * scale > options.max_pixels:
+        return None
+    return PageRaster(pdfium_reader.render_gray(page, scale), scale)
+
+
 def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[PageRead]:
-    """Every page read through PDFium; a document with a rotated or offset page goes to pdfplumber."""
+    """Every page read through PDFium; a document with a rotated or offset page goes to pdfplumber.
+
+    With ``options.page_images`` each page holding a table is also rendered while it is open.
+    """
     import pypdfium2 as pdfium
 
     with pdfium_reader.open_document(data) as pdf:
@@ -383,7 +401,10 @@ def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[Pag
             except pdfium.PdfiumError as e:
                 raise ReportError("corrupt", f"unreadable PDF page {i + 1} ({e})"[:300]) from None
             try:
-                out.append(read_page(pdfium_source(page, i + 1), grids_for))
+                read = read_page(pdfium_source(page, i + 1), grids_for)
+                if wants_raster(read, options):
+                    read.raster = page_raster(page, options)
+                out.append(read)
             except NotPlain:
                 return plumber_pages(data, options, grids_for)
             finally:
@@ -409,6 +430,7 @@ def read_with(path: str, data: bytes, options: Options, grids_for: GridsFor, rea
         return read_scanned(path, data, options, None)
     doc = Document(path=path, format="pdf", blocks=assemble([p for p in pages if p.has_text]))
     doc.pages = [p.info for p in pages]
+    doc.page_images = {p.info.number: p.raster for p in pages if p.raster is not None and p.has_text}
     ocr_unusable_cells(data, pages, options, doc)
     if textless and options.ocr != "never":
         merge_scanned(doc, read_scanned(path, data, options, textless))

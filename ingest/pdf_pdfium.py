@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ingest.errors import ReportError
@@ -69,6 +70,20 @@ def page_size(page: Any) -> tuple[float, float]:
     """Width and height of the page's media box, in points."""
     x0, y0, x1, y1 = (float(v) for v in page.get_mediabox())
     return x1 - x0, y1 - y0
+
+
+def render_gray(page: Any, scale: float) -> Any:
+    """The page rendered in grayscale at ``scale`` pixels per point: a (height, width) uint8 numpy array."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    width, height = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
+    pixels = np.empty((height, width), np.uint8)
+    buf = (ctypes.c_ubyte * pixels.size).from_buffer(pixels.data)
+    page.render(
+        scale=scale, grayscale=True, bitmap_maker=partial(pdfium.PdfBitmap.new_native, buffer=buf, stride=width)
+    )
+    return pixels
 
 
 def char_text(raw_tp: Any, i: int) -> str:

@@ -253,9 +253,12 @@ def new_canvas(page: PageImage, band: int, palette: Palette, reuse: bool = True)
     """
     h, w = page.height, page.width
     rows = scratch_rows(h + band, w) if reuse else np.empty((h + band, w + 1), np.uint8)
-    page.paint(rows)
-    rows[:, 0] = 0  # PNG filter byte: none
     idx = rows[:h, 1:]
-    np.right_shift(idx, GRAY_SHIFT, out=idx)
+    if page.pixels is not None:  # held pixels: copied and quantised in one pass
+        np.right_shift(page.pixels, GRAY_SHIFT, out=idx)
+    else:
+        page.paint(rows)
+        np.right_shift(idx, GRAY_SHIFT, out=idx)
+    rows[:, 0] = 0  # PNG filter byte: none
     rows[h:, 1:] = GRAY_LEVELS - 1
     return Canvas(rows, palette)

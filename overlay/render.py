@@ -140,9 +140,14 @@ def page_info(doc: Document, number: int) -> PageInfo | None:
     return next((p for p in doc.pages if p.number == number), None)
 
 
+def turned(info: PageInfo | None) -> bool:
+    """Whether the adapter turned or deskewed the page before reading it."""
+    return info is not None and bool(info.rotation % 360 or abs(info.skew) > 0.01)
+
+
 def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
     """Turn and deskew a page image the way the adapter did before reading it."""
-    if info is None or not (info.rotation % 360 or abs(info.skew) > 0.01):
+    if info is None or not turned(info):
         return img
     if info.rotation % 360:
         img = img.rotate(-info.rotation, expand=True, fillcolor="white")
@@ -159,7 +164,7 @@ def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple
 
 def oriented_gray(gray: np.ndarray, info: PageInfo | None) -> np.ndarray:
     """A grayscale page turned and deskewed as the adapter did (untouched when it was not)."""
-    if info is None or not (info.rotation % 360 or abs(info.skew) > 0.01):
+    if not turned(info):
         return gray
     return np.asarray(orient(Image.fromarray(gray, "L"), info))
 
@@ -180,7 +185,7 @@ def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int) ->
         pw, ph = page.get_size()
         src = PdfPage(page, scale, math.ceil(pw * scale), math.ceil(ph * scale))
         info = page_info(doc, n) if doc is not None else None
-        if info is not None and (info.rotation % 360 or abs(info.skew) > 0.01):
+        if turned(info):
             out[n] = scaled(n, oriented_gray(src.render(), info), info, (pw, ph))
         else:
             w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else (pw, ph)
@@ -382,13 +387,35 @@ def render_synthetic(doc: Document) -> Rendered:
     return Rendered(pages, geo, source="synthetic")
 
 
+def adapter_pages(doc: Document, pages: set[int], dpi: int) -> dict[int, PageImage]:
+    """The wanted pages the adapter already rendered at ``dpi`` (``Options.page_images``), upright ones only."""
+    out: dict[int, PageImage] = {}
+    scale = dpi / 72
+    for n in sorted(pages & set(doc.page_images)):
+        raster, info = doc.page_images[n], page_info(doc, n)
+        if info is None or turned(info) or abs(raster.scale - scale) > 1e-9:
+            continue
+        gray = raster.pixels
+        out[n] = scaled(n, gray, info, (gray.shape[1] / scale, gray.shape[0] / scale))
+    return out
+
+
+def render_pdf(path: str, doc: Document, geo: Geometry, dpi: int) -> Rendered:
+    """A PDF's table pages: those the adapter rendered as they are, the others from the file."""
+    wanted = table_pages(geo)
+    ready = adapter_pages(doc, wanted, dpi)
+    rest = wanted - set(ready)
+    out = render_pdf_pages(path, rest, doc, dpi) if rest else Rendered({}, {})
+    out.pages.update(ready)
+    out.geometry = geo
+    return out
+
+
 def render(path: str, doc: Document, dpi: int = DEFAULT_DPI) -> Rendered:
     """Page images for every page of ``doc`` that holds a table, and where each grid cell stands."""
     geo = cell_geometry(doc)
     if doc.format == "pdf" and geo:
-        out = render_pdf_pages(path, table_pages(geo), doc, dpi)
-        out.geometry = geo
-        return out
+        return render_pdf(path, doc, geo, dpi)
     if doc.format == "image" and geo:
         return Rendered(render_scan_pages(path, table_pages(geo), doc), geo)
     if doc.format == "docx" and doc.tables:
