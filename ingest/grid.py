@@ -94,10 +94,15 @@ class PageInfo:
 
 @dataclass
 class PageRaster:
-    """A page the adapter rendered in grayscale for overlays: uint8 pixels (rows, columns), pixels per page unit."""
+    """A page the adapter rendered in grayscale for overlays: pixels per page unit, and the rows it drew.
 
-    pixels: Any  # numpy.ndarray of uint8, shape (height, width)
+    ``pixels`` (numpy uint8, (rows, page width)) are the page's pixel rows from ``top`` on: the band
+    holding its tables; the rest of the page is left white.
+    """
+
+    pixels: Any
     scale: float
+    top: int = 0
 
 
 @dataclass

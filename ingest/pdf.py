@@ -375,19 +375,24 @@ def wants_raster(read: PageRead, options: Options) -> bool:
     return options.page_images and bool(read.tables) and read.has_text
 
 
-def page_raster(page: Any, options: Options) -> PageRaster | None:
-    """The open page rendered in grayscale at ``options.page_image_dpi`` (None above the pixel limit)."""
+def page_raster(page: Any, read: PageRead, options: Options) -> PageRaster | None:
+    """The band of the open page holding its tables, in grayscale at ``options.page_image_dpi``.
+
+    None above the pixel limit or when no cell has a box.
+    """
     scale = options.page_image_dpi / 72.0
     width, height = pdfium_reader.page_size(page)
-    if width * scale * height * scale > options.max_pixels:
+    boxes = [c.bbox for t in read.tables for c in t.cells if c.bbox is not None]
+    if not boxes or width * scale * height * scale > options.max_pixels:
         return None
-    return PageRaster(pdfium_reader.render_gray(page, scale), scale)
+    first, end = pdfium_reader.band_rows(min(b[1] for b in boxes), max(b[3] for b in boxes), height, scale)
+    return PageRaster(pdfium_reader.render_band(page, scale, first, end), scale, first)
 
 
 def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[PageRead]:
     """Every page read through PDFium; a document with a rotated or offset page goes to pdfplumber.
 
-    With ``options.page_images`` each page holding a table is also rendered while it is open.
+    With ``options.page_images`` the band of each page holding its tables is also rendered while it is open.
     """
     import pypdfium2 as pdfium
 
@@ -403,7 +408,7 @@ def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[Pag
             try:
                 read = read_page(pdfium_source(page, i + 1), grids_for)
                 if wants_raster(read, options):
-                    read.raster = page_raster(page, options)
+                    read.raster = page_raster(page, read, options)
                 out.append(read)
             except NotPlain:
                 return plumber_pages(data, options, grids_for)

@@ -16,7 +16,6 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from ingest.errors import ReportError
@@ -29,6 +28,7 @@ FONT_NAME_BYTES = 256  # buffer for a font's name (longer names are cut, which o
 UNMAPPED = "\ufffd"  # text of a char PDFium could not map to Unicode
 UNSCALED = 3.0  # a loose char box this many ems across is PDFium's unscaled vertical-writing box
 MAX_FORM_DEPTH = 8  # nested form XObjects deeper than this are not searched for paths
+BAND_MARGIN = 36.0  # points rendered above and below a page's tables for overlays (their headings)
 
 
 @dataclass
@@ -72,18 +72,43 @@ def page_size(page: Any) -> tuple[float, float]:
     return x1 - x0, y1 - y0
 
 
-def render_gray(page: Any, scale: float) -> Any:
-    """The page rendered in grayscale at ``scale`` pixels per point: a (height, width) uint8 numpy array."""
-    import numpy as np
-    import pypdfium2 as pdfium
+def band_rows(top: float, bottom: float, page_height: float, scale: float) -> tuple[int, int]:
+    """Pixel rows [first, end) at ``scale`` covering page units top..bottom with BAND_MARGIN around them."""
+    rows = math.ceil(page_height * scale)
+    first = min(rows, max(0, math.floor((top - BAND_MARGIN) * scale)))
+    return first, max(first, min(rows, math.ceil((bottom + BAND_MARGIN) * scale)))
 
-    width, height = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
-    pixels = np.empty((height, width), np.uint8)
-    buf = (ctypes.c_ubyte * pixels.size).from_buffer(pixels.data)
-    page.render(
-        scale=scale, grayscale=True, bitmap_maker=partial(pdfium.PdfBitmap.new_native, buffer=buf, stride=width)
-    )
-    return pixels
+
+def render_rows(page: Any, scale: float, out: Any, first: int) -> None:
+    """Render the page in grayscale at ``scale`` into ``out``: its pixel rows from ``first`` on, the full width.
+
+    ``out`` is a uint8 numpy array (rows, page width in pixels) whose rows are contiguous (any row stride);
+    PDFium skips what lies outside those rows, so a band costs what is drawn in it.
+    """
+    import pypdfium2.raw as R
+
+    n, width = out.shape
+    if n == 0:
+        return
+    assert out.strides[1] == 1 and out.flags.writeable
+    bitmap = R.FPDFBitmap_CreateEx(width, n, R.FPDFBitmap_Gray, out.ctypes.data, out.strides[0])
+    if not bitmap:
+        raise MemoryError("PDFium could not make a bitmap")
+    try:
+        R.FPDFBitmap_FillRect(bitmap, 0, 0, width, n, 0xFFFFFFFF)
+        full = math.ceil(page.get_height() * scale)
+        R.FPDF_RenderPageBitmap(bitmap, page.raw, 0, -first, width, full, 0, R.FPDF_ANNOT | R.FPDF_GRAYSCALE)
+    finally:
+        R.FPDFBitmap_Destroy(bitmap)
+
+
+def render_band(page: Any, scale: float, first: int, end: int) -> Any:
+    """Pixel rows [first, end) of the page rendered in grayscale at ``scale``: a new (rows, width) uint8 array."""
+    import numpy as np
+
+    out = np.empty((end - first, math.ceil(page.get_width() * scale)), np.uint8)
+    render_rows(page, scale, out, first)
+    return out
 
 
 def char_text(raw_tp: Any, i: int) -> str:

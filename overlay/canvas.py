@@ -254,8 +254,11 @@ def new_canvas(page: PageImage, band: int, palette: Palette, reuse: bool = True)
     h, w = page.height, page.width
     rows = scratch_rows(h + band, w) if reuse else np.empty((h + band, w + 1), np.uint8)
     idx = rows[:h, 1:]
-    if page.pixels is not None:  # held pixels: copied and quantised in one pass
-        np.right_shift(page.pixels, GRAY_SHIFT, out=idx)
+    if page.pixels is not None:  # held pixels (maybe a band of rows): copied and quantised in one pass
+        top, end = page.top, page.top + page.pixels.shape[0]
+        idx[:top] = GRAY_LEVELS - 1
+        np.right_shift(page.pixels, GRAY_SHIFT, out=idx[top:end])
+        idx[end:] = GRAY_LEVELS - 1
     else:
         page.paint(rows)
         np.right_shift(idx, GRAY_SHIFT, out=idx)

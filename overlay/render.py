@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import shutil
@@ -17,12 +16,13 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ingest import pdf_pdfium as pdfium_reader
 from ingest.grid import BBox, Document, PageInfo, Table
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
 
@@ -44,34 +44,38 @@ SYN_MARGIN = 24
 
 @dataclass
 class PdfPage:
-    """A PDF page left open to be rendered straight onto a drawing canvas (no image of its own)."""
+    """A PDF page left open to be rendered straight onto a drawing canvas (no image of its own).
+
+    Only pixel rows ``band`` [first, end) are rendered (the band holding the page's tables); the rest is white.
+    """
 
     page: Any  # pypdfium2.PdfPage; its document stays open until Rendered.close()
     scale: float
     width: int
     height: int
+    band: tuple[int, int] | None = None  # None: the whole page
 
     def render_into(self, rows: np.ndarray) -> None:
         """Render the page in grayscale into ``rows[:height, 1:width + 1]`` (a C-contiguous uint8 array)."""
-        import pypdfium2 as pdfium
-
-        assert rows.flags.c_contiguous and rows.shape[1] == self.width + 1 and rows.shape[0] > self.height
-        buf = (ctypes.c_ubyte * (rows.size - 1)).from_buffer(rows.data, 1)  # pixels start after the filter byte
-        maker = partial(pdfium.PdfBitmap.new_native, buffer=buf, stride=self.width + 1)
-        self.page.render(scale=self.scale, grayscale=True, bitmap_maker=maker)
+        assert rows.flags.c_contiguous and rows.shape[1] == self.width + 1 and rows.shape[0] >= self.height
+        first, end = self.band or (0, self.height)
+        rows[:first, 1:] = 255
+        rows[end : self.height, 1:] = 255
+        pdfium_reader.render_rows(self.page, self.scale, rows[first:end, 1:], first)
 
     def render(self) -> np.ndarray:
         """The page in grayscale as a new array."""
-        rows = np.empty((self.height + 1, self.width + 1), np.uint8)
+        rows = np.empty((self.height, self.width + 1), np.uint8)
         self.render_into(rows)
-        return rows[: self.height, 1:]
+        return rows[:, 1:]
 
 
 @dataclass
 class PageImage:
     """A page as grayscale pixels: ``sx``/``sy`` turn page units into pixels.
 
-    The pixels are either held (scans, synthetic and turned pages) or rendered from ``pdf`` when drawn.
+    The pixels are either held (scans, synthetic and turned pages, the PDF adapter's renders) or rendered
+    from ``pdf`` when drawn. Held pixels may be a band of the page's rows from ``top`` on: the rest is white.
     """
 
     number: int
@@ -82,14 +86,19 @@ class PageImage:
     synthetic: bool = False
     pixels: np.ndarray | None = None
     pdf: PdfPage | None = None
+    top: int = 0
 
     @property
     def gray(self) -> np.ndarray:
-        """The page's gray pixels (rows, columns); a PDF page is rendered on first use."""
+        """The whole page's gray pixels (rows, columns); a PDF page is rendered on first use."""
         if self.pixels is None:
             assert self.pdf is not None
-            self.pixels = self.pdf.render()
-        return self.pixels
+            self.pixels, self.top = self.pdf.render(), 0
+        if self.top == 0 and self.pixels.shape[0] == self.height:
+            return self.pixels
+        rows = np.empty((self.height, self.width + 1), np.uint8)
+        self.paint(rows)
+        return rows[:, 1:]
 
     @property
     def image(self) -> Image.Image:
@@ -100,8 +109,12 @@ class PageImage:
         """Write the page's gray into ``rows[:height, 1:]``, rendering a PDF page straight into it."""
         if self.pixels is None and self.pdf is not None:
             self.pdf.render_into(rows)
-        else:
-            np.copyto(rows[: self.height, 1:], self.gray)
+            return
+        band = self.pixels if self.pixels is not None else np.empty((0, self.width), np.uint8)
+        end = self.top + band.shape[0]
+        rows[: self.top, 1:] = 255
+        rows[self.top : end, 1:] = band
+        rows[end : self.height, 1:] = 255
 
 
 def held(number: int, gray: np.ndarray, sx: float, sy: float, synthetic: bool = False) -> PageImage:
@@ -174,8 +187,23 @@ def table_pages(geometry: Geometry) -> set[int]:
     return {page for page, _ in geometry.values()}
 
 
-def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int) -> dict[int, PageImage]:
-    """The wanted pages of an open PDF at ``dpi``: upright ones render when drawn, turned ones now."""
+Extents = dict[int, tuple[float, float]]  # page -> (top, bottom) of its tables, in page units
+
+
+def table_extents(geometry: Geometry) -> Extents:
+    """For each page, the top of its highest grid cell and the bottom of its lowest."""
+    out: Extents = {}
+    for page, b in geometry.values():
+        top, bottom = out.get(page, (b[1], b[3]))
+        out[page] = (min(top, b[1]), max(bottom, b[3]))
+    return out
+
+
+def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int, extents: Extents) -> dict[int, PageImage]:
+    """The wanted pages of an open PDF at ``dpi``: upright ones render when drawn, turned ones now.
+
+    An upright page with an extent renders only the band of rows holding its tables (as the adapter's renders).
+    """
     out: dict[int, PageImage] = {}
     scale = dpi / 72
     for n in sorted(pages):
@@ -188,26 +216,28 @@ def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int) ->
         if turned(info):
             out[n] = scaled(n, oriented_gray(src.render(), info), info, (pw, ph))
         else:
+            if n in extents:
+                src.band = pdfium_reader.band_rows(*extents[n], ph, scale)
             w, h = (info.width, info.height) if info and info.width > 0 and info.height > 0 else (pw, ph)
             out[n] = PageImage(n, src.width, src.height, src.width / w, src.height / h, pdf=src)
     return out
 
 
-def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: int) -> Rendered:
+def render_pdf_pages(pdf_path: str, pages: set[int], doc: Document | None, dpi: int, extents: Extents) -> Rendered:
     """The wanted pages of a PDF file, which stays open (``Rendered.close``) until they are drawn."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(pdf_path)
     try:
-        return Rendered(open_pdf_pages(pdf, pages, doc, dpi), {}, document=pdf)
+        return Rendered(open_pdf_pages(pdf, pages, doc, dpi, extents), {}, document=pdf)
     except Exception:
         pdf.close()
         raise
 
 
 def held_pdf_pages(pdf_path: str, pages: set[int], dpi: int) -> dict[int, PageImage]:
-    """The wanted pages of a PDF rendered now (the file may go away before they are drawn)."""
-    out = render_pdf_pages(pdf_path, pages, None, dpi)
+    """The wanted whole pages of a PDF rendered now (the file may go away before they are drawn)."""
+    out = render_pdf_pages(pdf_path, pages, None, dpi, {})
     try:
         for p in out.pages.values():
             p.gray  # noqa: B018 - renders and holds the pixels
@@ -393,10 +423,12 @@ def adapter_pages(doc: Document, pages: set[int], dpi: int) -> dict[int, PageIma
     scale = dpi / 72
     for n in sorted(pages & set(doc.page_images)):
         raster, info = doc.page_images[n], page_info(doc, n)
-        if info is None or turned(info) or abs(raster.scale - scale) > 1e-9:
+        if info is None or turned(info) or abs(raster.scale - scale) > 1e-9 or info.width <= 0 or info.height <= 0:
             continue
-        gray = raster.pixels
-        out[n] = scaled(n, gray, info, (gray.shape[1] / scale, gray.shape[0] / scale))
+        w, h = math.ceil(info.width * scale), math.ceil(info.height * scale)
+        if raster.pixels.shape[1] != w or raster.top + raster.pixels.shape[0] > h:
+            continue
+        out[n] = PageImage(n, w, h, w / info.width, h / info.height, pixels=raster.pixels, top=raster.top)
     return out
 
 
@@ -405,7 +437,7 @@ def render_pdf(path: str, doc: Document, geo: Geometry, dpi: int) -> Rendered:
     wanted = table_pages(geo)
     ready = adapter_pages(doc, wanted, dpi)
     rest = wanted - set(ready)
-    out = render_pdf_pages(path, rest, doc, dpi) if rest else Rendered({}, {})
+    out = render_pdf_pages(path, rest, doc, dpi, table_extents(geo)) if rest else Rendered({}, {})
     out.pages.update(ready)
     out.geometry = geo
     return out
