@@ -51,7 +51,7 @@ def _sniff_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as e:
         raise ReportError("corrupt", f"damaged zip container ({e})") from None
     if "word/document.xml" in names or any(n.endswith("/document.xml") and n.startswith("word") for n in names):
         return "docx"

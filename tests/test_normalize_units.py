@@ -142,3 +142,24 @@ def test_title_without_the_words_annual_report() -> None:
     assert title == "某某市某某区人民政府2024年度政府信息公开工作报告"
     assert find_year(title, paras) == 2024
     assert find_agency(title, paras, []) == "某某市某某区人民政府"
+
+
+def test_zip_of_an_unsupported_version_is_corrupt() -> None:
+    """Found by bench/fuzz.py: a DOCX whose central directory claims zip version 25.5."""
+    import io
+    import zipfile
+
+    import pytest
+
+    from ingest.detect import sniff
+    from ingest.errors import ReportError
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    data = bytearray(buf.getvalue())
+    cd = data.rindex(b"PK\x01\x02")
+    data[cd + 6] = 255  # "version needed to extract" in the central directory entry
+    with pytest.raises(ReportError) as e:
+        sniff(bytes(data))
+    assert e.value.kind == "corrupt"
