@@ -25,6 +25,7 @@ GRAY_LEVELS = 256 >> GRAY_SHIFT  # ... to this many levels (anti-aliased text st
 INK_STEPS = 4  # anti-aliasing steps of a coloured ink (coverage 1/4 .. 4/4, blended over white)
 TEXT_THRESHOLD = 255 // (2 * INK_STEPS)  # mask coverage below this draws nothing
 PALETTE_SIZE = 256
+INKED_CACHE = 4096  # texts kept drawn in their ink (labels, legend lines) before the cache starts over
 WHITE: RGB = (255, 255, 255)
 
 
@@ -57,6 +58,8 @@ class Palette:
     colors: list[RGB] = field(default_factory=list)
     levels: np.ndarray = field(default_factory=level_lut)
     _ink_lut: dict[RGB, np.ndarray] = field(default_factory=dict)
+    _solid: dict[RGB, int] = field(default_factory=dict)
+    _inked: dict[tuple[str, int, RGB], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Lay out the entries; fail loudly when they do not fit in 256."""
@@ -100,7 +103,21 @@ class Palette:
 
     def solid(self, color: RGB) -> int:
         """Palette index of an ink at full coverage."""
-        return int(self.ink_lut(color)[255])
+        ink = self._solid.get(color)
+        if ink is None:
+            ink = self._solid[color] = int(self.ink_lut(color)[255])
+        return ink
+
+    def inked(self, text: str, size: int, color: RGB) -> tuple[np.ndarray, np.ndarray]:
+        """``text`` at ``size`` as palette indexes of ``color``, and where it draws (coverage >= TEXT_THRESHOLD)."""
+        key = (text, size, color)
+        hit = self._inked.get(key)
+        if hit is None:
+            if len(self._inked) >= INKED_CACHE:
+                self._inked.clear()
+            m = text_mask(text, size)
+            hit = self._inked[key] = (self.ink_lut(color)[m], m >= TEXT_THRESHOLD)
+        return hit
 
     def flat(self) -> bytes:
         """The palette as PLTE bytes (r, g, b per entry)."""
@@ -163,26 +180,22 @@ class Canvas:
 
     rows: np.ndarray  # (height, width + 1) uint8
     palette: Palette
+    idx: np.ndarray = field(init=False)  # the drawable pixels (palette indexes): rows without column 0
+    width: int = field(init=False)
+    height: int = field(init=False)
 
-    @property
-    def idx(self) -> np.ndarray:
-        """The drawable pixels (palette indexes)."""
-        return self.rows[:, 1:]
-
-    @property
-    def width(self) -> int:
-        """Pixel width."""
-        return int(self.rows.shape[1] - 1)
-
-    @property
-    def height(self) -> int:
-        """Pixel height."""
-        return int(self.rows.shape[0])
+    def __post_init__(self) -> None:
+        """The drawable view and its size, taken once (drawing calls these thousands of times)."""
+        self.idx = self.rows[:, 1:]
+        self.height, self.width = int(self.rows.shape[0]), int(self.rows.shape[1] - 1)
 
     def clip(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
         """A box rounded to whole pixels and cut to the canvas; None when nothing is left."""
-        x0, y0 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
-        x1, y1 = min(self.width, int(round(box[2]))), min(self.height, int(round(box[3])))
+        return self.clip_px(round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+
+    def clip_px(self, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int] | None:
+        """A box in whole pixels cut to the canvas; None when nothing is left."""
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
         return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
     def fill(self, box: tuple[float, float, float, float], color: RGB) -> None:
@@ -196,35 +209,39 @@ class Canvas:
         b = self.clip(box)
         if b is not None:
             region = self.idx[b[1] : b[3], b[0] : b[2]]
-            region %= GRAY_LEVELS  # a cell overlapping an earlier tint takes the later one
-            region += self.palette.tint_offset(color)
+            region &= GRAY_LEVELS - 1  # back to the gray level: a cell overlapping an earlier tint takes the later one
+            region |= self.palette.tint_offset(color)  # a multiple of GRAY_LEVELS
 
     def outline(self, box: tuple[float, float, float, float], color: RGB, width: int) -> None:
         """A rectangle's border, ``width`` pixels inside the box (as ImageDraw.rectangle's outline)."""
-        x0, y0, x1, y1 = box
-        self.fill((x0, y0, x1, y0 + width), color)
-        self.fill((x0, y1 - width, x1, y1), color)
-        self.fill((x0, y0, x0 + width, y1), color)
-        self.fill((x1 - width, y0, x1, y1), color)
+        x0, y0, x1, y1 = round(box[0]), round(box[1]), round(box[2]), round(box[3])
+        ink = self.palette.solid(color)
+        for b in (
+            self.clip_px(x0, y0, x1, y0 + width),
+            self.clip_px(x0, y1 - width, x1, y1),
+            self.clip_px(x0, y0, x0 + width, y1),
+            self.clip_px(x1 - width, y0, x1, y1),
+        ):
+            if b is not None:
+                self.idx[b[1] : b[3], b[0] : b[2]] = ink
 
     def dashed(self, y: float, x0: float, x1: float, color: RGB, width: int = 4, dash: int = 14, gap: int = 8) -> None:
-        """A horizontal dashed line centred on ``y``."""
-        x = x0
-        while x < x1:
-            self.fill((x, y - width / 2, min(x + dash, x1), y + width / 2), color)
-            x += dash + gap
+        """A horizontal dashed line centred on ``y`` (dashes of ``dash`` pixels from ``x0``, ``gap`` apart)."""
+        b = self.clip((x0, y - width / 2, x1, y + width / 2))
+        if b is None:
+            return
+        on = (np.arange(b[0], b[2]) - round(x0)) % (dash + gap) < dash
+        np.copyto(self.idx[b[1] : b[3], b[0] : b[2]], self.palette.solid(color), where=on)
 
     def text(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
         """Draw ``text`` with its top left at ``xy`` in an ink (anti-aliased over white)."""
-        m = text_mask(text, size)
-        x, y = int(round(xy[0])), int(round(xy[1]))
-        b = self.clip((x, y, x + m.shape[1], y + m.shape[0]))
+        inked, on = self.palette.inked(text, size, color)
+        x, y = round(xy[0]), round(xy[1])
+        b = self.clip_px(x, y, x + inked.shape[1], y + inked.shape[0])
         if b is None:
             return
-        m = m[b[1] - y : b[3] - y, b[0] - x : b[2] - x]
-        region = self.idx[b[1] : b[3], b[0] : b[2]]
-        on = m >= TEXT_THRESHOLD
-        region[on] = self.palette.ink_lut(color)[m[on]]
+        crop = (slice(b[1] - y, b[3] - y), slice(b[0] - x, b[2] - x))
+        np.copyto(self.idx[b[1] : b[3], b[0] : b[2]], inked[crop], where=on[crop])
 
     def image(self) -> Image.Image:
         """The canvas as a PIL palette image (a copy)."""

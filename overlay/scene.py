@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ingest.grid import BBox, Document, Table
 from overlay.marks import Geometry, Mark
 
@@ -43,44 +45,55 @@ def table_extent(boxes: dict[int, list[BBox]]) -> dict[int, BBox]:
     return {p: union(bs) for p, bs in boxes.items()}
 
 
-def inside(line: BBox, box: BBox, slack: float = LINE_SLACK) -> bool:
-    """Whether a line's middle lies within a box grown by ``slack``."""
-    mx, my = (line[0] + line[2]) / 2, (line[1] + line[3]) / 2
-    return box[0] - slack <= mx <= box[2] + slack and box[1] - slack <= my <= box[3] + slack
+def edge_hits(lines: np.ndarray, boxes: np.ndarray, slack: float = LINE_SLACK) -> np.ndarray:
+    """For each ruling line (rows of x0, y0, x1, y1), how many boxes have an edge it runs along.
+
+    A horizontal line runs along a box's top or bottom when it lies within ``slack`` of it and overlaps
+    the box's columns; a vertical line likewise along its left or right side.
+    """
+    x0, y0, x1, y1 = (lines[:, k : k + 1] for k in range(4))
+    b0, b1, b2, b3 = (boxes[:, k] for k in range(4))
+    horizontal = np.abs(y1 - y0) <= np.abs(x1 - x0)
+    along_h = (np.minimum(np.abs(y0 - b1), np.abs(y0 - b3)) <= slack) & (np.minimum(x1, b2) > np.maximum(x0, b0))
+    along_v = (np.minimum(np.abs(x0 - b0), np.abs(x0 - b2)) <= slack) & (np.minimum(y1, b3) > np.maximum(y0, b1))
+    return np.where(horizontal, along_h, along_v).sum(axis=1)
 
 
-def on_edge(line: BBox, box: BBox, slack: float = LINE_SLACK) -> bool:
-    """Whether a ruling line runs along one of a cell's edges."""
-    x0, y0, x1, y1 = line
-    if abs(y1 - y0) <= abs(x1 - x0):  # horizontal
-        near = min(abs(y0 - box[1]), abs(y0 - box[3])) <= slack
-        return near and min(x1, box[2]) - max(x0, box[0]) > 0
-    near = min(abs(x0 - box[0]), abs(x0 - box[2])) <= slack
-    return near and min(y1, box[3]) - max(y0, box[1]) > 0
+def within(lines: np.ndarray, box: BBox, slack: float = LINE_SLACK) -> np.ndarray:
+    """For each ruling line, whether its middle lies within ``box`` grown by ``slack``."""
+    mx, my = (lines[:, 0] + lines[:, 2]) / 2, (lines[:, 1] + lines[:, 3]) / 2
+    return (box[0] - slack <= mx) & (mx <= box[2] + slack) & (box[1] - slack <= my) & (my <= box[3] + slack)
 
 
 def lines_by_page(t: Table, extent: dict[int, BBox], boxes: dict[int, list[BBox]]) -> dict[int, list[BBox]]:
-    """Give each of a table's ruling lines to the page whose cell edges it runs along (lines carry no page)."""
-    out: dict[int, list[BBox]] = {}
+    """Give each of a table's ruling lines to the page whose cell edges it runs along most (lines carry no page).
+
+    Only pages whose cells' extent holds the line's middle compete; a tie goes to the earlier page.
+    """
     pages = sorted(extent)
     if len(pages) == 1:  # a table on one page: every line is its (no need to score cell edges)
         return {pages[0]: list(t.lines)} if t.lines else {}
-    for ln in t.lines:
-        scores = {p: sum(on_edge(ln, b) for b in boxes.get(p, [])) for p in pages if inside(ln, extent[p])}
-        if not scores and len(pages) == 1:
-            scores = {pages[0]: 0}
-        if scores:
-            page = max(scores, key=lambda p: (scores[p], -p))
-            out.setdefault(page, []).append(ln)
+    if not t.lines or not pages:
+        return {}
+    lines = np.asarray(t.lines, dtype=np.float64)
+    best = np.full(len(lines), -1)
+    owner = np.full(len(lines), -1)
+    for p in pages:
+        score = np.where(within(lines, extent[p]), edge_hits(lines, np.asarray(boxes[p], dtype=np.float64)), -1)
+        better = score > best
+        best[better], owner[better] = score[better], p
+    out: dict[int, list[BBox]] = {}
+    for ln, p in zip(t.lines, owner.tolist(), strict=True):
+        if p >= 0:
+            out.setdefault(p, []).append(ln)
     return out
 
 
-def cell_boxes(ti: int, geometry: Geometry) -> dict[int, list[BBox]]:
-    """A table's cell boxes on each page."""
-    out: dict[int, list[BBox]] = {}
+def cell_boxes(geometry: Geometry) -> dict[int, dict[int, list[BBox]]]:
+    """Each table's cell boxes on each page (table index -> page -> boxes)."""
+    out: dict[int, dict[int, list[BBox]]] = {}
     for (t, _, _), (page, bbox) in geometry.items():
-        if t == ti:
-            out.setdefault(page, []).append(bbox)
+        out.setdefault(t, {}).setdefault(page, []).append(bbox)
     return out
 
 
@@ -118,8 +131,9 @@ def build_scenes(doc: Document, marks: list[Mark], geometry: Geometry) -> dict[i
         sc.marks.append(m)
         if m.key[0] not in sc.tables:
             sc.tables.append(m.key[0])
+    by_table = cell_boxes(geometry)
     for ti, t in enumerate(doc.tables):
-        boxes = cell_boxes(ti, geometry)
+        boxes = by_table.get(ti, {})
         for page, lns in lines_by_page(t, table_extent(boxes), boxes).items():
             if page in scenes:
                 scenes[page].lines.extend(lns)
