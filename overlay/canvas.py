@@ -216,6 +216,13 @@ class Canvas:
         """A rectangle's border, ``width`` pixels inside the box (as ImageDraw.rectangle's outline)."""
         x0, y0, x1, y1 = round(box[0]), round(box[1]), round(box[2]), round(box[3])
         ink = self.palette.solid(color)
+        idx = self.idx
+        if 0 <= x0 and x0 + width <= x1 <= self.width and 0 <= y0 and y0 + width <= y1 <= self.height:
+            idx[y0 : y0 + width, x0:x1] = ink  # the common case: all inside the canvas, no clipping
+            idx[y1 - width : y1, x0:x1] = ink
+            idx[y0:y1, x0 : x0 + width] = ink
+            idx[y0:y1, x1 - width : x1] = ink
+            return
         for b in (
             self.clip_px(x0, y0, x1, y0 + width),
             self.clip_px(x0, y1 - width, x1, y1),
@@ -237,7 +244,11 @@ class Canvas:
         """Draw ``text`` with its top left at ``xy`` in an ink (anti-aliased over white)."""
         inked, on = self.palette.inked(text, size, color)
         x, y = round(xy[0]), round(xy[1])
-        b = self.clip_px(x, y, x + inked.shape[1], y + inked.shape[0])
+        h, w = inked.shape
+        if 0 <= x and x + w <= self.width and 0 <= y and y + h <= self.height:  # all inside: no clipping
+            np.copyto(self.idx[y : y + h, x : x + w], inked, where=on)
+            return
+        b = self.clip_px(x, y, x + w, y + h)
         if b is None:
             return
         crop = (slice(b[1] - y, b[3] - y), slice(b[0] - x, b[2] - x))

@@ -187,19 +187,20 @@ def put_text(canvas: Canvas, xy: tuple[float, float], text: str, size: int, colo
 
 def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Tint each value cell with its state colour, then outline every cell (inside its box)."""
-    inner: list[tuple[Mark, tuple[float, float, float, float]]] = []
+    inner: list[tuple[State, tuple[float, float, float, float]]] = []
     for m in scene.marks:
         if m.bbox is None:
             continue
+        state = m.state
         x0, y0, x1, y1 = to_px(m.bbox, page)
         box = (x0 + INSET, y0 + INSET, max(x0 + INSET, x1 - INSET) + 1, max(y0 + INSET, y1 - INSET) + 1)
-        inner.append((m, box))
-        if m.state != "label":
-            canvas.tint(box, COLORS[m.state])
+        inner.append((state, box))
+        if state != "label":
+            canvas.tint(box, COLORS[state])
         stats.cells += 1
-        stats.by_state[m.state] = stats.by_state.get(m.state, 0) + 1
-    for m, box in inner:
-        canvas.outline(box, COLORS[m.state], 1 if m.state == "label" else OUTLINE)
+        stats.by_state[state] = stats.by_state.get(state, 0) + 1
+    for state, box in inner:
+        canvas.outline(box, COLORS[state], 1 if state == "label" else OUTLINE)
 
 
 def draw_lines(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
