@@ -104,7 +104,8 @@ def box_key(page: int | None, bbox: Any) -> tuple[int | None, tuple[float, ...]]
     """A hashable key of a box on a page, rounded to a tenth of a page unit."""
     if page is None or bbox is None or len(bbox) != 4:
         return None
-    return page, tuple(round(float(v), 1) for v in bbox)
+    x0, y0, x1, y1 = bbox
+    return page, (round(float(x0), 1), round(float(y0), 1), round(float(x1), 1), round(float(y1), 1))
 
 
 def match_by_bbox(marks: list[Mark], rc: dict[str, Any], exact: dict[Any, Mark] | None = None) -> Mark | None:

@@ -338,3 +338,30 @@ def test_html_review_page_opens_without_errors(pdf_overlays: dict[str, Any]) -> 
     # The side panel (right two fifths) holds the tables: plenty of ink, not a blank page.
     side = img.crop((int(img.width * 0.62), 60, img.width - 20, img.height - 20))
     assert (np.asarray(side) < 160).mean() > 0.01
+
+
+def test_adapter_page_images_draw_the_same_overlay_without_the_file(tmp_path: Path) -> None:
+    import math
+
+    from ingest.options import Options
+    from pipeline import convert_document
+
+    src = ROOT / "samples" / "pdf" / "pdf2021_s5_003.pdf"
+    pdf = tmp_path / "copy.pdf"
+    shutil.copyfile(src, pdf)
+    plain_doc, plain_report = convert_document(str(pdf))
+    assert plain_doc.page_images == {}  # a plain conversion keeps no renders
+    doc, report = convert_document(str(pdf), Options(page_images=True))
+    table_pages = {c.page for t in doc.tables for c in t.cells if c.page is not None}
+    assert set(doc.page_images) == table_pages
+    for n, raster in doc.page_images.items():
+        info = next(p for p in doc.pages if p.number == n)
+        assert raster.pixels.dtype == np.uint8 and raster.pixels.ndim == 2 and raster.scale == 150 / 72
+        assert raster.pixels.shape[1] == math.ceil(info.width * raster.scale)
+        assert raster.top + raster.pixels.shape[0] <= math.ceil(info.height * raster.scale)
+        assert (raster.pixels < 128).mean() > 0.01  # ink: ruling lines and text, not a blank band
+    from_file = build_overlays(str(pdf), plain_doc, plain_report)
+    os.remove(pdf)  # the renders the adapter kept are all the overlay needs
+    kept = build_overlays(str(pdf), doc, report)
+    assert kept.rendered.document is None and [p.number for p in kept.pages] == sorted(table_pages)
+    assert [p.png() for p in kept.pages] == [p.png() for p in from_file.pages]
