@@ -60,6 +60,37 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
     return parsed.value, entry
 
 
+def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> list[dict[str, Any]]:
+    """A null, confidence-0 cell for every field of the template that no printed cell gave, with a
+    warning per table or row not found. Rows of a group printed as one row are not missing."""
+    collapsed = {g["id"] for g in tpl["applications"]["groups"] if g.get("total_key") in ex.group_totals}
+    entries: list[dict[str, Any]] = []
+    for sec in ("active_disclosure", "applications", "review_litigation"):
+        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {sec}
+        missing_table = not (ex.found & ids)
+        if missing_table:
+            warnings.append(f"{sec}: table not found; its fields are null")
+        for fid, group in _field_ids(tpl, sec):
+            if fid in ex.values or group in collapsed:
+                continue
+            row = ".".join(fid.split(".")[:2])
+            if not missing_table and not any(f"{row}." in w for w in warnings):
+                warnings.append(f"{row}: row not found; its fields are null")
+            entries.append({"field": fid, "raw": None, "value": None, "page": None, "bbox": None, "confidence": 0.0})
+    return entries
+
+
+def _field_ids(tpl: dict[str, Any], sec: str) -> list[tuple[str, str | None]]:
+    """Every canonical field id of a section, with the group its row belongs to."""
+    if sec == "active_disclosure":
+        return [(f"{sec}.{r['id']}.{f}", None) for r in tpl[sec]["rows"] for f in r["fields"]]
+    if sec == "applications":
+        cols = [c["id"] for c in tpl[sec]["columns"]]
+        return [(f"{sec}.{r['id']}.{c}", r.get("group")) for r in tpl[sec]["rows"] for c in cols]
+    rl = tpl[sec]
+    return [(f"{sec}.{g['id']}.{f['id']}", None) for g in rl["groups"] for f in rl["fields"]]
+
+
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
     paras = doc.paragraphs
@@ -112,10 +143,8 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
                 extra[label][rid] = value
                 cells.append(entry)
         tables["applications_extra_columns"] = extra
-    for sec in ("active_disclosure", "applications", "review_litigation"):
-        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {sec}
-        if template_id is not None and not (ex.found & ids):
-            warnings.append(f"{sec}: table not found; its fields are null")
+    if template_id is not None:
+        cells.extend(_unread_fields(tpl, ex, warnings))
 
     found = set(ex.found) | set(ex.group_totals)
     checks = run_checks(tables, tpl, found)
