@@ -26,7 +26,11 @@ __all__ = ["write_overlays", "build_overlays", "Overlays", "OverlayPage"]
 
 @dataclass
 class OverlayPage:
-    """One drawn page: its PNG (page and legend), what was drawn, and the page it was drawn on."""
+    """One drawn page: its PNG (page and legend), what was drawn, and the page it was drawn on.
+
+    The PNG shows the page's pixel rows from ``top`` on (the band holding its tables), then the legend:
+    a point at page pixel (x, y) is at PNG pixel (x, y - top).
+    """
 
     number: int
     png_bytes: bytes
@@ -35,6 +39,7 @@ class OverlayPage:
     stats: PageStats
     scene: PageScene
     page: PageImage
+    top: int = 0
 
     def png(self) -> bytes:
         """The drawn page as PNG bytes (shared by the PNG file and the HTML page)."""
@@ -89,7 +94,9 @@ def build_overlays(
                 continue
             canvas, stats = draw_page(rendered.pages[n], scenes[n], page_title(path, doc, n, rendered, error))
             png = encode_png(canvas)  # before the next page reuses the canvas
-            pages.append(OverlayPage(n, png, canvas.width, canvas.height, stats, scenes[n], rendered.pages[n]))
+            pages.append(
+                OverlayPage(n, png, canvas.width, canvas.height, stats, scenes[n], rendered.pages[n], canvas.top)
+            )
     finally:
         rendered.close()
     missing = sorted(set(scenes) - set(rendered.pages))

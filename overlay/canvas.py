@@ -48,6 +48,27 @@ def level_lut() -> np.ndarray:
     return (np.arange(256) >> GRAY_SHIFT).astype(np.uint8)
 
 
+PILL_LEFT = 2  # a pill's white box starts this many pixels left of its text (and ends ~3 right of it) ...
+PILL_BELOW = 4  # ... and is this many rows taller than the text size
+
+
+@dataclass(frozen=True)
+class Pill:
+    """A label drawn once: its white box with the text inked in, and any ink below the box (rows, mask)."""
+
+    block: np.ndarray
+    below: tuple[np.ndarray, np.ndarray] | None
+
+
+def make_pill(inked: np.ndarray, on: np.ndarray, size: int, white: int) -> Pill:
+    """The white box (text rows ``size + PILL_BELOW`` high) with the inked text copied in where it draws."""
+    rows = min(size + PILL_BELOW, inked.shape[0])
+    block = np.full((size + PILL_BELOW, PILL_LEFT + inked.shape[1]), white, np.uint8)
+    np.copyto(block[:rows, PILL_LEFT : PILL_LEFT + inked.shape[1]], inked[:rows], where=on[:rows])
+    below = (inked[rows:], on[rows:]) if on[rows:].any() else None
+    return Pill(block, below)
+
+
 @dataclass
 class Palette:
     """The fixed palette: gray ramp (untinted and once per tint), then inks with their anti-aliasing steps."""
@@ -60,6 +81,7 @@ class Palette:
     _ink_lut: dict[RGB, np.ndarray] = field(default_factory=dict)
     _solid: dict[RGB, int] = field(default_factory=dict)
     _inked: dict[tuple[str, int, RGB], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _pills: dict[tuple[str, int, RGB], Pill] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Lay out the entries; fail loudly when they do not fit in 256."""
@@ -119,6 +141,16 @@ class Palette:
             hit = self._inked[key] = (self.ink_lut(color)[m], m >= TEXT_THRESHOLD)
         return hit
 
+    def pill(self, text: str, size: int, color: RGB) -> Pill:
+        """``text`` in ``color`` on its white box as one block of palette indexes (made once, then cached)."""
+        key = ("pill:" + text, size, color)
+        hit = self._pills.get(key)
+        if hit is None:
+            if len(self._pills) >= INKED_CACHE:
+                self._pills.clear()
+            hit = self._pills[key] = make_pill(*self.inked(text, size, color), size, self.solid(WHITE))
+        return hit
+
     def flat(self) -> bytes:
         """The palette as PLTE bytes (r, g, b per entry)."""
         return bytes(v for c in self.colors for v in c)
@@ -176,10 +208,14 @@ def text_mask(text: str, size: int) -> np.ndarray:
 
 @dataclass
 class Canvas:
-    """Palette indexes of a page plus a band below it; column 0 of ``rows`` is the PNG filter byte."""
+    """Palette indexes of a page's band of rows plus a legend band below it; column 0 of ``rows`` is the PNG filter byte.
+
+    Drawing takes page pixel coordinates: canvas row 0 is page pixel row ``top`` (the band's first row).
+    """
 
     rows: np.ndarray  # (height, width + 1) uint8
     palette: Palette
+    top: int = 0  # the page pixel row at canvas row 0
     idx: np.ndarray = field(init=False)  # the drawable pixels (palette indexes): rows without column 0
     width: int = field(init=False)
     height: int = field(init=False)
@@ -190,11 +226,12 @@ class Canvas:
         self.height, self.width = int(self.rows.shape[0]), int(self.rows.shape[1] - 1)
 
     def clip(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
-        """A box rounded to whole pixels and cut to the canvas; None when nothing is left."""
-        return self.clip_px(round(box[0]), round(box[1]), round(box[2]), round(box[3]))
+        """A box in page pixels rounded to whole canvas pixels and cut to the canvas; None when nothing is left."""
+        top = self.top
+        return self.clip_px(round(box[0]), round(box[1]) - top, round(box[2]), round(box[3]) - top)
 
     def clip_px(self, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int] | None:
-        """A box in whole pixels cut to the canvas; None when nothing is left."""
+        """A box in whole canvas pixels cut to the canvas; None when nothing is left."""
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.width, x1), min(self.height, y1)
         return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
@@ -208,14 +245,24 @@ class Canvas:
         """Tint a box of untouched page pixels with ``color`` (each gray level keeps its shade)."""
         b = self.clip(box)
         if b is not None:
-            region = self.idx[b[1] : b[3], b[0] : b[2]]
-            region &= GRAY_LEVELS - 1  # back to the gray level: a cell overlapping an earlier tint takes the later one
-            region |= self.palette.tint_offset(color)  # a multiple of GRAY_LEVELS
+            self.tint_px(b, self.palette.tint_offset(color))
+
+    def tint_px(self, b: tuple[int, int, int, int], offset: int) -> None:
+        """Tint a box already in canvas pixels by a palette offset (``Palette.tint_offset``)."""
+        region = self.idx[b[1] : b[3], b[0] : b[2]]
+        region &= GRAY_LEVELS - 1  # back to the gray level: a cell overlapping an earlier tint takes the later one
+        region |= offset  # a multiple of GRAY_LEVELS
 
     def outline(self, box: tuple[float, float, float, float], color: RGB, width: int) -> None:
         """A rectangle's border, ``width`` pixels inside the box (as ImageDraw.rectangle's outline)."""
-        x0, y0, x1, y1 = round(box[0]), round(box[1]), round(box[2]), round(box[3])
-        ink = self.palette.solid(color)
+        top = self.top
+        self.outline_px(
+            (round(box[0]), round(box[1]) - top, round(box[2]), round(box[3]) - top), self.palette.solid(color), width
+        )
+
+    def outline_px(self, box: tuple[int, int, int, int], ink: int, width: int) -> None:
+        """A rectangle's border in canvas pixels, in palette index ``ink``, ``width`` pixels inside the box."""
+        x0, y0, x1, y1 = box
         idx = self.idx
         if 0 <= x0 and x0 + width <= x1 <= self.width and 0 <= y0 and y0 + width <= y1 <= self.height:
             idx[y0 : y0 + width, x0:x1] = ink  # the common case: all inside the canvas, no clipping
@@ -230,7 +277,7 @@ class Canvas:
             self.clip_px(x1 - width, y0, x1, y1),
         ):
             if b is not None:
-                self.idx[b[1] : b[3], b[0] : b[2]] = ink
+                idx[b[1] : b[3], b[0] : b[2]] = ink
 
     def dashed(self, y: float, x0: float, x1: float, color: RGB, width: int = 4, dash: int = 14, gap: int = 8) -> None:
         """A horizontal dashed line centred on ``y`` (dashes of ``dash`` pixels from ``x0``, ``gap`` apart)."""
@@ -243,7 +290,10 @@ class Canvas:
     def text(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
         """Draw ``text`` with its top left at ``xy`` in an ink (anti-aliased over white)."""
         inked, on = self.palette.inked(text, size, color)
-        x, y = round(xy[0]), round(xy[1])
+        self.masked(round(xy[0]), round(xy[1]) - self.top, inked, on)
+
+    def masked(self, x: int, y: int, inked: np.ndarray, on: np.ndarray) -> None:
+        """Copy ``inked`` where ``on`` with its top left at canvas pixel (x, y), cut to the canvas."""
         h, w = inked.shape
         if 0 <= x and x + w <= self.width and 0 <= y and y + h <= self.height:  # all inside: no clipping
             np.copyto(self.idx[y : y + h, x : x + w], inked, where=on)
@@ -253,6 +303,20 @@ class Canvas:
             return
         crop = (slice(b[1] - y, b[3] - y), slice(b[0] - x, b[2] - x))
         np.copyto(self.idx[b[1] : b[3], b[0] : b[2]], inked[crop], where=on[crop])
+
+    def pill(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+        """``text`` in an ink on a white box a little larger than it, so it reads over the page."""
+        blk = self.palette.pill(text, size, color)
+        x, y = round(xy[0]) - PILL_LEFT, round(xy[1]) - self.top
+        h, w = blk.block.shape
+        if 0 <= x and x + w <= self.width and 0 <= y and y + h <= self.height:  # all inside: one copy
+            self.idx[y : y + h, x : x + w] = blk.block
+        else:
+            b = self.clip_px(x, y, x + w, y + h)
+            if b is not None:
+                self.idx[b[1] : b[3], b[0] : b[2]] = blk.block[b[1] - y : b[3] - y, b[0] - x : b[2] - x]
+        if blk.below is not None:  # ink reaching under the box (descenders)
+            self.masked(x + PILL_LEFT, y + h, *blk.below)
 
     def image(self) -> Image.Image:
         """The canvas as a PIL palette image (a copy)."""
@@ -275,21 +339,22 @@ def scratch_rows(height: int, width: int) -> np.ndarray:
 
 
 def new_canvas(page: PageImage, band: int, palette: Palette, reuse: bool = True) -> Canvas:
-    """A canvas holding the quantised page with a white band of ``band`` rows below it.
+    """A canvas holding the quantised rows of the page that hold content (``PageImage.rows``), then ``band`` white rows.
 
-    With ``reuse`` the canvas lives in this thread's scratch buffer: valid until the next reusing call.
+    The white rest of a page whose tables fill only a band of it is left out (drawing and encoding cost
+    what is shown). With ``reuse`` the canvas lives in this thread's scratch buffer: valid until the next
+    reusing call.
     """
-    h, w = page.height, page.width
+    first, end = page.rows
+    h, w = end - first, page.width
     rows = scratch_rows(h + band, w) if reuse else np.empty((h + band, w + 1), np.uint8)
     idx = rows[:h, 1:]
-    if page.pixels is not None:  # held pixels (maybe a band of rows): copied and quantised in one pass
-        top, end = page.top, page.top + page.pixels.shape[0]
-        idx[:top] = GRAY_LEVELS - 1
-        np.right_shift(page.pixels, GRAY_SHIFT, out=idx[top:end])
-        idx[end:] = GRAY_LEVELS - 1
+    if page.pixels is not None:  # held pixels: copied and quantised in one pass
+        np.right_shift(page.pixels, GRAY_SHIFT, out=idx)
     else:
-        page.paint(rows)
+        assert page.pdf is not None
+        page.pdf.render_band_into(rows)
         np.right_shift(idx, GRAY_SHIFT, out=idx)
     rows[:, 0] = 0  # PNG filter byte: none
     rows[h:, 1:] = GRAY_LEVELS - 1
-    return Canvas(rows, palette)
+    return Canvas(rows, palette, top=first)

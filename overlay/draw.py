@@ -223,9 +223,8 @@ def draw_seams(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageSta
 
 
 def pill(canvas: Canvas, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
-    """Text on a white box, so it reads over the page."""
-    canvas.fill((xy[0] - 2, xy[1], xy[0] + text_width(text, size) + 3, xy[1] + size + 4), (255, 255, 255))
-    put_text(canvas, xy, text, size, color)
+    """Text on a white box, so it reads over the page (drawn as one cached block)."""
+    canvas.pill(xy, text, size, color)
 
 
 def draw_tags(canvas: Canvas, scene: PageScene, page: PageImage, tags: Tags) -> None:
@@ -311,7 +310,7 @@ def legend_key(canvas: Canvas, kind: str, x: float, y: float, color: RGB) -> flo
 
 
 def draw_legend(canvas: Canvas, top: int, title: str, stats: PageStats) -> None:
-    """The legend band below the page (from pixel row ``top``): title, state colours with counts, lines, seams."""
+    """The legend band below the page (from page pixel row ``top``): title, state colours with counts, lines, seams."""
     row_h = LEGEND_SIZE + 12
     canvas.fill((0, top, canvas.width, top + 2), RULE_INK)
     put_text(canvas, (10, top + 8), fit(title, canvas.width - 20, LEGEND_SIZE), LEGEND_SIZE, TITLE_INK)
@@ -335,5 +334,5 @@ def draw_page(page: PageImage, scene: PageScene, title: str, reuse: bool = True)
     draw_lines(canvas, scene, page, stats)
     draw_labels(canvas, scene, page, stats)
     draw_seams(canvas, scene, page, stats)
-    draw_legend(canvas, page.height, title, stats)
+    draw_legend(canvas, page.rows[1], title, stats)
     return canvas, stats

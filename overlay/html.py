@@ -122,13 +122,14 @@ def tip_text(m: Mark) -> str:
 
 
 def boxes_html(p: OverlayPage) -> str:
-    """Absolutely positioned boxes over one page image, one per drawn cell (percent of the image)."""
-    w, h = p.width, p.height
+    """Absolutely positioned boxes over one page image, one per drawn cell (percent of the image, whose row 0 is page row ``top``)."""
+    w, h, top = p.width, p.height, p.top
     out: list[str] = []
     for m in p.scene.marks:
         if m.bbox is None:
             continue
         x0, y0, x1, y1 = to_px(m.bbox, p.page)
+        y0, y1 = y0 - top, y1 - top
         style = f"left:{100 * x0 / w:.3f}%;top:{100 * y0 / h:.3f}%;width:{100 * (x1 - x0) / w:.3f}%;height:{100 * (y1 - y0) / h:.3f}%"
         field = f' data-field="{escape(m.field)}"' if m.field else ""
         out.append(f'<div class="box s-{m.state}"{field} data-tip="{escape(tip_text(m))}" style="{style}"></div>')

@@ -55,6 +55,17 @@ class PdfPage:
     height: int
     band: tuple[int, int] | None = None  # None: the whole page
 
+    @property
+    def rows(self) -> tuple[int, int]:
+        """Pixel rows [first, end) of the page that hold content (the table band, else the whole page)."""
+        return self.band or (0, self.height)
+
+    def render_band_into(self, rows: np.ndarray) -> None:
+        """Render just the band in grayscale into ``rows[:end - first, 1:width + 1]`` (row 0 = the band's first)."""
+        first, end = self.rows
+        assert rows.shape[1] == self.width + 1 and rows.shape[0] >= end - first
+        pdfium_reader.render_rows(self.page, self.scale, rows[: end - first, 1:], first)
+
     def render_into(self, rows: np.ndarray) -> None:
         """Render the page in grayscale into ``rows[:height, 1:width + 1]`` (a C-contiguous uint8 array)."""
         assert rows.flags.c_contiguous and rows.shape[1] == self.width + 1 and rows.shape[0] >= self.height
@@ -87,6 +98,18 @@ class PageImage:
     pixels: np.ndarray | None = None
     pdf: PdfPage | None = None
     top: int = 0
+
+    @property
+    def rows(self) -> tuple[int, int]:
+        """Pixel rows [first, end) that hold the page's content: the band of held pixels or of a PDF render.
+
+        Overlays are drawn on these rows only (plus their legend); the rest of the page is white.
+        """
+        if self.pixels is not None:
+            return self.top, self.top + int(self.pixels.shape[0])
+        if self.pdf is not None:
+            return self.pdf.rows
+        return 0, self.height
 
     @property
     def gray(self) -> np.ndarray:

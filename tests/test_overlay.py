@@ -8,6 +8,7 @@ colour is read back from the pixels of the written PNG.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -24,7 +25,7 @@ from PIL import Image
 
 from ingest.grid import Cell, Document, PageInfo, Table
 from overlay import build_overlays, write_overlays
-from overlay.draw import COLORS, FILL_ALPHA, blend
+from overlay.draw import COLORS, FILL_ALPHA, blend, legend_height
 from overlay.marks import LOW_CONFIDENCE
 from overlay.render import soffice_to_pdf
 
@@ -76,7 +77,8 @@ def check_cell_colours(out_dir: str, stem: str, doc: Document, report: dict[str,
             continue
         page = next(p for p in ov.pages if p.number == m.page)
         png = pngs.setdefault(m.page, Image.open(os.path.join(out_dir, f"{stem}.page{m.page}.png")))
-        box = (m.bbox[0] * page.page.sx, m.bbox[1] * page.page.sy, m.bbox[2] * page.page.sx, m.bbox[3] * page.page.sy)
+        sx, sy, top = page.page.sx, page.page.sy, page.top  # the PNG's row 0 is page pixel row ``top``
+        box = (m.bbox[0] * sx, m.bbox[1] * sy - top, m.bbox[2] * sx, m.bbox[3] * sy - top)
         if box[3] - box[1] < 32 or box[2] - box[0] < 20:
             continue
         state = expected_state(rc, report)
@@ -169,12 +171,18 @@ def test_handmade_states_counts_lines_and_seams(tmp_path: Path) -> None:
     assert (p1.stats.seams, p2.stats.seams) == (1, 1)  # the bottom of part one, the top of part two
     seen = check_cell_colours(str(tmp_path / "png"), "hand", doc, report, ov)
     assert seen == {"fine": 2, "low": 1, "corrected": 1, "failing": 2}
+    # Only the band of rows holding the tables (36 pt around them) is drawn, then the legend.
+    s = 150 / 72
+    assert (p1.top, p2.top) == (math.floor(64 * s), math.floor(44 * s))
+    assert p1.height < p1.page.height and p1.height == math.ceil(256 * s) - p1.top + legend_height()
     # A label cell is outlined, not tinted: its interior stays white.
     png = Image.open(tmp_path / "png" / "hand.page1.png")
-    s = 150 / 72
-    assert close(tint_in(png, (100 * s, 140 * s, 200 * s, 220 * s)), (255, 255, 255))
+    assert png.height == p1.height
+    top = p1.top
+    assert close(tint_in(png, (100 * s, 140 * s - top, 200 * s, 220 * s - top)), (255, 255, 255))
     # The ruling line at y=140 is drawn in blue (between the outlines of the cells above and below it).
-    column = [png.convert("RGB").getpixel((int(150 * s), y)) for y in range(int(140 * s) - 3, int(140 * s) + 4)]
+    ys = range(int(140 * s) - 3, int(140 * s) + 4)
+    column = [png.convert("RGB").getpixel((int(150 * s), y - top)) for y in ys]
     assert any(p[2] > 200 and p[0] < 120 for p in column), column  # type: ignore[index]
 
 
@@ -341,8 +349,6 @@ def test_html_review_page_opens_without_errors(pdf_overlays: dict[str, Any]) -> 
 
 
 def test_adapter_page_images_draw_the_same_overlay_without_the_file(tmp_path: Path) -> None:
-    import math
-
     from ingest.options import Options
     from pipeline import convert_document
 
