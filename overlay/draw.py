@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ingest.grid import BBox
 from overlay.canvas import Canvas, Palette, new_canvas, text_width
 from overlay.marks import LOW_CONFIDENCE, STATES, Mark, State
@@ -185,22 +187,35 @@ def put_text(canvas: Canvas, xy: tuple[float, float], text: str, size: int, colo
     canvas.text(xy, text, size, color)
 
 
+def inner_boxes(marks: list[Mark], page: PageImage, top: int) -> list[list[int]]:
+    """Each mark's box in whole canvas pixels (row 0 = page row ``top``), ``INSET`` inside the cell (rounded as round())."""
+    if not marks:
+        return []
+    b = np.array([m.bbox for m in marks], np.float64) * (page.sx, page.sy, page.sx, page.sy)
+    x0, y0 = b[:, 0] + INSET, b[:, 1] + INSET
+    x1, y1 = np.maximum(x0, b[:, 2] - INSET) + 1, np.maximum(y0, b[:, 3] - INSET) + 1
+    px = np.rint(np.stack([x0, y0, x1, y1], axis=1)).astype(np.int64)  # half to even, as round()
+    px[:, 1::2] -= top
+    return px.tolist()  # type: ignore[no-any-return]
+
+
 def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Tint each value cell with its state colour, then outline every cell (inside its box)."""
-    inner: list[tuple[State, tuple[float, float, float, float]]] = []
-    for m in scene.marks:
-        if m.bbox is None:
-            continue
-        state = m.state
-        x0, y0, x1, y1 = to_px(m.bbox, page)
-        box = (x0 + INSET, y0 + INSET, max(x0 + INSET, x1 - INSET) + 1, max(y0 + INSET, y1 - INSET) + 1)
-        inner.append((state, box))
+    placed = [m for m in scene.marks if m.bbox is not None]
+    states = [m.state for m in placed]
+    boxes = inner_boxes(placed, page, canvas.top)
+    offsets = {s: PALETTE.tint_offset(COLORS[s]) for s in TINTED}
+    for state, (x0, y0, x1, y1) in zip(states, boxes, strict=True):
         if state != "label":
-            canvas.tint(box, COLORS[state])
-        stats.cells += 1
+            b = canvas.clip_px(x0, y0, x1, y1)
+            if b is not None:
+                canvas.tint_px(b, offsets[state])
+    inks = {s: PALETTE.solid(c) for s, c in COLORS.items()}
+    for state, box in zip(states, boxes, strict=True):
+        canvas.outline_px(box, inks[state], 1 if state == "label" else OUTLINE)  # type: ignore[arg-type]
+    stats.cells += len(states)
+    for state in states:
         stats.by_state[state] = stats.by_state.get(state, 0) + 1
-    for state, box in inner:
-        canvas.outline(box, COLORS[state], 1 if state == "label" else OUTLINE)
 
 
 def draw_lines(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:

@@ -108,13 +108,40 @@ def box_key(page: int | None, bbox: Any) -> tuple[int | None, tuple[float, ...]]
     return page, (round(float(x0), 1), round(float(y0), 1), round(float(x1), 1), round(float(y1), 1))
 
 
-def match_by_bbox(marks: list[Mark], rc: dict[str, Any], exact: dict[Any, Mark] | None = None) -> Mark | None:
+class BoxIndex:
+    """Marks by page and box: the exact box first (reports copy the grid's boxes), then rounded to a tenth."""
+
+    def __init__(self, marks: list[Mark]) -> None:
+        """Index the marks that have a page and a box (rounded keys are made only when first needed)."""
+        self.marks = marks
+        self.raw = {(m.page, tuple(m.bbox)): m for m in marks if m.page is not None and m.bbox is not None}
+        self._rounded: dict[Any, Mark] | None = None
+
+    def rounded(self) -> dict[Any, Mark]:
+        """Marks by ``box_key`` (built once)."""
+        if self._rounded is None:
+            self._rounded = {k: m for m in self.marks if (k := box_key(m.page, m.bbox)) is not None}
+        return self._rounded
+
+    def find(self, page: Any, bbox: Any) -> Mark | None:
+        """The mark with exactly this box, else the one with it rounded to a tenth of a page unit."""
+        try:
+            hit = self.raw.get((page, tuple(bbox)))
+        except TypeError:  # not a sequence, or unhashable parts
+            return None
+        if hit is not None:
+            return hit
+        key = box_key(page, bbox)
+        return None if key is None else self.rounded().get(key)
+
+
+def match_by_bbox(marks: list[Mark], rc: dict[str, Any], exact: BoxIndex | None = None) -> Mark | None:
     """The mark with the report cell's box (same box, else the one on its page that overlaps most)."""
-    key = box_key(rc.get("page"), rc.get("bbox"))
-    if key is None:
+    page, bbox = rc.get("page"), rc.get("bbox")
+    if exact is not None and (hit := exact.find(page, bbox)) is not None:
+        return hit
+    if box_key(page, bbox) is None:
         return None
-    if exact is not None and key in exact:
-        return exact[key]
     box = tuple(float(v) for v in rc["bbox"])
     best, best_iou = None, MIN_IOU
     for m in marks:
@@ -172,7 +199,7 @@ def mark_cells(doc: Document, report: dict[str, Any] | None, geometry: Geometry 
     if report is None:
         return out
     by_key = {m.key: m for m in marks}
-    exact = {k: m for m in marks if (k := box_key(m.page, m.bbox)) is not None}
+    exact = BoxIndex(marks)
     rest: list[dict[str, Any]] = []
     taken: set[CellKey] = set()
     for rc in report.get("cells") or []:

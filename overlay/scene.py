@@ -46,7 +46,12 @@ def table_extent(boxes: dict[int, list[BBox]]) -> dict[int, BBox]:
 
 
 def edge_hits(lines: np.ndarray, boxes: np.ndarray, slack: float = LINE_SLACK) -> np.ndarray:
-    """For each ruling line (rows of x0, y0, x1, y1), how many boxes have an edge it runs along.
+    """For each ruling line (rows of x0, y0, x1, y1), how many boxes have an edge it runs along."""
+    return along_edges(lines, boxes, slack).sum(axis=1)
+
+
+def along_edges(lines: np.ndarray, boxes: np.ndarray, slack: float = LINE_SLACK) -> np.ndarray:
+    """Whether each ruling line (rows) runs along an edge of each box (columns).
 
     A horizontal line runs along a box's top or bottom when it lies within ``slack`` of it and overlaps
     the box's columns; a vertical line likewise along its left or right side.
@@ -56,7 +61,7 @@ def edge_hits(lines: np.ndarray, boxes: np.ndarray, slack: float = LINE_SLACK) -
     horizontal = np.abs(y1 - y0) <= np.abs(x1 - x0)
     along_h = (np.minimum(np.abs(y0 - b1), np.abs(y0 - b3)) <= slack) & (np.minimum(x1, b2) > np.maximum(x0, b0))
     along_v = (np.minimum(np.abs(x0 - b0), np.abs(x0 - b2)) <= slack) & (np.minimum(y1, b3) > np.maximum(y0, b1))
-    return np.where(horizontal, along_h, along_v).sum(axis=1)
+    return np.where(horizontal, along_h, along_v)
 
 
 def within(lines: np.ndarray, box: BBox, slack: float = LINE_SLACK) -> np.ndarray:
@@ -76,16 +81,16 @@ def lines_by_page(t: Table, extent: dict[int, BBox], boxes: dict[int, list[BBox]
     if not t.lines or not pages:
         return {}
     lines = np.asarray(t.lines, dtype=np.float64)
-    best = np.full(len(lines), -1)
-    owner = np.full(len(lines), -1)
-    for p in pages:
-        score = np.where(within(lines, extent[p]), edge_hits(lines, np.asarray(boxes[p], dtype=np.float64)), -1)
-        better = score > best
-        best[better], owner[better] = score[better], p
+    every = np.asarray([b for p in pages for b in boxes[p]], dtype=np.float64)
+    of_page = np.repeat(np.arange(len(pages)), [len(boxes[p]) for p in pages])
+    hits = along_edges(lines, every).astype(np.int64) @ (of_page[:, None] == np.arange(len(pages)))  # lines x pages
+    inside = np.stack([within(lines, extent[p]) for p in pages], axis=1)
+    score = np.where(inside, hits, -1)
+    first_best = score.argmax(axis=1)  # the earlier page on a tie
     out: dict[int, list[BBox]] = {}
-    for ln, p in zip(t.lines, owner.tolist(), strict=True):
-        if p >= 0:
-            out.setdefault(p, []).append(ln)
+    for ln, k, ok in zip(t.lines, first_best.tolist(), (score.max(axis=1) >= 0).tolist(), strict=True):
+        if ok:
+            out.setdefault(pages[k], []).append(ln)
     return out
 
 
@@ -97,19 +102,30 @@ def cell_boxes(geometry: Geometry) -> dict[int, dict[int, list[BBox]]]:
     return out
 
 
-def seams_of(ti: int, t: Table, geometry: Geometry) -> dict[int, list[Seam]]:
+PlacedCell = tuple[int, int, BBox]  # (grid row, page, bbox) of one placed cell of a table
+
+
+def table_cells(geometry: Geometry) -> dict[int, list[PlacedCell]]:
+    """Each table's placed cells (table index -> (row, page, bbox) in geometry order)."""
+    out: dict[int, list[PlacedCell]] = {}
+    for (t, r, _), (page, bbox) in geometry.items():
+        out.setdefault(t, []).append((r, page, bbox))
+    return out
+
+
+def seams_of(t: Table, cells: list[PlacedCell]) -> dict[int, list[Seam]]:
     """Seam marks: the top of the first stitched row on its page, the bottom of the part before it."""
     out: dict[int, list[Seam]] = {}
     for page, row in t.seams:
         if row <= 0:
             continue
-        here = [b for (tt, r, _), (p, b) in geometry.items() if tt == ti and p == page and r >= row]
+        here = [b for r, p, b in cells if p == page and r >= row]
         if here:
             top = union(here)
             out.setdefault(page, []).append(
                 Seam(top[1], top[0], top[2], f"seam: row {row} continues from the page before", True)
             )
-        before = [(p, b) for (tt, r, _), (p, b) in geometry.items() if tt == ti and r < row and p < page]
+        before = [(p, b) for r, p, b in cells if r < row and p < page]
         if before:
             last = max(p for p, _ in before)
             box = union([b for p, b in before if p == last])
@@ -132,12 +148,13 @@ def build_scenes(doc: Document, marks: list[Mark], geometry: Geometry) -> dict[i
         if m.key[0] not in sc.tables:
             sc.tables.append(m.key[0])
     by_table = cell_boxes(geometry)
+    placed = table_cells(geometry) if any(t.seams for t in doc.tables) else {}
     for ti, t in enumerate(doc.tables):
         boxes = by_table.get(ti, {})
         for page, lns in lines_by_page(t, table_extent(boxes), boxes).items():
             if page in scenes:
                 scenes[page].lines.extend(lns)
-        for page, seams in seams_of(ti, t, geometry).items():
+        for page, seams in seams_of(t, placed.get(ti, [])).items():
             if page in scenes:
                 scenes[page].seams.extend(seams)
     return scenes
