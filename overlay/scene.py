@@ -148,13 +148,13 @@ def build_scenes(doc: Document, marks: list[Mark], geometry: Geometry) -> dict[i
         if m.key[0] not in sc.tables:
             sc.tables.append(m.key[0])
     by_table = cell_boxes(geometry)
-    placed = table_cells(geometry) if any(t.seams for t in doc.tables) else {}
+    cells_of = table_cells(geometry) if any(t.seams for t in doc.tables) else {}
     for ti, t in enumerate(doc.tables):
         boxes = by_table.get(ti, {})
         for page, lns in lines_by_page(t, table_extent(boxes), boxes).items():
             if page in scenes:
                 scenes[page].lines.extend(lns)
-        for page, seams in seams_of(t, placed.get(ti, [])).items():
+        for page, seams in seams_of(t, cells_of.get(ti, [])).items():
             if page in scenes:
                 scenes[page].seams.extend(seams)
     return scenes
