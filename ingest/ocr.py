@@ -56,6 +56,9 @@ DIGIT_LOOKALIKES = {
 # A character below this probability makes a reading doubtful; alternatives above this are kept.
 CONFIDENT = 0.9
 ALT_MIN_PROB = 0.02
+# A reading of digits with at most JUNK_MAX other characters attached is a doubtful number.
+JUNK_MAX = 1
+JUNK_CONFIDENCE = 0.5
 MAX_ALTERNATIVES = 3
 # Recognition batch size and the height the recogniser wants.
 REC_BATCH = 32
@@ -126,6 +129,22 @@ def _substitutions(chars: list[str], probs: list[float], seconds: list[tuple[str
     out = [a for a in out if a[0]]
     out.sort(key=lambda a: -a[1])
     return out[:MAX_ALTERNATIVES]
+
+
+def _with_junk_doubt(text: str, conf: float, digits: tuple[str, float]) -> Reading:
+    """A number read with a stray mark attached ("0個"): doubtful, its digits-only reading offered."""
+    core = text.strip()
+    extra = [ch for ch in core if not (ch.isdigit() or ch in ".-,")]
+    if (
+        not extra
+        or not digits[0]
+        or not any(ch.isdigit() for ch in core)
+        or len(extra) > JUNK_MAX
+        or len(extra) > len(core) - len(extra)
+    ):
+        return text, conf, []
+    low = min(conf, JUNK_CONFIDENCE)
+    return text, low, [(digits[0], round(min(digits[1], low), 4))] if digits[0] != text else []
 
 
 def _batches(sorted_ratios: list[float], order: np.ndarray) -> list[list[int]]:
@@ -246,7 +265,7 @@ class RapidOcrEngine:
         if not chars:
             return "", 0.0, []
         if not (numeric or looks_numeric(text)):
-            return text, round(float(np.mean(probs)), 4), []
+            return _with_junk_doubt(text, round(float(np.mean(probs)), 4), self._decode_digits(pred))
         if len(self.look_from):
             # A number: the shapes' probabilities go to the digits they stand for, then decode again.
             pred = pred.copy()

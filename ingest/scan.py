@@ -55,6 +55,8 @@ FULL_BODY_TEXT = os.environ.get("GOVREPORT_SCAN_FULL_TEXT", "") == "1"
 TOP_HEIGHTS = 1.45
 # Pages at least this many are read by a process pool (when the process may have children).
 PARALLEL_MIN_PAGES = 3
+# Image-only PDF pages render at their scan's own resolution, at most this (dpi).
+NATIVE_DPI_MAX = 400.0
 
 
 PageResult = tuple[list[Block], PageInfo, list[str]]
@@ -162,7 +164,11 @@ def _second_opinion(
 ) -> list[Reading]:
     """Number readings checked by a re-read at another scale (in the same strips): disagreement
     makes them doubtful and adds the other reading as an alternative."""
-    doubt = {i for i, r in enumerate(readings) if looks_numeric(r[0]) and r[1] < RECHECK_BELOW}
+    doubt = {
+        i
+        for i, r in enumerate(readings)
+        if looks_numeric(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
+    }
     if not doubt:
         return readings
 
@@ -185,6 +191,21 @@ def _second_opinion(
                 alts = sorted([*alts, (t2, round(c2 * 0.9, 4))], key=lambda a: -a[1])
         out[i] = (text, conf, alts)
     return out
+
+
+def glyph_count(text: str) -> int:
+    """How many separate marks a printed number has (digits, signs and points)."""
+    return len(text.strip().replace(" ", "").replace(",", ""))
+
+
+def ink_runs(crop: np.ndarray) -> int:
+    """How many separate runs of inked columns a one-line crop has (about one per printed digit)."""
+    g = sg.to_gray(crop)
+    _, ink = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    cols = (ink > 0).sum(axis=0) > 0
+    if not cols.any():
+        return 0
+    return int(cols[0]) + int(np.count_nonzero(cols[1:] & ~cols[:-1]))
 
 
 def _other_engine(name: str) -> OcrEngine | None:
@@ -586,13 +607,41 @@ def _open_pdf(data: bytes):  # type: ignore[no-untyped-def]
         raise ReportError("corrupt", f"the PDF cannot be opened ({e})") from None
 
 
-def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int) -> np.ndarray:
-    """One PDF page rendered in grayscale at dpi (refused when it would exceed max_pixels)."""
+def image_dpi(page) -> float | None:  # type: ignore[no-untyped-def]
+    """The resolution of the page's largest embedded image (pixels per inch of page), None if none."""
+    import pypdfium2.raw as pdfium_c
+
+    best: tuple[float, float] | None = None
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            pw, _ = obj.get_px_size()
+            x0, _, x1, _ = obj.get_bounds()
+        except Exception:
+            continue
+        if x1 - x0 > 1 and pw > 0 and (best is None or x1 - x0 > best[0]):
+            best = (x1 - x0, pw * 72.0 / (x1 - x0))
+    return best[1] if best else None
+
+
+def page_dpi(page, dpi: int, max_pixels: int) -> float:  # type: ignore[no-untyped-def]
+    """Render resolution of an image-only page: its scan's own (at least dpi, at most NATIVE_DPI_MAX),
+    lowered to fit max_pixels; dpi when the page holds no image."""
+    native = image_dpi(page)
+    if native is None:
+        return float(dpi)
+    w, h = page.get_size()
+    fit = 72.0 * (max_pixels / max(w * h, 1.0)) ** 0.5
+    return max(float(dpi), min(native, NATIVE_DPI_MAX, fit)) if fit >= dpi else float(dpi)
+
+
+def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: bool = False) -> np.ndarray:
+    """One PDF page rendered in grayscale at dpi, or at its scan's own resolution when native
+    (refused when it would exceed max_pixels)."""
     pdf = _open_pdf(data)
     try:
         page = pdf[index]
         w, h = page.get_size()
-        scale = dpi / 72.0
+        scale = (page_dpi(page, dpi, max_pixels) if native else dpi) / 72.0
         if w * h * scale * scale > max_pixels:
             raise ReportError("too_large", f"page {index + 1} at {dpi} dpi exceeds {max_pixels} pixels")
         img = page.render(scale=scale, grayscale=True).to_numpy()
@@ -604,7 +653,7 @@ def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int) -> np.nd
 def _read_pdf_page(args: tuple[bytes, int, Options]) -> PageResult:
     """Pool task: render one PDF page and read it."""
     data, index, options = args
-    return read_page(render_pdf_page(data, index, options.dpi, options.max_pixels), index + 1, options)
+    return read_page(render_pdf_page(data, index, options.dpi, options.max_pixels, True), index + 1, options)
 
 
 def read_pdf(path: str, data: bytes, options: Options, pages: list[int] | None = None) -> Document:
