@@ -247,10 +247,14 @@ class Canvas:
         if b is not None:
             self.tint_px(b, self.palette.tint_offset(color))
 
-    def tint_px(self, b: tuple[int, int, int, int], offset: int) -> None:
-        """Tint a box already in canvas pixels by a palette offset (``Palette.tint_offset``)."""
+    def tint_px(self, b: tuple[int, int, int, int], offset: int, fresh: bool = False) -> None:
+        """Tint a box already in canvas pixels by a palette offset (``Palette.tint_offset``).
+
+        ``fresh``: the caller knows the box holds untinted page pixels only (one pass instead of two).
+        """
         region = self.idx[b[1] : b[3], b[0] : b[2]]
-        region &= GRAY_LEVELS - 1  # back to the gray level: a cell overlapping an earlier tint takes the later one
+        if not fresh:
+            region &= GRAY_LEVELS - 1  # back to the gray level: a cell overlapping an earlier tint takes the later
         region |= offset  # a multiple of GRAY_LEVELS
 
     def outline(self, box: tuple[float, float, float, float], color: RGB, width: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,7 @@ def fit(text: str, width: float, size: int) -> str:
     return text + "…" if text else ""
 
 
+@lru_cache(maxsize=4096)
 def split_field(name: str) -> tuple[str, str]:
     """``applications.granted.total`` -> (``granted``, ``total``): the row and column parts of a field id."""
     parts = name.split(".")
@@ -175,6 +177,7 @@ def label_lines(text: str, width: float) -> tuple[list[str], int]:
 
 
 TINTED: tuple[State, ...] = ("fine", "low", "failing", "corrected")
+LABEL_INK: dict[State, RGB] = {s: darker(c) for s, c in COLORS.items()}  # a value cell's label, by state
 PALETTE = Palette(
     tints=[COLORS[s] for s in TINTED],
     alpha=FILL_ALPHA / 255,
@@ -199,17 +202,32 @@ def inner_boxes(marks: list[Mark], page: PageImage, top: int) -> list[list[int]]
     return px.tolist()  # type: ignore[no-any-return]
 
 
+def overlapping(boxes: list[list[int]]) -> bool:
+    """Whether any two boxes (x0, y0, x1, y1; ends exclusive) share a pixel."""
+    if len(boxes) < 2:
+        return False
+    b = np.asarray(boxes)
+    x0, y0, x1, y1 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    meet = (x0[:, None] < x1) & (x0 < x1[:, None]) & (y0[:, None] < y1) & (y0 < y1[:, None])
+    np.fill_diagonal(meet, False)
+    return bool(meet.any())
+
+
 def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
-    """Tint each value cell with its state colour, then outline every cell (inside its box)."""
+    """Tint each value cell with its state colour, then outline every cell (inside its box).
+
+    Drawn first on a new canvas: tints land on page pixels (one pass each when no two cells overlap).
+    """
     placed = [m for m in scene.marks if m.bbox is not None]
     states = [m.state for m in placed]
     boxes = inner_boxes(placed, page, canvas.top)
     offsets = {s: PALETTE.tint_offset(COLORS[s]) for s in TINTED}
-    for state, (x0, y0, x1, y1) in zip(states, boxes, strict=True):
-        if state != "label":
-            b = canvas.clip_px(x0, y0, x1, y1)
-            if b is not None:
-                canvas.tint_px(b, offsets[state])
+    tinted = [(state, box) for state, box in zip(states, boxes, strict=True) if state != "label"]
+    fresh = not overlapping([box for _, box in tinted])  # then each tint lands on untinted page pixels
+    for tint, (x0, y0, x1, y1) in tinted:
+        b = canvas.clip_px(x0, y0, x1, y1)
+        if b is not None:
+            canvas.tint_px(b, offsets[tint], fresh)
     inks = {s: PALETTE.solid(c) for s, c in COLORS.items()}
     for state, box in zip(states, boxes, strict=True):
         canvas.outline_px(box, inks[state], 1 if state == "label" else OUTLINE)  # type: ignore[arg-type]
@@ -220,10 +238,18 @@ def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageSta
 
 def draw_lines(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """The ruling lines the adapter detected, thin and blue."""
-    for ln in scene.lines:
-        x0, y0, x1, y1 = to_px(ln, page)
-        canvas.fill((min(x0, x1), min(y0, y1), max(x0, x1) + 1, max(y0, y1) + 1), LINE_COLOR)
-        stats.lines += 1
+    if not scene.lines:
+        return
+    b = np.asarray(scene.lines, np.float64) * (page.sx, page.sy, page.sx, page.sy)
+    lo, hi = np.minimum(b[:, :2], b[:, 2:]), np.maximum(b[:, :2], b[:, 2:]) + 1
+    px = np.rint(np.concatenate([lo, hi], axis=1)).astype(np.int64)  # half to even, as round()
+    px[:, 1::2] -= canvas.top
+    ink = PALETTE.solid(LINE_COLOR)
+    for x0, y0, x1, y1 in px.tolist():
+        box = canvas.clip_px(x0, y0, x1, y1)
+        if box is not None:
+            canvas.idx[box[1] : box[3], box[0] : box[2]] = ink
+    stats.lines += len(scene.lines)
 
 
 def draw_seams(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
@@ -278,7 +304,7 @@ def draw_labels(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageSt
         x0, y0, x1, y1 = to_px(m.bbox, page)
         if m.field is not None:
             lines, size = label_lines(label_text(m, tags), x1 - x0 - 2 * INSET - 4)
-            color = darker(COLORS[m.state])
+            color = LABEL_INK[m.state]
             y = y0 + INSET + 1
             for line in lines:
                 pill(canvas, (x0 + INSET + 3, y), line, size, color)

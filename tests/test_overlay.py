@@ -371,3 +371,24 @@ def test_adapter_page_images_draw_the_same_overlay_without_the_file(tmp_path: Pa
     kept = build_overlays(str(pdf), doc, report)
     assert kept.rendered.document is None and [p.number for p in kept.pages] == sorted(table_pages)
     assert [p.png() for p in kept.pages] == [p.png() for p in from_file.pages]
+
+
+def test_overlapping_value_cells_take_the_later_tint() -> None:
+    """Tints are one pass when no cells overlap; where two do, the later cell's state shows, never a mix."""
+    from overlay.canvas import new_canvas
+    from overlay.draw import PALETTE, PageStats, draw_cells, overlapping
+    from overlay.marks import Mark
+    from overlay.render import held
+    from overlay.scene import PageScene
+
+    assert not overlapping([[0, 0, 10, 10], [10, 0, 20, 10]])  # touching edges share no pixel
+    assert overlapping([[0, 0, 10, 10], [9, 9, 20, 20]])
+    page = held(1, np.full((120, 200), 255, np.uint8), 1.0, 1.0)
+    first = Mark((0, 0, 0), Cell("1", 0, 0), 1, (10, 10, 110, 90), field="t.a.x", value=1)
+    later = Mark((0, 0, 1), Cell("2", 0, 1), 1, (60, 30, 190, 110), field="t.a.y", value=2, confidence=0.5)
+    canvas = new_canvas(page, 0, PALETTE, reuse=False)
+    draw_cells(canvas, PageScene(1, [first, later]), page, PageStats(1))
+    rgb = canvas.image().convert("RGB")
+    assert close(rgb.getpixel((30, 50)), blend(COLORS["fine"], FILL_ALPHA))  # type: ignore[arg-type]
+    assert close(rgb.getpixel((80, 60)), blend(COLORS["low"], FILL_ALPHA))  # type: ignore[arg-type]
+    assert close(rgb.getpixel((150, 100)), blend(COLORS["low"], FILL_ALPHA))  # type: ignore[arg-type]
