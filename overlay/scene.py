@@ -56,12 +56,15 @@ def along_edges(lines: np.ndarray, boxes: np.ndarray, slack: float = LINE_SLACK)
     A horizontal line runs along a box's top or bottom when it lies within ``slack`` of it and overlaps
     the box's columns; a vertical line likewise along its left or right side.
     """
-    x0, y0, x1, y1 = (lines[:, k : k + 1] for k in range(4))
+    out = np.zeros((len(lines), len(boxes)), dtype=bool)
     b0, b1, b2, b3 = (boxes[:, k] for k in range(4))
-    horizontal = np.abs(y1 - y0) <= np.abs(x1 - x0)
-    along_h = (np.minimum(np.abs(y0 - b1), np.abs(y0 - b3)) <= slack) & (np.minimum(x1, b2) > np.maximum(x0, b0))
-    along_v = (np.minimum(np.abs(x0 - b0), np.abs(x0 - b2)) <= slack) & (np.minimum(y1, b3) > np.maximum(y0, b1))
-    return np.where(horizontal, along_h, along_v)
+    horizontal = np.abs(lines[:, 3] - lines[:, 1]) <= np.abs(lines[:, 2] - lines[:, 0])
+    h, v = lines[horizontal], lines[~horizontal]  # each scored against the edges it can run along
+    x0, y, x1 = h[:, 0:1], h[:, 1:2], h[:, 2:3]
+    out[horizontal] = (np.minimum(np.abs(y - b1), np.abs(y - b3)) <= slack) & (np.minimum(x1, b2) > np.maximum(x0, b0))
+    x, y0, y1 = v[:, 0:1], v[:, 1:2], v[:, 3:4]
+    out[~horizontal] = (np.minimum(np.abs(x - b0), np.abs(x - b2)) <= slack) & (np.minimum(y1, b3) > np.maximum(y0, b1))
+    return out
 
 
 def within(lines: np.ndarray, box: BBox, slack: float = LINE_SLACK) -> np.ndarray:
@@ -83,7 +86,8 @@ def lines_by_page(t: Table, extent: dict[int, BBox], boxes: dict[int, list[BBox]
     lines = np.asarray(t.lines, dtype=np.float64)
     every = np.asarray([b for p in pages for b in boxes[p]], dtype=np.float64)
     of_page = np.repeat(np.arange(len(pages)), [len(boxes[p]) for p in pages])
-    hits = along_edges(lines, every).astype(np.int64) @ (of_page[:, None] == np.arange(len(pages)))  # lines x pages
+    one_hot = (of_page[:, None] == np.arange(len(pages))).astype(np.float32)
+    hits = (along_edges(lines, every).astype(np.float32) @ one_hot).round().astype(np.int64)  # lines x pages
     inside = np.stack([within(lines, extent[p]) for p in pages], axis=1)
     score = np.where(inside, hits, -1)
     first_best = score.argmax(axis=1)  # the earlier page on a tie
