@@ -151,6 +151,17 @@ class Palette:
             hit = self._pills[key] = make_pill(*self.inked(text, size, color), size, self.solid(WHITE))
         return hit
 
+    def on_white(self, text: str, size: int, color: RGB) -> np.ndarray:
+        """``text`` inked over white, its whole line box (for white ground such as the legend; cached)."""
+        key = ("white:" + text, size, color)
+        hit = self._pills.get(key)
+        if hit is None:
+            if len(self._pills) >= INKED_CACHE:
+                self._pills.clear()
+            inked, on = self.inked(text, size, color)
+            hit = self._pills[key] = Pill(np.where(on, inked, np.uint8(self.solid(WHITE))), None)
+        return hit.block
+
     def flat(self) -> bytes:
         """The palette as PLTE bytes (r, g, b per entry)."""
         return bytes(v for c in self.colors for v in c)
@@ -308,19 +319,28 @@ class Canvas:
         crop = (slice(b[1] - y, b[3] - y), slice(b[0] - x, b[2] - x))
         np.copyto(self.idx[b[1] : b[3], b[0] : b[2]], inked[crop], where=on[crop])
 
+    def text_on_white(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
+        """Draw ``text`` at ``xy`` over ground known to be white: its line box copied whole (no mask)."""
+        block = self.palette.on_white(text, size, color)
+        self.copy(round(xy[0]), round(xy[1]) - self.top, block)
+
+    def copy(self, x: int, y: int, block: np.ndarray) -> None:
+        """Copy ``block`` with its top left at canvas pixel (x, y), cut to the canvas."""
+        h, w = block.shape
+        if 0 <= x and x + w <= self.width and 0 <= y and y + h <= self.height:  # all inside: one copy
+            self.idx[y : y + h, x : x + w] = block
+            return
+        b = self.clip_px(x, y, x + w, y + h)
+        if b is not None:
+            self.idx[b[1] : b[3], b[0] : b[2]] = block[b[1] - y : b[3] - y, b[0] - x : b[2] - x]
+
     def pill(self, xy: tuple[float, float], text: str, size: int, color: RGB) -> None:
         """``text`` in an ink on a white box a little larger than it, so it reads over the page."""
         blk = self.palette.pill(text, size, color)
         x, y = round(xy[0]) - PILL_LEFT, round(xy[1]) - self.top
-        h, w = blk.block.shape
-        if 0 <= x and x + w <= self.width and 0 <= y and y + h <= self.height:  # all inside: one copy
-            self.idx[y : y + h, x : x + w] = blk.block
-        else:
-            b = self.clip_px(x, y, x + w, y + h)
-            if b is not None:
-                self.idx[b[1] : b[3], b[0] : b[2]] = blk.block[b[1] - y : b[3] - y, b[0] - x : b[2] - x]
+        self.copy(x, y, blk.block)
         if blk.below is not None:  # ink reaching under the box (descenders)
-            self.masked(x + PILL_LEFT, y + h, *blk.below)
+            self.masked(x + PILL_LEFT, y + blk.block.shape[0], *blk.below)
 
     def image(self) -> Image.Image:
         """The canvas as a PIL palette image (a copy)."""

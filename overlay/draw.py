@@ -351,16 +351,19 @@ def legend_key(canvas: Canvas, kind: str, x: float, y: float, color: RGB) -> flo
 
 
 def draw_legend(canvas: Canvas, top: int, title: str, stats: PageStats) -> None:
-    """The legend band below the page (from page pixel row ``top``): title, state colours with counts, lines, seams."""
+    """The legend band below the page (from page pixel row ``top``): title, state colours with counts, lines, seams.
+
+    The band is white, so its texts are copied as whole line boxes (entries never overlap).
+    """
     row_h = LEGEND_SIZE + 12
     canvas.fill((0, top, canvas.width, top + 2), RULE_INK)
-    put_text(canvas, (10, top + 8), fit(title, canvas.width - 20, LEGEND_SIZE), LEGEND_SIZE, TITLE_INK)
+    canvas.text_on_white((10, top + 8), fit(title, canvas.width - 20, LEGEND_SIZE), LEGEND_SIZE, TITLE_INK)
     for r, entries in enumerate(legend_rows(stats)):
         x, y = 10.0, top + 8 + row_h * (r + 1)
         for kind, text, color in entries:
             x = legend_key(canvas, kind, x, y, color)
             text = fit(text, canvas.width - x - 4, LEGEND_SIZE)
-            put_text(canvas, (x, y), text, LEGEND_SIZE, LEGEND_INK if kind != "text" else color)
+            canvas.text_on_white((x, y), text, LEGEND_SIZE, LEGEND_INK if kind != "text" else color)
             x += text_width(text, LEGEND_SIZE) + 24
 
 
