@@ -215,7 +215,7 @@ def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str
 def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | None:
     """For a grid with real geometry: the column index of each canonical applicant column, from the header."""
     header = [r for r in rows[:8] if not r.numbers()]
-    if not header or any(r.cells and r.cells[0] is None and False for r in header):
+    if not header:
         return None
     cols = tpl["applications"]["columns"]
     width = max(len(r.cells) for r in header)
@@ -251,6 +251,9 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     groups = {g["id"]: g for g in spec["groups"]}
     n_extra, extra_labels = _header_columns(rows, tpl)
     col_index = _exact_columns(rows, tpl) if exact else None
+    # the header's column positions hold for rows of a grid as wide as the header's (a table part
+    # without the header, of another width, is read by position)
+    header_width = len(rows[0].cells) if rows else 0
 
     start = next(
         (i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0]["aliases"]) >= 0.8), None
@@ -295,7 +298,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     _assign_by_position(trows, assigned, unmatched, ex)
 
     def cells_of(row: Row) -> tuple[list[Cell | None], list[Cell | None]]:
-        if col_index is not None:
+        if col_index is not None and len(row.cells) == header_width:
             ks = sorted(col_index)
             vals = [row.cells[k] if k < len(row.cells) else None for k in ks]
             extra_ks = [k for k in range(min(ks), max(ks)) if k not in col_index]

@@ -62,3 +62,34 @@ def test_unreadable_value_is_null_with_zero_confidence() -> None:
     cell = next(c for c in report["cells"] if c["field"] == "applications.granted.natural_person")
     assert cell["confidence"] == 0.0 and cell["raw"] == "l?"
     assert any("granted.natural_person" in w and "could not read" in w for w in report["warnings"])
+
+
+def test_table_part_of_another_width_is_read_by_position() -> None:
+    """An applications table continued as a second Word table without the leftmost (group) column."""
+    import json
+
+    from conftest import ROOT, table_mismatches
+
+    from normalize.tables import classify
+
+    path = ROOT / "samples" / "docx" / "docx2021_plain.docx"
+    expected = json.loads(path.with_name("docx2021_plain.expected.json").read_text(encoding="utf-8"))
+    doc = layout.repair(load(str(path)))
+    i, table = next((i, b) for i, b in enumerate(doc.blocks) if isinstance(b, Table) and classify(b) == "applications")
+    cut = 14
+    top = [c for c in table.cells if c.row < cut]
+    bottom = []
+    for c in table.cells:
+        if c.row < cut and c.row + c.rowspan > cut:  # a label merged across the cut: printed again below
+            top.remove(c)
+            top.append(replace(c, rowspan=cut - c.row))
+            c = replace(c, row=cut, rowspan=c.row + c.rowspan - cut)
+        if c.row >= cut:
+            if c.col == 0 and c.colspan == 1:
+                continue  # the group column is not printed in the second part
+            bottom.append(replace(c, row=c.row - cut, col=max(0, c.col - 1), colspan=c.colspan - (c.col == 0)))
+    parts = [replace(table, cells=top), replace(table, cells=bottom, seams=[])]
+    blocks = doc.blocks[:i] + parts + doc.blocks[i + 1 :]
+    report = build(replace(doc, blocks=blocks))
+    assert parts[1].n_cols == table.n_cols - 1
+    assert table_mismatches(report, expected) == []
