@@ -60,4 +60,6 @@ def load(path: str, options: Options | None = None) -> Document:
     except OSError as e:
         raise ReportError("unreadable", e.strerror or str(e)) from None
     fmt = sniff(data)
+    if fmt == "image" and options.ocr == "never":
+        raise ReportError("unreadable", "a page image can only be read by OCR, and OCR is off (--ocr never)")
     return reader_for(fmt)(path, data, options)

@@ -163,3 +163,20 @@ def test_zip_of_an_unsupported_version_is_corrupt() -> None:
     with pytest.raises(ReportError) as e:
         sniff(bytes(data))
     assert e.value.kind == "corrupt"
+
+
+def test_image_with_ocr_off_is_refused(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from ingest import load
+    from ingest.errors import ReportError
+    from ingest.options import Options
+
+    png = tmp_path / "page.png"
+    Image.new("L", (200, 100), 255).save(png)
+    try:
+        load(str(png), Options(ocr="never"))
+    except ReportError as e:
+        assert e.kind == "unreadable" and "--ocr never" in e.reason
+    else:
+        raise AssertionError("an image was read with OCR off")
