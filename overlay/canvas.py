@@ -82,6 +82,7 @@ class Palette:
     _solid: dict[RGB, int] = field(default_factory=dict)
     _inked: dict[tuple[str, int, RGB], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _pills: dict[tuple[str, int, RGB], Pill] = field(default_factory=dict)
+    _flat: bytes | None = None
 
     def __post_init__(self) -> None:
         """Lay out the entries; fail loudly when they do not fit in 256."""
@@ -163,8 +164,10 @@ class Palette:
         return hit.block
 
     def flat(self) -> bytes:
-        """The palette as PLTE bytes (r, g, b per entry)."""
-        return bytes(v for c in self.colors for v in c)
+        """The palette as PLTE bytes (r, g, b per entry; made once, the palette is fixed)."""
+        if self._flat is None:
+            self._flat = bytes(v for c in self.colors for v in c)
+        return self._flat
 
 
 @dataclass(frozen=True)
