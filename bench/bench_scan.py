@@ -14,8 +14,9 @@ Truth is the text layer of the same PDF cells (pdfplumber words inside each grid
 
 Last figures (commit ffa70b9, shared 2-core machine, CPU seconds): cells/rapidocr 2.90 s/page 186/186;
 cells/tesseract 3.65 s 186/186; page/rapidocr 5.97 s 166/186; page/tesseract 2.17 s 0/186 (target 1.5 s).
-Generated scans (make_scans seed 11, 30 scans of 6 reports, 200 fields each), fields right after the grid
-fix: clean 300 dpi 91.0%, degraded 300 dpi 86.1%, 200 dpi 87.4%, 150 dpi 59.4%; 79.8% overall, 188 silent.
+Generated scans (bench/scan_eval.py: make_scans seed 11, 30 scans of 6 reports, 200 fields each), fields
+right at commit 6512e43 (image-only PDFs read at their own resolution): clean 300 dpi 99.25%, degraded
+300 dpi 92.8%, 200 dpi 96.4%, 150 dpi 64.3%; 86.95% overall, 8 silent (all at 150 dpi); 356 CPU s in all.
 """
 
 from __future__ import annotations
