@@ -213,24 +213,50 @@ def overlapping(boxes: list[list[int]]) -> bool:
     return bool(meet.any())
 
 
+def draw_apart(
+    canvas: Canvas, states: list[State], boxes: list[list[int]], offsets: dict[State, int], inks: dict[State, int]
+) -> None:
+    """Tint (value cells) and outline each of cells that share no pixel, on untinted page pixels."""
+    idx, width, height = canvas.idx, canvas.width, canvas.height
+    for state, (x0, y0, x1, y1) in zip(states, boxes, strict=True):
+        w = 1 if state == "label" else OUTLINE
+        ink = inks[state]
+        if not (0 <= x0 and x0 + w <= x1 <= width and 0 <= y0 and y0 + w <= y1 <= height):  # cut by the canvas
+            b = canvas.clip_px(x0, y0, x1, y1)
+            if state != "label" and b is not None:
+                canvas.tint_px(b, offsets[state], fresh=True)
+            canvas.outline_px((x0, y0, x1, y1), ink, w)
+            continue
+        if state != "label":
+            region = idx[y0:y1, x0:x1]
+            region |= offsets[state]  # page pixels only: no earlier tint to clear
+        idx[y0 : y0 + w, x0:x1] = ink
+        idx[y1 - w : y1, x0:x1] = ink
+        idx[y0:y1, x0 : x0 + w] = ink
+        idx[y0:y1, x1 - w : x1] = ink
+
+
 def draw_cells(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Tint each value cell with its state colour, then outline every cell (inside its box).
 
-    Drawn first on a new canvas: tints land on page pixels (one pass each when no two cells overlap).
+    Drawn first on a new canvas: when no two cells overlap, each tint lands on page pixels (one pass) and
+    cells are drawn one after the other.
     """
     placed = [m for m in scene.marks if m.bbox is not None]
     states = [m.state for m in placed]
     boxes = inner_boxes(placed, page, canvas.top)
     offsets = {s: PALETTE.tint_offset(COLORS[s]) for s in TINTED}
-    tinted = [(state, box) for state, box in zip(states, boxes, strict=True) if state != "label"]
-    fresh = not overlapping([box for _, box in tinted])  # then each tint lands on untinted page pixels
-    for tint, (x0, y0, x1, y1) in tinted:
-        b = canvas.clip_px(x0, y0, x1, y1)
-        if b is not None:
-            canvas.tint_px(b, offsets[tint], fresh)
     inks = {s: PALETTE.solid(c) for s, c in COLORS.items()}
-    for state, box in zip(states, boxes, strict=True):
-        canvas.outline_px(box, inks[state], 1 if state == "label" else OUTLINE)  # type: ignore[arg-type]
+    if not overlapping(boxes):  # each cell tinted and outlined in turn, in one pass
+        draw_apart(canvas, states, boxes, offsets, inks)
+    else:  # every tint first, then every outline over them; a later tint replaces an earlier one
+        tinted = [(state, box) for state, box in zip(states, boxes, strict=True) if state != "label"]
+        for tint, (x0, y0, x1, y1) in tinted:
+            b = canvas.clip_px(x0, y0, x1, y1)
+            if b is not None:
+                canvas.tint_px(b, offsets[tint])
+        for state, box in zip(states, boxes, strict=True):
+            canvas.outline_px(box, inks[state], 1 if state == "label" else OUTLINE)  # type: ignore[arg-type]
     stats.cells += len(states)
     for state in states:
         stats.by_state[state] = stats.by_state.get(state, 0) + 1

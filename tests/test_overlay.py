@@ -392,3 +392,17 @@ def test_overlapping_value_cells_take_the_later_tint() -> None:
     assert close(rgb.getpixel((30, 50)), blend(COLORS["fine"], FILL_ALPHA))  # type: ignore[arg-type]
     assert close(rgb.getpixel((80, 60)), blend(COLORS["low"], FILL_ALPHA))  # type: ignore[arg-type]
     assert close(rgb.getpixel((150, 100)), blend(COLORS["low"], FILL_ALPHA))  # type: ignore[arg-type]
+
+
+def test_cells_drawn_in_one_pass_match_the_general_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells that share no pixel are tinted and outlined one by one: the same PNG as tints-then-outlines."""
+    import overlay.draw as draw
+
+    pdf = tmp_path / "hand.pdf"
+    blank_pdf(pdf, 2)
+    doc = handmade_doc(pdf)
+    report = handmade_report(doc)
+    fast = [p.png() for p in build_overlays(str(pdf), doc, report).pages]
+    monkeypatch.setattr(draw, "overlapping", lambda boxes: True)
+    general = [p.png() for p in build_overlays(str(pdf), doc, report).pages]
+    assert len(fast) == 2 and fast == general
