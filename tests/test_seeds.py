@@ -74,18 +74,39 @@ def test_cli_convert_good_and_bad(tmp_path: Path) -> None:
     bad.write_bytes(b"PK\x03\x04 this is not a zip")
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
+    import docx
+
+    other = docx.Document()
+    other.add_paragraph("2024年食堂采购清单")
+    t = other.add_table(rows=2, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text, t.cell(1, 0).text, t.cell(1, 1).text = "品名", "数量", "大米", "12"
+    other.save(str(tmp_path / "menu.docx"))
+    binary = tmp_path / "blob.docx"
+    binary.write_bytes(bytes(range(256)) * 8)
     good = SHARED / "seeds" / "001_f4141a8ebd31f87f.txt"
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "convert", str(bad), str(good), str(empty), "-o", str(out)],
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "convert",
+            str(bad),
+            str(good),
+            str(empty),
+            str(tmp_path / "menu.docx"),
+            str(binary),
+            "-o",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 4
     assert "broken.docx: corrupt:" in lines[0] and "empty.pdf: empty:" in lines[1]
+    assert "menu.docx: not_a_report:" in lines[2] and "blob.docx: unsupported:" in lines[3]
     report = json.loads((out / "001_f4141a8ebd31f87f.json").read_text(encoding="utf-8"))
     assert table_mismatches(report, _expected(good)) == []
 
