@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import math
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,11 +104,36 @@ def render_rows(page: Any, scale: float, out: Any, first: int) -> None:
         R.FPDFBitmap_Destroy(bitmap)
 
 
-def render_band(page: Any, scale: float, first: int, end: int) -> Any:
-    """Pixel rows [first, end) of the page rendered in grayscale at ``scale``: a new (rows, width) uint8 array."""
+RASTER_POOL_BYTES = 64 << 20  # page renders kept for reuse (fresh memory costs a page fault per 4 KiB)
+_raster_pool: list[Any] = []  # 1-D uint8 buffers; one is free when no array made from it is alive
+_raster_lock = threading.Lock()
+
+
+def pooled_rows(rows: int, width: int) -> Any:
+    """A (rows, width) uint8 array, over a pooled buffer no live array uses when one is large enough.
+
+    A buffer is in use while any array made from it lives (numpy views keep their base alive, so its
+    reference count is up); arrays beyond the pool's size are plain new ones.
+    """
     import numpy as np
 
-    out = np.empty((end - first, math.ceil(page.get_width() * scale)), np.uint8)
+    need = rows * width
+    with _raster_lock:
+        free = [b for b in _raster_pool if b.size >= need and sys.getrefcount(b) <= 3]  # list, b, argument
+        if free:
+            return min(free, key=lambda b: b.size)[:need].reshape(rows, width)
+        buf = np.empty(need, np.uint8)
+        if sum(b.size for b in _raster_pool) + need <= RASTER_POOL_BYTES:
+            _raster_pool.append(buf)
+        return buf.reshape(rows, width)
+
+
+def render_band(page: Any, scale: float, first: int, end: int) -> Any:
+    """Pixel rows [first, end) of the page rendered in grayscale at ``scale``: a (rows, width) uint8 array.
+
+    Its memory comes from a pool of earlier renders no longer in use (``pooled_rows``).
+    """
+    out = pooled_rows(end - first, math.ceil(page.get_width() * scale))
     render_rows(page, scale, out, first)
     return out
 

@@ -406,3 +406,24 @@ def test_cells_drawn_in_one_pass_match_the_general_path(tmp_path: Path, monkeypa
     monkeypatch.setattr(draw, "overlapping", lambda boxes: True)
     general = [p.png() for p in build_overlays(str(pdf), doc, report).pages]
     assert len(fast) == 2 and fast == general
+
+
+def test_pooled_page_renders_never_share_memory_with_live_ones() -> None:
+    """The adapter's renders reuse the memory of dropped ones only: two live documents never share pixels."""
+    from ingest import pdf_pdfium
+    from ingest.options import Options
+    from pipeline import convert_document
+
+    src = str(ROOT / "samples" / "pdf" / "pdf2021_s5_003.pdf")
+    first, _ = convert_document(src, Options(page_images=True))
+    kept = {n: r.pixels.copy() for n, r in first.page_images.items()}
+    second, _ = convert_document(src, Options(page_images=True))
+    for n, r in second.page_images.items():
+        assert not np.shares_memory(r.pixels, first.page_images[n].pixels)
+        assert np.array_equal(r.pixels, kept[n]) and np.array_equal(first.page_images[n].pixels, kept[n])
+    a = pdf_pdfium.pooled_rows(40, 50)
+    a_buffer = id(a.base)  # the pool keeps the buffer (so the id stays its own); holding it here would mark it used
+    del a
+    b = pdf_pdfium.pooled_rows(40, 50)  # a's buffer is free again: the smallest that fits
+    c = pdf_pdfium.pooled_rows(40, 50)
+    assert id(b.base) == a_buffer and not np.shares_memory(b, c)
