@@ -28,19 +28,21 @@ def deflater() -> Callable[[bytes | memoryview, int], bytes]:
 DEFLATE = deflater()
 
 
-def chunk(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+def chunk(kind: bytes, data: bytes) -> list[bytes]:
+    """One PNG chunk as its parts: length, type, data, CRC (the data is not copied)."""
+    return [
+        struct.pack(">I", len(data)),
+        kind,
+        data,
+        struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)) & 0xFFFFFFFF),
+    ]
 
 
 def encode_png(canvas: Canvas, level: int = ZLIB_LEVEL) -> bytes:
     """An 8-bit palette PNG of a canvas."""
     header = struct.pack(">IIBBBBB", canvas.width, canvas.height, 8, 3, 0, 0, 0)
     body = DEFLATE(canvas.rows.data, level)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"PLTE", canvas.palette.flat())
-        + chunk(b"IDAT", body)
-        + chunk(b"IEND", b"")
-    )
+    parts = [b"\x89PNG\r\n\x1a\n"]
+    for kind, data in ((b"IHDR", header), (b"PLTE", canvas.palette.flat()), (b"IDAT", body), (b"IEND", b"")):
+        parts += chunk(kind, data)
+    return b"".join(parts)
