@@ -57,6 +57,11 @@ TOP_HEIGHTS = 1.45
 PARALLEL_MIN_PAGES = 3
 # Image-only PDF pages render at their scan's own resolution, at most this (dpi).
 NATIVE_DPI_MAX = 400.0
+# A page whose short side is below LOW_RES_SIDE pixels (A4 under about 175 dpi) is enlarged by
+# cubic interpolation until it is UPSAMPLE_SIDE pixels (A4 at about 300 dpi) before it is read:
+# ruling detection and OCR both do better on the finer grid than at the scan's own.
+LOW_RES_SIDE = 1450
+UPSAMPLE_SIDE = 2480
 
 
 PageResult = tuple[list[Block], PageInfo, list[str]]
@@ -392,10 +397,22 @@ def group_paragraphs(
     return out
 
 
+def upsampled(gray: np.ndarray, max_pixels: int) -> np.ndarray:
+    """A low-resolution page enlarged (cubic) so its short side is UPSAMPLE_SIDE, within max_pixels."""
+    h, w = gray.shape[:2]
+    short = min(h, w)
+    if short <= 0 or short >= LOW_RES_SIDE:
+        return gray
+    scale = min(UPSAMPLE_SIDE / short, (max_pixels / max(h * w, 1)) ** 0.5)
+    if scale <= 1.05:
+        return gray
+    return cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_CUBIC)
+
+
 def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
     engine = get_engine(options.ocr_engine)
-    gray = sg.to_gray(img)
+    gray = upsampled(sg.to_gray(img), options.max_pixels)
     gray, rotation = upright(gray, options.ocr_engine)
     gray, skew = sg.deskew(gray)
     unit = sg.unit_of(gray)

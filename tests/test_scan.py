@@ -136,6 +136,16 @@ def test_photo_like_noise_is_not_a_report() -> None:
     assert doc.tables == []
 
 
+def test_low_resolution_page_is_enlarged_within_the_pixel_limit() -> None:
+    from ingest.scan import LOW_RES_SIDE, UPSAMPLE_SIDE, upsampled
+
+    page = np.full((1754, 1240), 255, np.uint8)  # A4 at 150 dpi
+    assert upsampled(page, 10**9).shape == (int(1754 * UPSAMPLE_SIDE / 1240), UPSAMPLE_SIDE)
+    assert upsampled(page, 1754 * 1240 * 2).size <= 1754 * 1240 * 2
+    fine = np.full((LOW_RES_SIDE + 10, LOW_RES_SIDE), 255, np.uint8)
+    assert upsampled(fine, 10**9) is fine
+
+
 # ----------------------------------------------------------------------------- grids and orientation
 
 
