@@ -18,6 +18,7 @@ from ingest.grid import Document
 from ingest.options import Options
 from ingest.pdf import GridsFor, PageSource, read_with
 from ingest.pdf_geometry import Grid, GridCell, Seg, drop_unused_lines, rectangles
+from ingest.units import join_units
 
 CAMELOT_SETTINGS: dict[str, Any] = {"flavor": "lattice", "line_scale": 40, "backend": "pdfium"}
 
@@ -36,22 +37,12 @@ def camelot_tables(data: bytes) -> list[Any]:
 
 def unit_groups_from_flags(cells: Sequence[Sequence[Any]]) -> dict[tuple[int, int], int]:
     """Camelot's cell matrix joined wherever an edge is not drawn; returns unit -> group id."""
-    n_r, n_c = len(cells), len(cells[0]) if cells else 0
-    parent = list(range(n_r * n_c))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for i in range(n_r):
-        for j in range(n_c):
-            if j + 1 < n_c and not (cells[i][j].right or cells[i][j + 1].left):
-                parent[find(i * n_c + j)] = find(i * n_c + j + 1)
-            if i + 1 < n_r and not (cells[i][j].bottom or cells[i + 1][j].top):
-                parent[find(i * n_c + j)] = find((i + 1) * n_c + j)
-    return {(i, j): find(i * n_c + j) for i in range(n_r) for j in range(n_c)}
+    return join_units(
+        len(cells),
+        len(cells[0]) if cells else 0,
+        lambda i, j: not (cells[i][j].right or cells[i][j + 1].left),
+        lambda i, j: not (cells[i][j].bottom or cells[i + 1][j].top),
+    )
 
 
 def edge_segments(cells: Sequence[Sequence[Any]], height: float) -> list[Seg]:

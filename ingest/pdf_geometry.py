@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.units import join_units
+
 # Geometry settings, in PDF points.
 THIN = 2.0  # a filled rectangle no thicker than this is a ruling line
 AXIS_TOL = 1.0  # a line whose ends differ by less than this across its length is axis-aligned
@@ -245,24 +247,14 @@ def grid_lines(segs: Sequence[Seg], horizontal: bool) -> list[float]:
 
 def unit_groups(xs: Sequence[float], ys: Sequence[float], segs: Sequence[Seg]) -> dict[tuple[int, int], int]:
     """Grid units joined wherever no border separates them; returns unit -> group id."""
-    n_r, n_c = len(ys) - 1, len(xs) - 1
-    parent = list(range(n_r * n_c))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
     hsegs = [s for s in segs if s.horizontal]
     vsegs = [s for s in segs if not s.horizontal]
-    for i in range(n_r):
-        for j in range(n_c):
-            if j + 1 < n_c and coverage(vsegs, xs[j + 1], ys[i], ys[i + 1]) < COVER:
-                parent[find(i * n_c + j)] = find(i * n_c + j + 1)
-            if i + 1 < n_r and coverage(hsegs, ys[i + 1], xs[j], xs[j + 1]) < COVER:
-                parent[find(i * n_c + j)] = find((i + 1) * n_c + j)
-    return {(i, j): find(i * n_c + j) for i in range(n_r) for j in range(n_c)}
+    return join_units(
+        len(ys) - 1,
+        len(xs) - 1,
+        lambda i, j: coverage(vsegs, xs[j + 1], ys[i], ys[i + 1]) < COVER,
+        lambda i, j: coverage(hsegs, ys[i + 1], xs[j], xs[j + 1]) < COVER,
+    )
 
 
 Rect = tuple[int, int, int, int]
