@@ -85,7 +85,7 @@ def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
                 parts.insert(0, prev)
                 if AGENCY_END.search(re.sub(r"\s+", "", prev)):  # the agency line is the title's first
                     break
-            return " ".join(parts)
+            return "".join(parts)
     title = meta.get("title")
     return title.strip() if title and "报告" in title else None
 
