@@ -266,6 +266,8 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     unmatched: list[tuple[int, Row]] = []  # (template pointer at the time, row)
     p = 0
     for row in data:
+        if _is_column_header(row, spec):
+            continue  # the header printed again on a later page: its 总计 is a column, not the row
         best_i, best_s = -1, 0.0
         for i in range(p, len(trows)):
             t = trows[i]
@@ -335,6 +337,14 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         ex.warnings.append(
             f"applications: column(s) not in the template kept under applications_extra_columns: {', '.join(ex.extra_columns)}"
         )
+
+
+def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:
+    """A row naming two or more applicant columns (自然人, 商业企业, …) and holding no number."""
+    if row.numbers():
+        return False
+    names = {canon(a) for c in spec["columns"] for a in c["aliases"] if len(a) >= 3} | {"申请人情况", "法人或其他组织"}
+    return sum(1 for c in row.labels if canon(c.text) in names) >= 2
 
 
 def _without_note(label: str) -> str:

@@ -93,3 +93,31 @@ def test_table_part_of_another_width_is_read_by_position() -> None:
     report = build(replace(doc, blocks=blocks))
     assert parts[1].n_cols == table.n_cols - 1
     assert table_mismatches(report, expected) == []
+
+
+def test_header_printed_again_mid_table_is_not_a_row() -> None:
+    """A repeated header (自然人 … 总计) that was not dropped must not take the （七）总计 row's place."""
+    import json
+
+    from conftest import ROOT, table_mismatches
+
+    from normalize.tables import classify
+
+    path = ROOT / "samples" / "docx" / "docx2021_plain.docx"
+    expected = json.loads(path.with_name("docx2021_plain.expected.json").read_text(encoding="utf-8"))
+    doc = layout.repair(load(str(path)))
+    i, table = next((i, b) for i, b in enumerate(doc.blocks) if isinstance(b, Table) and classify(b) == "applications")
+    header = [c for c in table.cells if c.row < 3]
+    from layout.grids import consistent
+
+    cut = next(c.row for c in table.cells if "总计" in c.text and "七" in c.text)  # the page breaks before （七）总计
+    body: list = []
+    for c in table.cells:
+        if c.row < cut < c.row + c.rowspan:  # a label merged across the break: printed in two parts
+            body += [replace(c, rowspan=cut - c.row), replace(c, row=cut + 3, rowspan=c.row + c.rowspan - cut)]
+        else:
+            body.append(replace(c, row=c.row + 3) if c.row >= cut else c)
+    doubled = replace(table, cells=body + [replace(c, row=c.row + cut) for c in header])
+    assert consistent(doubled)
+    report = build(replace(doc, blocks=doc.blocks[:i] + [doubled] + doc.blocks[i + 1 :]))
+    assert table_mismatches(report, expected) == []
