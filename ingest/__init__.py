@@ -23,6 +23,7 @@ ADAPTERS: dict[str, str] = {
     "text": "ingest.text:read",
     "docx": "ingest.docx:read",
     "doc": "ingest.legacy:read",
+    "rtf": "ingest.legacy:read_rtf",
     "pdf": "ingest.pdf:read",
     "image": "ingest.scan:read_image",
     "html": "ingest.html:read",

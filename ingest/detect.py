@@ -8,8 +8,9 @@ import zipfile
 
 from ingest.errors import ReportError
 
-# Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files).
-FORMATS = ("pdf", "docx", "doc", "image", "html", "text")
+# Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files), "rtf" Rich Text
+# (often saved under a .doc name).
+FORMATS = ("pdf", "docx", "doc", "rtf", "image", "html", "text")
 
 # An HTML element a fragment starts with (attributes allowed: `<p class="x">`).
 _HTML_TAG = re.compile(r"<(?:table|body|div|p|meta|head|span|font|center|h[1-6]|br|section|article)[\s/>]")
@@ -35,12 +36,16 @@ def sniff(data: bytes) -> str:
         return _sniff_zip(data)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "doc"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "rtf"
     if any(head.startswith(m) for m in _IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return "image"
     text = _decode_probe(head)
     if text is None:
         raise ReportError("unsupported", "binary data of no format the toolkit reads")
     low = text.lstrip("\ufeff \t\r\n").lower()
+    if "mime-version:" in low[:4096] and "multipart/related" in low[:4096]:
+        return "html"  # a web archive (.mht): the HTML adapter unwraps it
     if low.startswith(("<!doctype html", "<html", "<?xml")) or _HTML_TAG.search(low):
         return "html"
     return "text"

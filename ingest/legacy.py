@@ -237,3 +237,14 @@ def read(path: str, data: bytes, options: Options) -> Document:
     doc.path = path
     doc.format = "docx"
     return doc
+
+
+def read_rtf(path: str, data: bytes, options: Options) -> Document:
+    """Read an RTF file (often saved under a .doc name): LibreOffice to DOCX, then the DOCX adapter."""
+    options = options.validated()
+    docx_bytes = convert_to_docx(data, ".rtf", options.timeout_s)
+    docx_read = importlib.import_module("ingest.docx").read
+    doc: Document = docx_read(path, docx_bytes, options)
+    doc.path = path
+    doc.format = "docx"
+    return doc

@@ -409,3 +409,25 @@ def test_a_report_page_with_no_tables(tmp_path: Path) -> None:
     with pytest.raises(ReportError) as e:
         pipeline.convert(str(page))
     assert e.value.kind == "not_a_report"
+
+
+def test_mht_web_archive_is_sniffed_and_converted(tmp_path: Path) -> None:
+    """A page saved as a single-file web archive (.mht) goes to the HTML adapter, which unwraps it."""
+    import base64
+
+    from conftest import SHARED
+
+    page = SHARED / "real" / "pingtan_2024.html"
+    body = base64.encodebytes(page.read_bytes()).decode("ascii")
+    mht = (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="B"; type="text/html"\r\n\r\n'
+        '--B\r\nContent-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n'
+        "Content-Location: http://example.invalid/report.html\r\n\r\n" + body + "\r\n--B--\r\n"
+    )
+    path = tmp_path / "pingtan.mht"
+    path.write_text(mht, encoding="ascii")
+    from ingest.detect import sniff
+
+    assert sniff(path.read_bytes()[:4096]) == "html"
+    expected = json.loads((SHARED / "real" / "pingtan_2024.expected.json").read_text(encoding="utf-8"))
+    assert table_mismatches(pipeline.convert(str(path)), expected) == []

@@ -177,3 +177,32 @@ def test_time_limit_kills_the_converter() -> None:
 def test_bad_settings_are_refused_before_converting() -> None:
     with pytest.raises(ValueError):
         legacy.read("x.doc", _sample_bytes(), Options(timeout_s=0))
+
+
+def test_rtf_saved_as_doc_converts(tmp_path: Path) -> None:
+    """Rich Text saved under a .doc name is sniffed as RTF and read through LibreOffice."""
+    import subprocess
+
+    src = ROOT / "samples" / "docx" / "docx2021_plain.docx"
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "rtf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    rtf = tmp_path / "docx2021_plain.rtf"
+    disguised = tmp_path / "report.doc"
+    disguised.write_bytes(rtf.read_bytes())
+    assert sniff(disguised.read_bytes()[:4096]) == "rtf"
+    report = pipeline.convert(str(disguised))
+    expected = json.loads(src.with_name("docx2021_plain.expected.json").read_text(encoding="utf-8"))
+    assert table_mismatches(report, expected) == []
