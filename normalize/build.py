@@ -104,7 +104,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         else:
             raise ReportError("not_a_report", "no annual-report table and no report title found")
     tpl = load_template(template_id or "2021")
-    rows = section_rows(doc.blocks)
+    rows = section_rows(doc.blocks, tpl)
     ex = Extraction()
     extract_active(rows["active_disclosure"], tpl, ex)
     exact = all(t.exact for t in doc.tables)

@@ -189,25 +189,32 @@ def _section_number(m: re.Match[str]) -> str:
     return _SECTION_NUMS[int(n) - 1] if n.isdigit() else n
 
 
+def section_heading(text: str, tpl: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The template section a line is the heading of (`三、收到和处理…`), with its title as printed."""
+    m = _HEADING.match(text)
+    if not m:
+        return None
+    title = m.group(2).strip()
+    spec = next((s for s in tpl["sections"] if s["number"] == _section_number(m)), None)
+    if spec and any(canon(a)[:4] in canon(title) for a in spec["aliases"]):
+        return spec, title
+    return None
+
+
 def find_sections(blocks: list[Block], tpl: dict[str, Any]) -> list[dict[str, Any]]:
     """The six numbered sections: heading title as printed and the paragraphs under it."""
-    wanted = {s["number"]: s for s in tpl["sections"]}
     found: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
     done: set[str] = set()
     for b in blocks:
         if isinstance(b, Table):
             continue
-        m = _HEADING.match(b.text)
-        if m:
-            num = _section_number(m)
-            title = m.group(2).strip()
-            spec = wanted.get(num)
-            if spec and num not in done and any(canon(a)[:4] in canon(title) for a in spec["aliases"]):
-                current = {"number": num, "title": title, "text": ""}
-                found.append(current)
-                done.add(num)
-                continue
+        heading = section_heading(b.text, tpl)
+        if heading and heading[0]["number"] not in done:
+            current = {"number": heading[0]["number"], "title": heading[1], "text": ""}
+            found.append(current)
+            done.add(current["number"])
+            continue
         if current is not None:
             current["text"] = (current["text"] + "\n" + b.text).strip()
     return found

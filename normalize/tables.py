@@ -7,66 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.grid import Block, Cell, Paragraph, Table
+from normalize.meta import section_heading
 from normalize.rows import Row, fit, table_rows
+from normalize.template import all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
 
 SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
 
 # Words that tell which section a table (or a part of one) belongs to.
-_SECTION_WORDS = {
-    "active_disclosure": [
-        "本年制发件数",
-        "本年废止件数",
-        "现行有效件数",
-        "信息内容",
-        "规章",
-        "行政许可",
-        "行政处罚",
-        "行政强制",
-        "行政事业性收费",
-        "第二十条",
-        "本年新制作数量",
-        "本年新公开数量",
-        "对外公开总数量",
-        "政府集中采购",
-        "本年收费金额",
-        "处理决定数量",
-    ],
-    "applications": [
-        "本年新收",
-        "上年结转",
-        "予以公开",
-        "不予公开",
-        "无法提供",
-        "不予处理",
-        "自然人",
-        "商业企业",
-        "结转下年度",
-        "办理结果",
-        "国家秘密",
-        "三安全一稳定",
-        "第三方合法权益",
-        "过程性信息",
-        "行政执法案卷",
-        "不掌握",
-        "另行制作",
-        "重复申请",
-        "出版物",
-        "逾期不补正",
-        "申请人情况",
-        "勾稽关系",
-    ],
-    "review_litigation": [
-        "行政复议",
-        "行政诉讼",
-        "结果维持",
-        "结果纠正",
-        "其他结果",
-        "尚未审结",
-        "复议后起诉",
-        "直接起诉",
-    ],
-}
 
 MATCH = 0.6  # least similarity for a label to name a template row
 GROUP_MATCH = 0.85
@@ -96,21 +44,13 @@ class Extraction:
 def classify(table: Table) -> str | None:
     """The section a table belongs to, by the words it holds; None when it holds none."""
     text = canon("".join(c.text for c in table.cells))
-    scores = {k: sum(1 for w in words if w in text) for k, words in _SECTION_WORDS.items()}
+    scores = {k: sum(1 for w in words if w in text) for k, words in section_words().items()}
     # 行政复议/行政诉讼 words also stand in the applications note; prefer a clear winner
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] else None
 
 
-_HEADINGS = {
-    "active_disclosure": re.compile(r"^\s*(二|2)\s*[、.．]\s*主动公开"),
-    "applications": re.compile(r"^\s*(三|3)\s*[、.．]\s*收到和处理"),
-    "review_litigation": re.compile(r"^\s*(四|4)\s*[、.．].*(行政复议|行政诉讼)"),
-}
-_OTHER_HEADING = re.compile(r"^\s*(五|六|5|6)\s*[、.．]\s*(存在|其他)")
-
-
-def section_rows(blocks: list[Block]) -> dict[str, list[Row]]:
+def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row]]:
     """Rows of every table, grouped by section. A table without section words belongs to the section
     whose heading it follows, else to the section of the table before it."""
     out: dict[str, list[Row]] = {k: [] for k in SECTION_KEYS}
@@ -119,14 +59,11 @@ def section_rows(blocks: list[Block]) -> dict[str, list[Row]]:
     index = 0
     for b in blocks:
         if isinstance(b, Paragraph):
-            kind = next((k for k, rx in _HEADINGS.items() if rx.match(b.text)), None)
-            if kind is not None:
-                heading = prev = kind
-            elif _OTHER_HEADING.match(b.text):
-                heading = prev = None
+            title = section_heading(b.text, tpl)
+            if title is not None:  # a section with a table sets it; 一、五、六 end it
+                heading = prev = title[0].get("table")
             continue
-        found = classify(b)
-        kind = found or heading or prev
+        kind = classify(b) or heading or prev
         if kind is not None:
             out[kind].extend(table_rows(b, index))
             prev = kind
@@ -141,14 +78,12 @@ def _value(fid: str, c: Cell | None, label: str) -> Value:
 # ---------------------------------------------------------------- section 二
 
 
-_ACTIVE_HEADER = re.compile(r"(第.{1,6}条|信息内容|本年|数量|金额|件数)")
-
-
 def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
     """Section 二: each template row found by its label, its fields read left to right; a row whose
     label could not be read takes the one template row left between its matched neighbours."""
     spec = tpl["active_disclosure"]["rows"]
-    data = [r for r in rows if r.labels and r.values and not _ACTIVE_HEADER.search(r.leaf)]
+    header = re.compile(tpl["active_disclosure"]["header_pattern"])
+    data = [r for r in rows if r.labels and r.values and not header.search(r.leaf)]
     placed: dict[int, int] = {}  # data row position -> template row position
     for i, row in enumerate(data):
         scored = [(best_alias_score(row.leaf, r["aliases"]), t) for t, r in enumerate(spec)]
@@ -193,7 +128,8 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
 def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str]]:
     """From the header rows: how many extra (non-template) applicant columns there are, and their labels."""
     cols = tpl["applications"]["columns"]
-    known = {canon(a) for c in cols for a in c["aliases"]} | {canon(w) for w in ("申请人情况", "法人或其他组织")}
+    known = {canon(a) for c in cols for a in c["aliases"]} | {canon(w) for w in tpl["applications"]["header_words"]}
+    notes = [canon(w) for w in tpl["applications"]["note_words"]]
     extras: list[str] = []
     others = 0
     for row in rows:
@@ -205,7 +141,7 @@ def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str
             t = canon(c.text)
             if t == "其他":
                 others += 1
-            elif t not in known and "勾稽" not in t and len(t) <= 12 and not any(w in t for w in known):
+            elif t not in known and not any(w in t for w in notes) and len(t) <= 12 and not any(w in t for w in known):
                 extras.append(c.text.strip())
     if others >= 2:
         extras.insert(0, "其他")
@@ -343,7 +279,8 @@ def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:
     """A row naming two or more applicant columns (自然人, 商业企业, …) and holding no number."""
     if row.numbers():
         return False
-    names = {canon(a) for c in spec["columns"] for a in c["aliases"] if len(a) >= 3} | {"申请人情况", "法人或其他组织"}
+    names = {canon(a) for c in spec["columns"] for a in c["aliases"] if len(a) >= 3}
+    names |= {canon(w) for w in spec["header_words"]}
     return sum(1 for c in row.labels if canon(c.text) in names) >= 2
 
 
@@ -442,28 +379,20 @@ def _review_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None
 
 
 def detect_template(tables: list[Table], year: int | None) -> str | None:
-    """2019 or 2021 from the header words; the report year decides when the words do not."""
+    """The template whose own header words the tables print most; the report year decides a tie."""
     text = canon("".join(c.text for t in tables for c in t.cells))
-    s2019 = sum(
-        w in text
-        for w in (
-            "本年新制作数量",
-            "本年新公开数量",
-            "对外公开总数量",
-            "上一年项目数量",
-            "第二十条第(九)项",
-            "政府集中采购",
-            "其他对外管理服务事项",
-        )
-    )
-    s2021 = sum(w in text for w in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"))
-    if s2019 > s2021:
-        return "2019"
-    if s2021 > s2019:
-        return "2021"
+    scores = {t["id"]: sum(canon(w) in text for w in t["detect"]["any"]) for t in all_templates()}
+    best = max(scores.values(), default=0)
+    leaders = [tid for tid, sc in scores.items() if sc == best]
+    if best and len(leaders) == 1:
+        return leaders[0]
     if not any(classify(t) for t in tables):
         return None
-    return "2019" if year is not None and year <= 2020 else "2021"
+    for t in all_templates():
+        span = t.get("years", {})
+        if t["id"] in leaders and year is not None and span.get("from", 0) <= year <= (span.get("to") or 9999):
+            return str(t["id"])
+    return str(next(t["id"] for t in all_templates() if t["id"] in leaders))
 
 
 __all__ = [

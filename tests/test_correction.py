@@ -121,3 +121,33 @@ def test_header_printed_again_mid_table_is_not_a_row() -> None:
     assert consistent(doubled)
     report = build(replace(doc, blocks=doc.blocks[:i] + [doubled] + doc.blocks[i + 1 :]))
     assert table_mismatches(report, expected) == []
+
+
+def test_a_new_template_is_a_data_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A standard form the code has never seen: a new JSON beside the others is all it takes."""
+    import json
+    import shutil
+
+    from conftest import ROOT
+
+    import normalize.template as template
+    from ingest.text import parse_blocks
+
+    for p in (ROOT / "normalize" / "templates").glob("*.json"):
+        shutil.copy(p, tmp_path / p.name)
+    new = json.loads((tmp_path / "2021.json").read_text(encoding="utf-8"))
+    new["id"], new["years"] = "2099", {"from": 2099, "to": None}
+    new["detect"] = {"any": ["本年新增事项数"]}
+    new["active_disclosure"]["rows"][0]["fields"] = ["added", "dropped", "in_force"]
+    (tmp_path / "2099.json").write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(template, "TEMPLATE_DIR", tmp_path)
+    template.load_template.cache_clear()
+    template.section_words.cache_clear()
+    try:
+        text = "某某县人民政府2099年政府信息公开工作年度报告\n二、主动公开政府信息情况\n信息内容\t本年新增事项数\t本年减少\t现行有效\n规章\t4\t1\t9\n"
+        report = build(layout.repair(Document(path="x.txt", format="text", blocks=parse_blocks(text))))
+    finally:
+        template.load_template.cache_clear()
+        template.section_words.cache_clear()
+    assert report["template"] == "2099"
+    assert report["tables"]["active_disclosure"]["rules"] == {"added": 4, "dropped": 1, "in_force": 9}
