@@ -1,4 +1,4 @@
-"""Check-guided correction: doubtful readings give way to an alternative only when every check then passes."""
+"""The normaliser on edited grids: check-guided correction, table parts, repeated headers, templates as data."""
 
 from __future__ import annotations
 
