@@ -240,6 +240,21 @@ def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) 
     return out
 
 
+def _doubtful_alone(
+    engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]], readings: list[Reading], idx: list[int]
+) -> list[Reading]:
+    """Strip readings under CONFIDENT re-read alone, the surer reading kept (a strip's white gaps
+    can read as a stray glyph, "15個")."""
+    weak = [i for i in idx if readings[i][1] < CONFIDENT]
+    if not weak:
+        return readings
+    out = list(readings)
+    for i, r in zip(weak, engine.read_lines([crops[i][0] for i in weak], [False] * len(weak)), strict=True):
+        if r[1] > out[i][1]:
+            out[i] = r
+    return out
+
+
 def _short(crop: tuple[np.ndarray, str, int]) -> bool:
     """A one-line crop of a few characters (a number, a short word): read within a strip."""
     img, kind, _ = crop
@@ -264,6 +279,7 @@ def read_crops(
         for i, r in zip(idx, res, strict=True):
             readings[i] = r
     in_strip = {i for g in strips for i in g}
+    readings = _doubtful_alone(engine, crops, readings, sorted(in_strip))
     plain = [i for i, c in enumerate(crops) if c[1] != "rotated" and i not in in_strip]
     for i, r in zip(plain, engine.read_lines([crops[i][0] for i in plain], [False] * len(plain)), strict=True):
         readings[i] = r
