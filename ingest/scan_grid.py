@@ -30,6 +30,9 @@ ALIGNED_SIDE = 0.3
 CLEAN_SIDE = 0.08
 # A piece spanning two rows or more may have text touching it along this share (glyph chains: more).
 LONG_SIDE = 0.5
+# A vertical ruling spans at least this many units (a table row is taller; glyph strokes between
+# the long strokes of a character like 三 are shorter).
+MIN_V_UNITS = 1.2
 # Closing bridges breaks of up to this many units along a line (scanner dropouts).
 BRIDGE_UNITS = 0.6
 # A boundary between two grid positions is ruled when this share of it is covered by line pixels.
@@ -210,6 +213,7 @@ def ruling_segments(
     verticals are checked first (glyph strokes touching the rulings dropped), then horizontals against them."""
     r = max(3, int(0.4 * unit))
     vs = [t for s in _segments(vert, False) if (t := _trimmed(s, horiz, False, r)) is not None]
+    vs = [s for s in vs if s[3] - s[1] >= MIN_V_UNITS * unit]
     vs = aligned_verticals(vs, _segments(horiz, True), binary, unit)
     vmask = np.zeros_like(vert)
     for x0, y0, x1, y1 in vs:
