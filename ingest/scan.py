@@ -414,11 +414,12 @@ def group_paragraphs(
 
 
 def upsampled(gray: np.ndarray, max_pixels: int) -> np.ndarray:
-    """A low-resolution page enlarged (cubic) so its short side is UPSAMPLE_SIDE, within max_pixels."""
+    """A low-resolution page enlarged (cubic) so its short side is UPSAMPLE_SIDE, within max_pixels;
+    a grainy one is left as it is."""
     h, w = gray.shape[:2]
     short = min(h, w)
-    if short <= 0 or short >= LOW_RES_SIDE:
-        return gray
+    if short <= 0 or short >= LOW_RES_SIDE or sg.noise_level(gray) >= sg.GRAINY:
+        return gray  # grain enlarged turns smooth: the binariser would no longer see it as noise
     scale = min(UPSAMPLE_SIDE / short, (max_pixels / max(h * w, 1)) ** 0.5)
     if scale <= 1.05:
         return gray
