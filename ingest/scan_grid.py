@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ingest.units import join_units
+
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
 BLOCK_FRACTION = 1 / 110
 THRESH_C = -2
@@ -272,24 +274,15 @@ def grid_cells(xs: list[int], ys: list[int], horiz: np.ndarray, vert: np.ndarray
     nr, nc = len(ys) - 1, len(xs) - 1
     r = max(2, int(0.3 * unit))
     m = max(1, int(0.3 * unit))
-    parent = list(range(nr * nc))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(nr):
-        for j in range(nc):
-            if j + 1 < nc and _coverage(vert, False, xs[j + 1], ys[i] + m, ys[i + 1] - m, r) < RULED_COVERAGE:
-                parent[find(i * nc + j + 1)] = find(i * nc + j)
-            if i + 1 < nr and _coverage(horiz, True, ys[i + 1], xs[j] + m, xs[j + 1] - m, r) < RULED_COVERAGE:
-                parent[find((i + 1) * nc + j)] = find(i * nc + j)
+    joined = join_units(
+        nr,
+        nc,
+        lambda i, j: _coverage(vert, False, xs[j + 1], ys[i] + m, ys[i + 1] - m, r) < RULED_COVERAGE,
+        lambda i, j: _coverage(horiz, True, ys[i + 1], xs[j] + m, xs[j + 1] - m, r) < RULED_COVERAGE,
+    )
     groups: dict[int, list[tuple[int, int]]] = {}
-    for i in range(nr):
-        for j in range(nc):
-            groups.setdefault(find(i * nc + j), []).append((i, j))
+    for pos, group in joined.items():
+        groups.setdefault(group, []).append(pos)
     cells = []
     taken: set[tuple[int, int]] = set()
     for members in sorted(groups.values(), key=lambda g: min(g)):
