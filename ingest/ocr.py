@@ -249,18 +249,21 @@ class RapidOcrEngine:
                 out[i] = preds[k]
         return out
 
+    def _ctc(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[float]]:
+        """Greedy CTC: the best class per step, repeats and blanks dropped; (classes, kept steps, chars, probs)."""
+        idx = pred.argmax(axis=1)
+        keep = idx != 0
+        keep[1:] &= idx[1:] != idx[:-1]
+        pos = np.where(keep)[0]
+        return idx, pos, [self.charset[i] for i in idx[pos]], [float(pred[t, idx[t]]) for t in pos]
+
     def _decode(self, pred: np.ndarray, numeric: bool) -> Reading:
         """CTC decode with per-character probabilities; alternatives for doubtful characters."""
         if len(self.fold_from):
             pred = pred.copy()
             pred[:, self.fold_to] += pred[:, self.fold_from]
             pred[:, self.fold_from] = 0.0
-        idx = pred.argmax(axis=1)
-        keep = idx != 0
-        keep[1:] &= idx[1:] != idx[:-1]
-        pos = np.where(keep)[0]
-        chars = [self.charset[i] for i in idx[pos]]
-        probs = [float(pred[t, idx[t]]) for t in pos]
+        idx, pos, chars, probs = self._ctc(pred)
         text = "".join(chars)
         if not chars:
             return "", 0.0, []
@@ -272,12 +275,7 @@ class RapidOcrEngine:
             for a, b in zip(self.look_from.tolist(), self.look_to.tolist(), strict=True):
                 pred[:, b] += pred[:, a]
             pred[:, self.look_from] = 0.0
-            idx = pred.argmax(axis=1)
-            keep = idx != 0
-            keep[1:] &= idx[1:] != idx[:-1]
-            pos = np.where(keep)[0]
-            chars = [self.charset[i] for i in idx[pos]]
-            probs = [float(pred[t, idx[t]]) for t in pos]
+            idx, pos, chars, probs = self._ctc(pred)
             text = "".join(chars)
         seconds = []
         for t in pos:
