@@ -47,10 +47,6 @@ def has_number(cells: list[Cell]) -> bool:
     return any(c.text.strip() and any(ch.isdigit() for ch in c.text) and _NUMERIC.match(c.text) for c in cells)
 
 
-def row_texts(cells: list[Cell]) -> list[str]:
-    return [c.text for c in cells if c.text.strip()]
-
-
 def drop_empty_rows(table: Table) -> Table:
     """Remove rows no cell of which holds text (renumbering the rest)."""
     rows = table.rows()

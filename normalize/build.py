@@ -23,18 +23,16 @@ from normalize.tables import (
 from normalize.template import load_template
 
 SCHEMA_VERSION = "1"
-LOW_CONFIDENCE = 0.9
+SECTIONS = ("active_disclosure", "applications", "review_litigation")
 
 
 def empty_tables(tpl: dict[str, Any]) -> dict[str, Any]:
     """The three canonical tables with every field null."""
-    ad = {r["id"]: {f: None for f in r["fields"]} for r in tpl["active_disclosure"]["rows"]}
-    cols = [c["id"] for c in tpl["applications"]["columns"]]
-    ap = {r["id"]: {c: None for c in cols} for r in tpl["applications"]["rows"]}
-    rl = {
-        g["id"]: {f["id"]: None for f in tpl["review_litigation"]["fields"]} for g in tpl["review_litigation"]["groups"]
-    }
-    return {"active_disclosure": ad, "applications": ap, "review_litigation": rl}
+    tables: dict[str, Any] = {}
+    for sec in SECTIONS:
+        for fid, _ in _field_ids(tpl, sec):
+            set_field(tables, fid, None)
+    return tables
 
 
 def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
@@ -65,7 +63,7 @@ def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> 
     warning per table or row not found. Rows of a group printed as one row are not missing."""
     collapsed = {g["id"] for g in tpl["applications"]["groups"] if g.get("total_key") in ex.group_totals}
     entries: list[dict[str, Any]] = []
-    for sec in ("active_disclosure", "applications", "review_litigation"):
+    for sec in SECTIONS:
         ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {sec}
         missing_table = not (ex.found & ids)
         if missing_table:
@@ -120,20 +118,17 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         value, entry = _cell_entry(v, warnings)
         set_field(tables, fid, value)
         cells.append(entry)
+    # group totals (`applications_group_totals.<group>.<column>`) are fields like the others
+    for v in (v for vals in ex.group_totals.values() for v in vals.values()):
+        value, entry = _cell_entry(v, warnings)
+        set_field(tables, v.field, value)
+        cells.append(entry)
     expected_collapsed = set(tpl["applications"].get("collapsed_groups_expected", []))
-    if ex.group_totals:
-        gt: dict[str, Any] = {}
-        for key, vals in ex.group_totals.items():
-            gt[key] = {}
-            for cid, v in vals.items():
-                value, entry = _cell_entry(v, warnings)
-                gt[key][cid] = value
-                cells.append(entry)
-            if key not in expected_collapsed:
-                warnings.append(
-                    f"applications: （{key}）printed as one row without its sub-rows; kept under applications_group_totals.{key}, sub-rows null"
-                )
-        tables["applications_group_totals"] = gt
+    for key in ex.group_totals:
+        if key not in expected_collapsed:
+            warnings.append(
+                f"applications: （{key}）printed as one row without its sub-rows; kept under applications_group_totals.{key}, sub-rows null"
+            )
     if ex.extra_columns:
         extra: dict[str, Any] = {}
         for label, vals in ex.extra_columns.items():

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ingest.grid import Cell, Table
 from layout.grids import dense
 from normalize.numbers import looks_numeric
-from normalize.text import canon, strip_numbering
+from normalize.text import strip_numbering
 
 
 @dataclass
@@ -30,10 +30,6 @@ class Row:
     def full(self) -> str:
         """Every label of the row joined, without item numbers."""
         return strip_numbering("".join(c.text for c in self.labels))
-
-    @property
-    def text(self) -> str:
-        return canon("".join(c.text for c in self.cells if c is not None))
 
     def numbers(self) -> int:
         """How many value cells hold a number."""

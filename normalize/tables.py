@@ -148,6 +148,15 @@ def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str
     return len(extras), extras
 
 
+def column_leaf(header: list[Row], k: int) -> str:
+    """The canonical text of the innermost header cell over column k ("" when none names it)."""
+    for r in reversed(header):
+        c = r.cells[k] if k < len(r.cells) else None
+        if c is not None and c.text.strip():
+            return canon(c.text)
+    return ""
+
+
 def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | None:
     """For a grid with real geometry: the column index of each canonical applicant column, from the header."""
     header = [r for r in rows[:8] if not r.numbers()]
@@ -157,14 +166,7 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
     width = max(len(r.cells) for r in header)
     found: dict[int, str] = {}
     for k in range(width):
-        stack: list[Cell] = []
-        for r in header:
-            c = r.cells[k] if k < len(r.cells) else None
-            if c is not None and c.text.strip() and (not stack or stack[-1] is not c):
-                stack.append(c)
-        if not stack:
-            continue
-        leaf = canon(stack[-1].text)
+        leaf = column_leaf(header, k)
         for col in cols:
             if any(leaf == canon(a) for a in col["aliases"]):
                 # a second 其他 (a top-level column beside 法人或其他组织) is not the template's column
@@ -370,8 +372,7 @@ def _review_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None
     width = len(header[0].cells)
     found: list[int] = []
     for k in range(width):
-        stack = [r.cells[k] for r in header if r.cells[k] is not None and r.cells[k].text.strip()]  # type: ignore[union-attr]
-        leaf = canon(stack[-1].text) if stack else ""  # type: ignore[union-attr]
+        leaf = column_leaf(header, k)
         expected = fields[len(found) % len(fields)]
         if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
             found.append(k)

@@ -14,11 +14,12 @@ from difflib import SequenceMatcher
 from typing import Any, Literal
 
 from ingest.grid import BBox, Cell, Document
+from normalize.correct import LOW_CONFIDENCE  # one threshold: what the normaliser calls doubtful
 
 State = Literal["fine", "low", "failing", "corrected", "label"]
 # Worst first: a cell takes the first state that applies to it.
 STATES: tuple[State, ...] = ("failing", "corrected", "low", "fine", "label")
-LOW_CONFIDENCE = 0.9
+
 # Two boxes are the same cell when their intersection covers this share of their union.
 MIN_IOU = 0.5
 
