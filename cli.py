@@ -36,19 +36,18 @@ def _options(args: argparse.Namespace) -> Options:
 
 def output_name(path: str) -> str:
     """`a.scan.pdf` -> `a.scan.json`: the input's base name without its last suffix."""
-    base = os.path.basename(path)
-    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
-    return stem + ".json"
+    from pipeline import output_stem
+
+    return output_stem(path) + ".json"
 
 
 def unique_output_name(path: str, taken: set[str]) -> str:
     """output_name(path), or on a clash within one call (a.pdf and a.docx) the full name: a.docx.json."""
-    base = os.path.basename(path)
-    for name in [output_name(path), base + ".json", *(f"{base}.{i}.json" for i in range(2, 10_000))]:
-        if name not in taken:
-            taken.add(name)
-            return name
-    raise ValueError(f"no free output name for {path!r}")
+    from batch.discover import unique_json_rel
+
+    name = unique_json_rel(os.path.basename(path), taken)
+    taken.add(name)
+    return name
 
 
 def _fail(path: str, err: BaseException) -> None:

@@ -7,6 +7,7 @@ Data flows one way: file -> ingest (adapter) -> grids -> layout (repairs) -> nor
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 import layout
@@ -22,9 +23,16 @@ __all__ = [
     "read_document",
     "normalize_document",
     "convert_partial",
+    "output_stem",
     "Options",
     "ReportError",
 ]
+
+
+def output_stem(path: str) -> str:
+    """`a.scan.pdf` -> `a.scan`: the input's base name without its last suffix (outputs are named by it)."""
+    base = os.path.basename(path)
+    return base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
 
 
 def read_document(path: str, options: Options | None = None) -> Document:

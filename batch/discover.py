@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from pipeline import output_stem
+
 
 @dataclass(frozen=True)
 class Input:
@@ -27,8 +29,7 @@ def index_key(rel: str) -> str:
 
 def json_name(base: str) -> str:
     """`a.scan.pdf` -> `a.scan.json` (the rule of cli.output_name)."""
-    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
-    return stem + ".json"
+    return output_stem(base) + ".json"
 
 
 def inside(root: str, rel: str) -> bool:

@@ -20,6 +20,7 @@ from overlay.marks import Marked, mark_cells
 from overlay.png import encode_png
 from overlay.render import DEFAULT_DPI, PageImage, Rendered, render
 from overlay.scene import PageScene, build_scenes
+from pipeline import output_stem
 
 __all__ = ["write_overlays", "build_overlays", "Overlays", "OverlayPage"]
 
@@ -66,9 +67,8 @@ class Overlays:
 
 
 def stem(path: str) -> str:
-    """`a.scan.pdf` -> `a.scan`: the input's base name without its last suffix (as cli.output_name)."""
-    base = os.path.basename(path)
-    return base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    """`a.scan.pdf` -> `a.scan`: the name the overlay files share with the JSON."""
+    return output_stem(path)
 
 
 def page_title(path: str, doc: Document, number: int, rendered: Rendered, error: str | None) -> str:
