@@ -1078,22 +1078,34 @@ def generate(
     return made
 
 
+def generation_parser(doc: str | None, count: int, template: str) -> argparse.ArgumentParser:
+    """The arguments every sample maker shares: --out, --count, --seed, --template, --errors."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0] if doc else None)
+    ap.add_argument("--out", required=True, help="output directory")
+    ap.add_argument("--count", type=int, default=count)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--template", choices=[*TEMPLATES, "mixed"], default=template)
+    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    return ap
+
+
+def parse_generation_args(ap: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse, refusing a count or error count out of range."""
+    args = ap.parse_args(argv)
+    if args.count < 0 or not 0 <= args.errors <= args.count:
+        ap.error("need 0 <= errors <= count")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--count", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--template", choices=[*TEMPLATES, "mixed"], default="2021")
-    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    ap = generation_parser(__doc__, count=10, template="2021")
     ap.add_argument("--examples", action="store_true", help="write the fixed committed examples instead")
-    args = ap.parse_args(argv)
+    args = parse_generation_args(ap, argv)
     if args.examples:
         for d, _ in write_examples(args.out):
             print(d)
         return 0
-    if args.count < 0 or args.errors < 0 or args.errors > args.count:
-        ap.error("need 0 <= errors <= count")
     for d, _ in generate(args.out, args.count, args.seed, args.template, args.errors):
         print(d)
     return 0

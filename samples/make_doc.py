@@ -11,7 +11,6 @@ CLI::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -47,15 +46,8 @@ def make_docs(
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--count", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--template", choices=[*gen.TEMPLATES, "mixed"], default="mixed")
-    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
-    args = ap.parse_args(argv)
-    if args.count < 0 or not 0 <= args.errors <= args.count:
-        ap.error("need 0 <= errors <= count")
+    ap = gen.generation_parser(__doc__, count=3, template="mixed")
+    args = gen.parse_generation_args(ap, argv)
     for doc, _ in make_docs(args.out, args.count, args.seed, args.template, args.errors):
         print(doc)
     return 0

@@ -19,7 +19,6 @@ CLI::
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import random
@@ -391,16 +390,9 @@ def write_examples(out_dir: str | Path) -> list[tuple[Path, Path]]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--count", type=int, default=6)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--template", choices=[*gen.TEMPLATES, "mixed"], default="mixed")
-    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
+    ap = gen.generation_parser(__doc__, count=6, template="mixed")
     ap.add_argument("--examples", action="store_true", help="write the fixed committed examples instead")
-    args = ap.parse_args(argv)
-    if args.count < 0 or not 0 <= args.errors <= args.count:
-        ap.error("need 0 <= errors <= count")
+    args = gen.parse_generation_args(ap, argv)
     if args.examples:
         for page, _ in write_examples(args.out):
             print(page)

@@ -19,7 +19,6 @@ CLI::
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
@@ -338,16 +337,9 @@ def generate_pdfs(
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--count", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--errors", type=int, default=0, help="how many of the reports get one injected error")
-    ap.add_argument("--template", choices=[*gen.TEMPLATES, "mixed"], default="2021")
+    ap = gen.generation_parser(__doc__, count=10, template="2021")
     ap.add_argument("--keep-docx", action="store_true", help="also keep the DOCX each PDF was made from")
-    args = ap.parse_args(argv)
-    if args.count < 0 or args.errors < 0 or args.errors > args.count:
-        ap.error("need 0 <= errors <= count")
+    args = gen.parse_generation_args(ap, argv)
     for pdf, _ in generate_pdfs(args.out, args.count, args.seed, args.errors, args.template, args.keep_docx):
         print(pdf)
     return 0
