@@ -92,19 +92,22 @@ def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
         row.sort(key=lambda c: c["x0"])
         text = join_run(row, along_x=True)
         if text:
-            out.append(
-                Line(
-                    text,
-                    min(c["x0"] for c in row),
-                    min(c["top"] for c in row),
-                    max(c["x1"] for c in row),
-                    max(c["bottom"] for c in row),
-                    max(float(c.get("size") or 0) for c in row),
-                    font=main_font(row),
-                )
-            )
+            out.append(line_of(row, text, font=main_font(row)))
     out.sort(key=lambda ln: (ln.top, ln.x0))
     return out
+
+
+def line_of(chars: Sequence[Char], text: str, **kind: Any) -> Line:
+    """A line of text with the box and the largest font size of the chars it was read from."""
+    return Line(
+        text,
+        min(c["x0"] for c in chars),
+        min(c["top"] for c in chars),
+        max(c["x1"] for c in chars),
+        max(c["bottom"] for c in chars),
+        max(float(c.get("size") or 0) for c in chars),
+        **kind,
+    )
 
 
 def rotated_lines(chars: Sequence[Char]) -> list[Line]:
@@ -134,17 +137,7 @@ def rotated_lines(chars: Sequence[Char]) -> list[Line]:
             else:
                 text = join_run(col, along_x=False)
             if text:
-                out.append(
-                    Line(
-                        text,
-                        min(c["x0"] for c in col),
-                        min(c["top"] for c in col),
-                        max(c["x1"] for c in col),
-                        max(c["bottom"] for c in col),
-                        max(float(c.get("size") or 0) for c in col),
-                        vertical=True,
-                    )
-                )
+                out.append(line_of(col, text, vertical=True))
     return out
 
 
