@@ -6,7 +6,6 @@ Data flows one way: file -> ingest (adapter) -> grids -> layout (repairs) -> nor
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Any
 
@@ -40,17 +39,15 @@ def read_document(path: str, options: Options | None = None) -> Document:
     return layout.repair(load(path, options))
 
 
-def normalize_document(path: str, doc: Document) -> dict[str, Any]:
-    """The last stage: the canonical dict of a repaired Document read from path."""
-    with open(path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    return normalize.build(doc, sha256=sha)
+def normalize_document(doc: Document) -> dict[str, Any]:
+    """The last stage: the canonical dict of a repaired Document (its file hash is the one load took)."""
+    return normalize.build(doc, sha256=doc.sha256)
 
 
 def convert_document(path: str, options: Options | None = None) -> tuple[Document, dict[str, Any]]:
     """Read, repair and normalise one file; return the repaired Document and the canonical dict."""
     doc = read_document(path, options)
-    return doc, normalize_document(path, doc)
+    return doc, normalize_document(doc)
 
 
 def convert_partial(path: str, options: Options | None = None) -> tuple[Document, dict[str, Any] | ReportError]:
@@ -58,7 +55,7 @@ def convert_partial(path: str, options: Options | None = None) -> tuple[Document
     (so its grids can still be drawn)."""
     doc = read_document(path, options)
     try:
-        return doc, normalize_document(path, doc)
+        return doc, normalize_document(doc)
     except ReportError as e:
         return doc, e
 

@@ -6,6 +6,7 @@ lazily so that reading a text dump never loads OpenCV or an OCR engine.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import stat
@@ -63,4 +64,6 @@ def load(path: str, options: Options | None = None) -> Document:
     fmt = sniff(data)
     if fmt == "image" and options.ocr == "never":
         raise ReportError("unreadable", "a page image can only be read by OCR, and OCR is off (--ocr never)")
-    return reader_for(fmt)(path, data, options)
+    doc = reader_for(fmt)(path, data, options)
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    return doc

@@ -115,6 +115,8 @@ class Document:
     pages: list[PageInfo] = field(default_factory=list)
     ocr: bool = False
     ocr_engine: str | None = None
+    # SHA-256 of the file's bytes, set by ingest.load from the bytes it read.
+    sha256: str | None = None
     warnings: list[str] = field(default_factory=list)
     # Facts outside the report body (e.g. a web page's 发布日期), keyed by name.
     meta: dict[str, str] = field(default_factory=dict)
