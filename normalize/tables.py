@@ -96,14 +96,13 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         before = max((placed[j] for j in placed if j < i), default=-1)
         after = min((placed[j] for j in placed if j > i), default=len(spec))
         free = [t for t in range(before + 1, after) if t not in placed.values()]
-        unplaced = [
-            j
-            for j in range(i, len(data))
-            if j not in placed and (min((k for k in placed if k > i), default=len(data)) > j)
-        ]
+        # the unread rows between the placed rows around this one: it must be the only one
+        prev_row = max((j for j in placed if j < i), default=-1)
+        next_row = min((j for j in placed if j > i), default=len(data))
+        gap = [j for j in range(prev_row + 1, next_row) if j not in placed]
         if (
             len(free) == 1
-            and len(unplaced) == 1
+            and gap == [i]
             and len(fit(row.values, len(spec[free[0]]["fields"]))) == len(spec[free[0]]["fields"])
         ):
             placed[i] = free[0]

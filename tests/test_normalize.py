@@ -151,3 +151,21 @@ def test_a_new_template_is_a_data_file(tmp_path, monkeypatch) -> None:  # type: 
         template.section_words.cache_clear()
     assert report["template"] == "2099"
     assert report["tables"]["active_disclosure"]["rules"] == {"added": 4, "dropped": 1, "in_force": 9}
+
+
+def test_two_unreadable_section_2_labels_in_one_gap_are_not_guessed() -> None:
+    """One free template row and two unreadable rows around it: neither is placed by position."""
+    from ingest.grid import Cell
+
+    def table(rows: list[list[str]]) -> Table:
+        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
+
+    head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    doc = Document(
+        path="x.txt",
+        format="text",
+        blocks=[table([head, ["口章", "1", "2", "3"], ["口口口", "4", "5", "6"], ["行政规范性文件", "7", "8", "9"]])],
+    )
+    report = build(layout.repair(doc))
+    assert report["tables"]["active_disclosure"]["rules"] == {"issued": None, "repealed": None, "in_force": None}
+    assert report["tables"]["active_disclosure"]["normative_documents"]["in_force"] == 9
