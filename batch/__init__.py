@@ -19,10 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Each conversion runs in a child process with this address-space limit (RLIMIT_AS) ...
 DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
-# ... and a fresh child after this many files, so that a leak in a library cannot pile up.
-DEFAULT_FILES_PER_CHILD = 50
+# ... and a fresh child after this many files (or sooner, once it grew past half that limit), so that a
+# leak in a library cannot pile up.
+DEFAULT_FILES_PER_CHILD = 500
 # Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
 DEFAULT_TASKS_PER_THREAD = 4
+# Small files travel several to a Dask task (each still converted on its own, with its own limits and
+# outcome), so that Dask's per-task cost is shared: at most this many files per task ...
+DEFAULT_MAX_FILES_PER_TASK = 16
+# ... about this many seconds of conversion per task (from the seconds the files converted so far took) ...
+DEFAULT_TASK_SECONDS = 0.5
+# ... and at most this many bytes of input per task (a bigger file goes alone).
+DEFAULT_MAX_TASK_BYTES = 8 * 1024 * 1024
 # Environment variable that sets the child memory limit in MiB (default DEFAULT_MEMORY_LIMIT_BYTES).
 MEMORY_ENV = "GOVREPORT_BATCH_MEMORY_MB"
 # Environment variable that overrides the computed toolkit version (tests, pinned deployments).
@@ -37,6 +45,9 @@ class BatchSettings:
     memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES
     files_per_child: int = DEFAULT_FILES_PER_CHILD
     tasks_per_thread: int = DEFAULT_TASKS_PER_THREAD
+    max_files_per_task: int = DEFAULT_MAX_FILES_PER_TASK
+    task_seconds: float = DEFAULT_TASK_SECONDS
+    max_task_bytes: int = DEFAULT_MAX_TASK_BYTES
 
     def validated(self) -> BatchSettings:
         """Return self, or raise ValueError naming the first setting out of range."""

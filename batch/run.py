@@ -18,7 +18,6 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,68 +271,147 @@ def open_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
     return Client(cluster), cluster
 
 
-def examined_inputs(inputs: list[Input], options: Options) -> Iterator[Examined]:
-    """Each input examined in turn (lazily, so hashing overlaps the conversions already submitted)."""
-    for inp in inputs:
-        yield examine(inp, options)
+class Feed:
+    """The inputs in order, examined and planned lazily (hashing overlaps the conversions already submitted),
+    handed out as chunks of those that still need a worker."""
+
+    def __init__(self, batch: Batch, inputs: list[Input], options: Options, max_bytes: int) -> None:
+        self.batch = batch
+        self.inputs = inputs
+        self.options = options
+        self.max_bytes = max_bytes
+        self.next_index = 0
+        self.held: Examined | None = None
+
+    def left(self) -> int:
+        """Inputs not handed out yet (some of them may turn out done already)."""
+        return len(self.inputs) - self.next_index + (self.held is not None)
+
+    def next_needed(self) -> Examined | None:
+        """The next input that needs a worker; the ones handled in the client are recorded on the way."""
+        if self.held is not None:
+            ex, self.held = self.held, None
+            return ex
+        while self.next_index < len(self.inputs):
+            ex = examine(self.inputs[self.next_index], self.options)
+            self.next_index += 1
+            needed = self.batch.plan(ex)
+            self.batch.progress.draw()
+            if needed:
+                return ex
+        return None
+
+    def take(self, count: int) -> list[Examined]:
+        """Up to count inputs for one task, within max_bytes (a bigger file goes alone); [] at the end."""
+        chunk: list[Examined] = []
+        size = 0
+        while len(chunk) < count:
+            ex = self.next_needed()
+            if ex is None:
+                break
+            n = ex.facts.size or 0
+            if chunk and size + n > self.max_bytes:
+                self.held = ex
+                break
+            chunk.append(ex)
+            size += n
+        return chunk
 
 
 class InFlight:
-    """How many conversions to keep submitted: a few per worker thread, re-read as workers join or leave."""
+    """How many tasks to keep submitted: a few per worker thread, re-read as workers join or leave."""
 
     def __init__(self, client: Any, per_thread: int) -> None:
         self.client = client
         self.per_thread = per_thread
         self.checked = -1e9
-        self.value = 2
+        self.threads = 1
 
     def size(self) -> int:
         """The current limit (the cluster is asked at most every RECHECK_S seconds)."""
         now = time.monotonic()
         if now - self.checked >= RECHECK_S:
             self.checked = now
-            threads = sum(self.client.nthreads().values())
-            self.value = max(2, self.per_thread * threads)
-        return self.value
+            self.threads = max(1, sum(self.client.nthreads().values()))
+        return max(2, self.per_thread * self.threads)
+
+
+# Weight of the newest file in the running mean of seconds per file.
+MEAN_WEIGHT = 0.1
+
+
+class ChunkSize:
+    """Files per task: about settings.task_seconds of conversion, one until a file's time is known, and
+    fewer near the end so that every worker thread still gets a share of the last files."""
+
+    def __init__(self, settings: BatchSettings) -> None:
+        self.settings = settings
+        self.mean_s: float | None = None
+
+    def observe(self, seconds: float | None) -> None:
+        """Fold one file's conversion time into the running mean."""
+        if seconds is None or seconds < 0:
+            return
+        self.mean_s = seconds if self.mean_s is None else self.mean_s + MEAN_WEIGHT * (seconds - self.mean_s)
+
+    def files(self, left: int, threads: int) -> int:
+        """How many files the next task carries."""
+        if self.mean_s is None:
+            return 1
+        by_time = int(self.settings.task_seconds / max(self.mean_s, 1e-3))
+        by_tail = left // (2 * threads)
+        return max(1, min(by_time, by_tail, self.settings.max_files_per_task))
+
+
+def chunk_outcomes(fut: Any, count: int) -> list[dict[str, Any]]:
+    """The per-file outcomes of a finished task; every file failed when the task itself failed."""
+    try:
+        outcomes = fut.result()
+    except Exception as e:  # a worker lost twice, a scheduler error: these files fail, the batch goes on
+        failed = {"ok": False, "kind": "conversion_failed", "reason": f"worker failure: {type(e).__name__}: {e}"}
+        return [dict(failed) for _ in range(count)]
+    if not isinstance(outcomes, list) or len(outcomes) != count:
+        bad = {"ok": False, "kind": "conversion_failed", "reason": "worker failure: a garbled answer"}
+        return [dict(bad) for _ in range(count)]
+    return outcomes
 
 
 def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, settings: BatchSettings) -> None:
-    """Submit conversions with a bounded number in flight and record each as it completes."""
+    """Submit conversions (several small files per task) with a bounded number of tasks in flight and
+    record each file as its task completes."""
     from dask.distributed import as_completed
 
     window = InFlight(client, settings.tasks_per_thread)
+    sizer = ChunkSize(settings)
     opts = dataclasses.asdict(options)
-    pending = examined_inputs(inputs, options)
+    feed = Feed(batch, inputs, options, settings.max_task_bytes)
     done = as_completed()
-    sha_of: dict[Any, str] = {}
+    shas_of: dict[Any, list[str]] = {}
 
     def fill() -> None:
         while done.count() < window.size():
-            ex = next(pending, None)
-            if ex is None:
+            chunk = feed.take(sizer.files(feed.left(), window.threads))
+            if not chunk:
                 return
-            if batch.plan(ex):
-                expr, env = remote_args(
-                    "convert_task",
-                    ex.input.abs_path,
-                    opts,
-                    settings.timeout_s,
-                    settings.memory_limit_bytes,
-                    settings.files_per_child,
-                    str(ROOT),
-                )
-                fut = client.submit(eval, expr, env, pure=False, retries=1)
-                sha_of[fut] = ex.facts.sha256 or ""
-                done.add(fut)
-            batch.progress.draw()
+            expr, env = remote_args(
+                "convert_chunk",
+                [ex.input.abs_path for ex in chunk],
+                opts,
+                settings.timeout_s,
+                settings.memory_limit_bytes,
+                settings.files_per_child,
+                str(ROOT),
+            )
+            fut = client.submit(eval, expr, env, pure=False, retries=1)
+            shas_of[fut] = [ex.facts.sha256 or "" for ex in chunk]
+            done.add(fut)
 
     fill()
     for fut in done:
-        try:
-            outcome = fut.result()
-        except Exception as e:  # a worker lost twice, a scheduler error: this file fails, the batch goes on
-            outcome = {"ok": False, "kind": "conversion_failed", "reason": f"worker failure: {type(e).__name__}: {e}"}
-        batch.finish(sha_of.pop(fut), outcome)
+        shas = shas_of.pop(fut)
+        for sha, outcome in zip(shas, chunk_outcomes(fut, len(shas)), strict=True):
+            sizer.observe(outcome.get("seconds"))
+            batch.finish(sha, outcome)
         fut.release()
         fill()
 

@@ -3,7 +3,8 @@
 A worker thread keeps one child (``python -m batch.child``) alive between files, so the imports of
 the pipeline are paid once per child, not once per file. The child is killed (with its own
 children, e.g. a LibreOffice it started) when a file overruns its time limit, and replaced after a
-crash, a MemoryError, or ``files_per_child`` files.
+crash, a MemoryError, ``files_per_child`` files, or once its resident size passed half its memory limit
+(so that a leak in a library cannot pile up, while the imports are not paid again every few files).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from batch.child import MEMORY_WORDS
 
 # Seconds a fresh child may take to import the pipeline before it is declared broken.
 STARTUP_TIMEOUT_S = 120.0
+# A child whose resident size grew past this share of its memory limit is replaced after its file.
+RENEW_RSS_SHARE = 0.5
 
 
 def failure(kind: str, reason: str, seconds: float = 0.0) -> dict[str, Any]:
@@ -114,15 +117,20 @@ class ChildConverter:
             self.stderr_file.close()
         self.proc, self.stderr_file = None, None
 
-    def note_rss(self) -> None:
-        """Remember the largest resident size the child has reached."""
+    def note_rss(self) -> int:
+        """The child's resident size now (0 if unknown); the largest one is remembered in peak_rss."""
         if self.proc is None:
-            return
+            return 0
         try:
-            mem = psutil.Process(self.proc.pid).memory_info()
-            self.peak_rss = max(self.peak_rss, mem.rss)
+            rss = int(psutil.Process(self.proc.pid).memory_info().rss)
         except psutil.Error:
-            pass
+            return 0
+        self.peak_rss = max(self.peak_rss, rss)
+        return rss
+
+    def worn_out(self, rss: int) -> bool:
+        """True when the child should be replaced: files_per_child files served, or grown too big."""
+        return self.served >= self.files_per_child or rss > RENEW_RSS_SHARE * self.memory_limit_bytes
 
     def stderr_tail(self) -> str:
         """The last few KB the child wrote on stderr."""
@@ -152,10 +160,10 @@ class ChildConverter:
                 self.stop()
                 return failure("timeout", f"no result after {timeout_s:g} s", time.monotonic() - start)
             return self.died(start)
-        self.note_rss()
+        rss = self.note_rss()
         self.served += 1
         answer: dict[str, Any] = json.loads(line)
-        if answer.pop("restart", False) or self.served >= self.files_per_child:
+        if answer.pop("restart", False) or self.worn_out(rss):
             self.stop()
         return answer
 
@@ -219,6 +227,18 @@ def convert_task(
     out["worker_pid"] = os.getpid()
     out["child_peak_rss"] = conv.peak_rss
     return out
+
+
+def convert_chunk(
+    paths: list[str],
+    options: dict[str, Any],
+    timeout_s: float,
+    memory_limit_bytes: int,
+    files_per_child: int,
+    root: str,
+) -> list[dict[str, Any]]:
+    """The Dask task for several files: each converted on its own (its own limits and outcome), in order."""
+    return [convert_task(p, options, timeout_s, memory_limit_bytes, files_per_child, root) for p in paths]
 
 
 def shutdown_children() -> int:
