@@ -294,46 +294,64 @@ def pill(canvas: Canvas, xy: tuple[float, float], text: str, size: int, color: R
     canvas.pill(xy, text, size, color)
 
 
+Anchors = tuple[dict[int, float], dict[tuple[int, int], Mark], dict[tuple[int, int], Mark]]
+
+
+def tag_anchors(scene: PageScene, tags: Tags) -> Anchors:
+    """Each table's right edge (page units), the first value cell of each tagged row (leftmost) and column (topmost)."""
+    right: dict[int, float] = {}
+    rows: dict[tuple[int, int], Mark] = {}
+    cols: dict[tuple[int, int], Mark] = {}
+    for m in scene.marks:
+        if m.bbox is None:
+            continue
+        t, r, c = m.key
+        if m.bbox[2] > right.get(t, 0.0):
+            right[t] = m.bbox[2]
+        if not m.field:
+            continue
+        if (t, r) in tags.rows and ((o := rows.get((t, r))) is None or c < o.key[2]):
+            rows[(t, r)] = m
+        if (t, c) in tags.cols and ((o := cols.get((t, c))) is None or r < o.key[1]):
+            cols[(t, c)] = m
+    return right, rows, cols
+
+
 def draw_tags(canvas: Canvas, scene: PageScene, page: PageImage, tags: Tags) -> None:
     """Row tags right of the table, column tags above each column's first value cell."""
-    right: dict[int, float] = {}
-    for m in scene.marks:
-        if m.bbox is not None:
-            right[m.key[0]] = max(right.get(m.key[0], 0.0), m.bbox[2] * page.sx)
-    width = page.width
-    done: set[tuple[str, int, int]] = set()
-    for m in sorted((m for m in scene.marks if m.field and m.bbox), key=lambda m: (m.key[1], m.key[2])):
-        x0, y0, x1, y1 = to_px(m.bbox, page)  # type: ignore[arg-type]
-        rk, ck = (m.key[0], m.key[1]), (m.key[0], m.key[2])
-        if rk in tags.rows and ("r", *rk) not in done:
-            done.add(("r", *rk))
-            x = right[m.key[0]] + 6
-            pill(canvas, (x, y0 + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, TAG_INK)
-        if ck in tags.cols and ("c", *ck) not in done:
-            done.add(("c", *ck))
-            pill(
-                canvas,
-                (x0 + INSET + 2, y0 - LABEL_SIZE - 6),
-                fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE),
-                MIN_LABEL_SIZE,
-                TAG_INK,
-            )
+    right, rows, cols = tag_anchors(scene, tags)
+    sx, sy, width = page.sx, page.sy, page.width
+    for rk, m in rows.items():
+        x = right[rk[0]] * sx + 6
+        pill(canvas, (x, m.bbox[1] * sy + 3), fit(tags.rows[rk], width - x - 4, LABEL_SIZE), LABEL_SIZE, TAG_INK)  # type: ignore[index]
+    for ck, m in cols.items():
+        x0, y0, x1, _ = to_px(m.bbox, page)  # type: ignore[arg-type]
+        tag = fit(tags.cols[ck], x1 - x0 - 6, MIN_LABEL_SIZE)
+        pill(canvas, (x0 + INSET + 2, y0 - LABEL_SIZE - 6), tag, MIN_LABEL_SIZE, TAG_INK)
+
+
+@lru_cache(maxsize=8192)
+def label_layout(text: str, width: float) -> tuple[tuple[str, ...], int]:
+    """``label_lines`` remembered: cells of one column share their width, and values repeat."""
+    lines, size = label_lines(text, width)
+    return tuple(lines), size
 
 
 def draw_labels(canvas: Canvas, scene: PageScene, page: PageImage, stats: PageStats) -> None:
     """Each value cell's field id (as far as its row/column tags do not say it) and parsed value; spans."""
     tags = shared_parts(scene.marks)
     draw_tags(canvas, scene, page, tags)
+    sx, sy = page.sx, page.sy
     for m in scene.marks:
         if m.bbox is None:
             continue
-        x0, y0, x1, y1 = to_px(m.bbox, page)
+        x0, y0, x1 = m.bbox[0] * sx, m.bbox[1] * sy, m.bbox[2] * sx
         if m.field is not None:
-            lines, size = label_lines(label_text(m, tags), x1 - x0 - 2 * INSET - 4)
+            lines, size = label_layout(label_text(m, tags), x1 - x0 - 2 * INSET - 4)
             color = LABEL_INK[m.state]
             y = y0 + INSET + 1
             for line in lines:
-                pill(canvas, (x0 + INSET + 3, y), line, size, color)
+                canvas.pill((x0 + INSET + 3, y), line, size, color)
                 y += size + 3
             stats.labels += 1
         if m.cell.rowspan > 1 or m.cell.colspan > 1:

@@ -96,8 +96,10 @@ def initial_marks(doc: Document, geometry: Geometry) -> list[Mark]:
     marks: list[Mark] = []
     for ti, t in enumerate(doc.tables):
         for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
-            page, bbox = geometry.get((ti, c.row, c.col), (c.page if c.page is not None else t.page, None))
-            marks.append(Mark(key=(ti, c.row, c.col), cell=c, page=page, bbox=bbox, confidence=c.confidence))
+            key = (ti, c.row, c.col)
+            placed = geometry.get(key)
+            page, bbox = placed if placed is not None else (c.page if c.page is not None else t.page, None)
+            marks.append(Mark(key, c, page, bbox, confidence=c.confidence))
     return marks
 
 
@@ -155,9 +157,10 @@ def match_by_bbox(marks: list[Mark], rc: dict[str, Any], exact: BoxIndex | None 
 
 def match_by_position(by_key: dict[CellKey, Mark], rc: dict[str, Any]) -> Mark | None:
     """The mark at the report cell's grid position, when the report records one."""
-    if not all(isinstance(rc.get(k), int) for k in ("table", "row", "col")):
+    key = (rc.get("table"), rc.get("row"), rc.get("col"))
+    if not (isinstance(key[0], int) and isinstance(key[1], int) and isinstance(key[2], int)):
         return None
-    return by_key.get((rc["table"], rc["row"], rc["col"]))
+    return by_key.get(key)  # type: ignore[arg-type]
 
 
 def match_by_order(free: list[Mark], rest: list[dict[str, Any]]) -> list[tuple[Mark, dict[str, Any]]]:

@@ -147,10 +147,13 @@ def build_scenes(doc: Document, marks: list[Mark], geometry: Geometry) -> dict[i
         if placed is None:
             continue
         m.page, m.bbox = placed
-        sc = scenes.setdefault(m.page, PageScene(m.page))
+        sc = scenes.get(m.page)
+        if sc is None:
+            sc = scenes[m.page] = PageScene(m.page)
         sc.marks.append(m)
-        if m.key[0] not in sc.tables:
-            sc.tables.append(m.key[0])
+        if not sc.tables or sc.tables[-1] != m.key[0]:  # marks come table by table
+            if m.key[0] not in sc.tables:
+                sc.tables.append(m.key[0])
     by_table = cell_boxes(geometry)
     cells_of = table_cells(geometry) if any(t.seams for t in doc.tables) else {}
     for ti, t in enumerate(doc.tables):
