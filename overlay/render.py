@@ -24,9 +24,10 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ingest import pdf_pdfium as pdfium_reader
 from ingest.grid import BBox, Document, PageInfo, Table
+from ingest.options import DEFAULT_PAGE_IMAGE_DPI
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
 
-DEFAULT_DPI = 150
+DEFAULT_DPI = DEFAULT_PAGE_IMAGE_DPI  # the scale the PDF adapter renders page images at (Options.page_image_dpi)
 MAX_SCAN_SIDE = 1800  # scans are scaled down to at most this many pixels on their longer side
 SOFFICE_TIMEOUT_S = 120.0
 FONT_PATHS = (
