@@ -134,8 +134,8 @@ def failing_rules(report: dict[str, Any]) -> list[str]:
 
 
 def now() -> str:
-    """The current UTC time, ISO 8601."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current UTC time, ISO 8601 to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)

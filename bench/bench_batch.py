@@ -2,26 +2,32 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/bench_batch.py [--pdfs 40] [--scans 4] [--workers 1 2]
+    .venv/bin/python bench/bench_batch.py [--pdfs 120] [--scans 8] [--workers 1 2] [--repeat 3]
 
-PDFs come from samples/make_pdf.py; scans are those PDFs' pages rendered at 200 dpi (grayscale,
-multi-page TIFF), read by the OCR adapter. Each run is a fresh output folder on a fresh LocalCluster;
-the time includes starting the cluster and the conversion children. Memory is the peak resident size
-of each worker's process tree (Dask worker + its conversion child), sampled every 0.2 s with psutil.
-Aim: 2 workers >= 1.8x the files/s of 1; < 1 GB per worker.
+PDFs come from samples/make_pdf.py (at most MAKE_PDF_BATCH per call: one LibreOffice run stops short on
+a few hundred); scans are those PDFs' pages rendered at 200 dpi (grayscale, multi-page TIFF), read by the
+OCR adapter. Each run is a fresh output folder on a fresh LocalCluster; with --repeat the worker counts
+alternate (1, 2, 1, 2, ...) so that both see the same load from other jobs. Two rates per run: over the
+whole run (starting the cluster and the conversion children included) and steady (from the first file
+recorded to the last, from the index's done_at). The speed-up compares runs of the same round. Memory
+is the peak resident size of each worker's process tree (Dask worker + its conversion child), sampled
+every 0.2 s with psutil. Aim: 2 workers >= 1.8x the files/s of 1; < 1 GB per worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -33,6 +39,8 @@ from batch.run import run_batch  # noqa: E402
 
 SCAN_DPI = 200
 SAMPLE_EVERY_S = 0.2
+# PDFs made per samples/make_pdf.py call (each with its own seed).
+MAKE_PDF_BATCH = 100
 
 
 @dataclass
@@ -40,16 +48,26 @@ class Result:
     """One timed batch run."""
 
     kind: str
+    round: int
     workers: int
     files: int
     ok: int
     seconds: float
+    steady_seconds: float
     mean_file_s: float
     peak_worker_mb: float
+    load_before: float
+    load_after: float
 
     @property
     def rate(self) -> float:
+        """Files per second over the whole run."""
         return self.files / self.seconds if self.seconds else 0.0
+
+    @property
+    def steady_rate(self) -> float:
+        """Files per second from the first file recorded to the last."""
+        return (self.files - 1) / self.steady_seconds if self.steady_seconds > 0 else 0.0
 
 
 class MemorySampler(threading.Thread):
@@ -80,21 +98,18 @@ class MemorySampler(threading.Thread):
 
 
 def make_pdfs(dest: Path, count: int) -> list[Path]:
-    """count born-digital report PDFs from the samples generator."""
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "samples" / "make_pdf.py"),
-            "--out",
-            str(dest),
-            "--count",
-            str(count),
-            "--seed",
-            "42",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """count born-digital report PDFs from the samples generator, MAKE_PDF_BATCH per call."""
+    for i, start in enumerate(range(0, count, MAKE_PDF_BATCH)):
+        n = min(MAKE_PDF_BATCH, count - start)
+        made = subprocess.run(
+            [sys.executable, str(ROOT / "samples" / "make_pdf.py"), "--out", str(dest), "--count", str(n)]
+            + ["--seed", str(42 + i)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if made.returncode != 0:
+            raise SystemExit(f"samples/make_pdf.py failed: {made.stderr.strip()[-500:]}")
     for p in dest.glob("*.expected.json"):
         p.unlink()  # keep only the reports in the input folder
     return sorted(dest.glob("*.pdf"))
@@ -116,66 +131,134 @@ def make_scans(pdfs: list[Path], dest: Path) -> list[Path]:
     return out
 
 
-def timed_run(kind: str, folder: Path, workers: int, work: Path) -> Result:
+def make_inputs(base: Path, n_pdfs: int, n_scans: int) -> list[tuple[str, Path]]:
+    """(kind, folder) of the inputs, made under base (PDFs and scans already there for these counts are reused)."""
+    pdf_dir, pdf_in, scan_in = base / "pdf", base / f"pdf_in_{n_pdfs}", base / f"scan_in_{n_scans}"
+    need = max(n_pdfs, n_scans)
+    have = sorted(pdf_dir.glob("*.pdf"))
+    pdfs = have if len(have) >= need else make_pdfs(pdf_dir, need)
+    kinds: list[tuple[str, Path]] = []
+    if n_pdfs:
+        if not pdf_in.is_dir():
+            pdf_in.mkdir(parents=True)
+            for p in pdfs[:n_pdfs]:
+                os.link(p, pdf_in / p.name)
+        kinds.append(("pdf", pdf_in))
+    if n_scans:
+        if not scan_in.is_dir():
+            make_scans(pdfs[:n_scans], scan_in.with_suffix(".tmp"))
+            scan_in.with_suffix(".tmp").rename(scan_in)
+        kinds.append(("scan", scan_in))
+    return kinds
+
+
+def steady_seconds(conn: sqlite3.Connection) -> float:
+    """Seconds from the first file recorded to the last (done_at is to the millisecond)."""
+    first, last = conn.execute("SELECT min(done_at), max(done_at) FROM files").fetchone()
+    if not first or not last:
+        return 0.0
+    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+
+
+def timed_run(kind: str, folder: Path, workers: int, work: Path, round_no: int) -> Result:
     """One batch run on a fresh output folder."""
-    out = work / f"out_{kind}_{workers}"
+    out = work / f"out_{kind}_{workers}_{round_no}"
     sampler = MemorySampler()
     sampler.start()
-    print(f"{kind} x{workers}: starting, load average {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    load_before = os.getloadavg()[0]
+    print(f"{kind} x{workers} (round {round_no}): starting, load average {load_before:.1f}", file=sys.stderr)
     t0 = time.monotonic()
     run_batch(str(folder), str(out), workers=workers, progress=False)
     seconds = time.monotonic() - t0
     peak = sampler.stop()
     conn = sqlite3.connect(out / "index.sqlite")
     n, ok, mean = conn.execute("SELECT count(*), sum(status = 'ok'), avg(seconds) FROM files").fetchone()
+    steady = steady_seconds(conn)
     conn.close()
-    return Result(kind, workers, int(n), int(ok or 0), seconds, float(mean or 0.0), peak)
+    shutil.rmtree(out)
+    return Result(
+        kind,
+        round_no,
+        workers,
+        int(n),
+        int(ok or 0),
+        seconds,
+        steady,
+        float(mean or 0.0),
+        peak,
+        load_before,
+        os.getloadavg()[0],
+    )
+
+
+def speed_ups(results: list[Result]) -> dict[int, tuple[float, float]]:
+    """(whole-run, steady) speed-up of each run over the 1-worker run of the same kind and round."""
+    base = {(r.kind, r.round): r for r in results if r.workers == 1}
+    out = {}
+    for i, r in enumerate(results):
+        b = base.get((r.kind, r.round))
+        if b is not None and b.rate and b.steady_rate:
+            out[i] = (r.rate / b.rate, r.steady_rate / b.steady_rate)
+    return out
 
 
 def table(results: list[Result]) -> str:
-    """The results as a fixed-width table, speed-up relative to 1 worker of the same kind."""
-    base = {r.kind: r.rate for r in results if r.workers == 1}
+    """The results as a fixed-width table, speed-up relative to 1 worker of the same kind and round."""
+    ups = speed_ups(results)
     lines = [
-        f"{'kind':<6}{'workers':>8}{'files':>7}{'ok':>5}{'wall s':>9}{'files/s':>9}{'speed-up':>10}"
-        f"{'s/file':>8}{'peak MB/worker':>16}"
+        f"{'kind':<6}{'round':>6}{'workers':>8}{'files':>7}{'ok':>5}{'wall s':>8}{'files/s':>9}{'steady':>8}"
+        f"{'speed-up':>10}{'steady':>8}{'s/file':>8}{'MB/worker':>11}{'load':>11}"
     ]
-    for r in results:
-        speed = f"{r.rate / base[r.kind]:.2f}x" if base.get(r.kind) else "-"
+    for i, r in enumerate(results):
+        whole, steady = (f"{ups[i][0]:.2f}x", f"{ups[i][1]:.2f}x") if i in ups else ("-", "-")
+        load = f"{r.load_before:.1f}-{r.load_after:.1f}"
         lines.append(
-            f"{r.kind:<6}{r.workers:>8}{r.files:>7}{r.ok:>5}{r.seconds:>9.1f}{r.rate:>9.2f}{speed:>10}"
-            f"{r.mean_file_s:>8.2f}{r.peak_worker_mb:>16.0f}"
+            f"{r.kind:<6}{r.round:>6}{r.workers:>8}{r.files:>7}{r.ok:>5}{r.seconds:>8.1f}{r.rate:>9.2f}"
+            f"{r.steady_rate:>8.2f}{whole:>10}{steady:>8}{r.mean_file_s:>8.2f}{r.peak_worker_mb:>11.0f}{load:>11}"
         )
     return "\n".join(lines)
 
 
+def summary(results: list[Result]) -> list[str]:
+    """Per kind: the median speed-ups of 2 workers over 1 and the largest memory per worker."""
+    ups = speed_ups(results)
+    lines = []
+    for kind in dict.fromkeys(r.kind for r in results):
+        pairs = [ups[i] for i, r in enumerate(results) if r.kind == kind and r.workers == 2 and i in ups]
+        peak = max(r.peak_worker_mb for r in results if r.kind == kind)
+        if pairs:
+            lines.append(
+                f"{kind}: 2 workers / 1 worker, median of {len(pairs)}: "
+                f"{statistics.median(p[0] for p in pairs):.2f}x whole run, "
+                f"{statistics.median(p[1] for p in pairs):.2f}x steady; peak {peak:.0f} MB per worker"
+            )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    ap.add_argument("--pdfs", type=int, default=40, help="born-digital PDFs (0 to skip)")
-    ap.add_argument("--scans", type=int, default=4, help="scanned reports (0 to skip)")
+    ap.add_argument("--pdfs", type=int, default=120, help="born-digital PDFs (0 to skip)")
+    ap.add_argument("--scans", type=int, default=8, help="scanned reports (0 to skip)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of runs, worker counts alternating")
+    ap.add_argument("--inputs", help="folder to keep the generated inputs in and reuse them from (default: temporary)")
     args = ap.parse_args(argv)
+    if min([args.pdfs, args.scans, args.repeat - 1, *[w - 1 for w in args.workers]]) < 0:
+        ap.error("counts must not be negative, workers and --repeat at least 1")
     os.environ.setdefault("GOVREPORT_TOOLKIT_VERSION", "bench")
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         work = Path(tmp)
-        pdfs = make_pdfs(work / "pdf", max(args.pdfs, args.scans))
-        kinds: list[tuple[str, Path]] = []
-        if args.pdfs:
-            keep = work / "pdf_in"
-            keep.mkdir()
-            for p in pdfs[: args.pdfs]:
-                os.link(p, keep / p.name)
-            kinds.append(("pdf", keep))
-        if args.scans:
-            make_scans(pdfs[: args.scans], work / "scan_in")
-            kinds.append(("scan", work / "scan_in"))
+        kinds = make_inputs(Path(args.inputs) if args.inputs else work, args.pdfs, args.scans)
         results = []
         for kind, folder in kinds:
-            for w in args.workers:
-                r = timed_run(kind, folder, w, work)
-                print(f"{kind} x{w}: {r.files} files in {r.seconds:.1f} s", file=sys.stderr)
-                results.append(r)
-    print(f"cores: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f} (other jobs skew the figures)")
+            for round_no in range(1, args.repeat + 1):
+                for w in args.workers:
+                    r = timed_run(kind, folder, w, work, round_no)
+                    print(f"{kind} x{w}: {r.files} files in {r.seconds:.1f} s", file=sys.stderr)
+                    results.append(r)
+    print(f"cores: {os.cpu_count()}; load = load average before-after each run (other jobs skew the figures)")
     print(table(results))
+    print("\n".join(summary(results)))
     return 0
 
 
