@@ -427,3 +427,25 @@ def test_pooled_page_renders_never_share_memory_with_live_ones() -> None:
     b = pdf_pdfium.pooled_rows(40, 50)  # a's buffer is free again: the smallest that fits
     c = pdf_pdfium.pooled_rows(40, 50)
     assert id(b.base) == a_buffer and not np.shares_memory(b, c)
+
+
+def test_fake_bold_text_is_rendered_filled_only() -> None:
+    """The WPS report's bold headings (fill-and-stroke text) are set to fill only before page images are drawn."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as R
+
+    from ingest import pdf_pdfium
+
+    pdf = pdfium.PdfDocument(str(SHARED / "real" / "hongze_2024.pdf"))
+    try:
+        page = pdf[2]
+        n = R.FPDFPage_CountObjects(page.raw)
+        modes = [R.FPDFTextObj_GetTextRenderMode(R.FPDFPage_GetObject(page.raw, k)) for k in range(n)]
+        stroked = modes.count(R.FPDF_TEXTRENDERMODE_FILL_STROKE)
+        assert stroked > 10 and pdf_pdfium.fill_only_text(page) == stroked
+        assert pdf_pdfium.fill_only_text(page) == 0  # none left
+        out = np.empty((400, math.ceil(page.get_width() * 150 / 72)), np.uint8)
+        pdf_pdfium.render_rows(page, 150 / 72, out, 0)
+        assert (out < 128).mean() > 0.005  # the text is still drawn
+    finally:
+        pdf.close()
