@@ -279,7 +279,9 @@ def open_client(workers: int | None, scheduler: str | None) -> tuple[Any, Any]:
             silence_logs=logging.ERROR,
             memory_limit=0,  # no Dask memory monitor: conversions run in children with their own limit
         )
-        return Client(cluster), cluster
+        # Results come straight from the worker that holds them, not relayed by the scheduler (which
+        # runs in this process too, so the relay would handle every report twice here).
+        return Client(cluster, direct_to_workers=True), cluster
 
 
 class Feed:

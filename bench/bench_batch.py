@@ -9,7 +9,9 @@ a few hundred); scans are those PDFs' pages rendered at 200 dpi (grayscale, mult
 OCR adapter. Each run is a fresh output folder on a fresh LocalCluster; with --repeat the worker counts
 alternate (1, 2, 1, 2, ...) so that both see the same load from other jobs. Two rates per run: over the
 whole run (starting the cluster and the conversion children included) and steady (from the first file
-recorded to the last, from the index's done_at). The speed-up compares runs of the same round. Memory
+recorded to the last, from the index's done_at). The speed-up compares runs of the same round. The CPU
+columns (client + workers with their conversion children, ms per file, from getrusage) do not depend on the
+other jobs; from the 1-worker runs they give the speed-up 2 free cores would allow. Memory
 is the peak resident size of each worker's process tree (Dask worker + its conversion child), sampled
 every 0.2 s with psutil. Aim: 2 workers >= 1.8x the files/s of 1; < 1 GB per worker.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -58,6 +61,8 @@ class Result:
     peak_worker_mb: float
     load_before: float
     load_after: float
+    client_cpu_s: float
+    workers_cpu_s: float
 
     @property
     def rate(self) -> float:
@@ -167,10 +172,13 @@ def timed_run(kind: str, folder: Path, workers: int, work: Path, round_no: int) 
     sampler.start()
     load_before = os.getloadavg()[0]
     print(f"{kind} x{workers} (round {round_no}): starting, load average {load_before:.1f}", file=sys.stderr)
+    self0, kids0 = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     run_batch(str(folder), str(out), workers=workers, progress=False)
     seconds = time.monotonic() - t0
     peak = sampler.stop()
+    # The worker processes are reaped when the cluster closes, and each has reaped its conversion children.
+    client_cpu, workers_cpu = cpu_seconds(resource.RUSAGE_SELF) - self0, cpu_seconds(resource.RUSAGE_CHILDREN) - kids0
     conn = sqlite3.connect(out / "index.sqlite")
     n, ok, mean = conn.execute("SELECT count(*), sum(status = 'ok'), avg(seconds) FROM files").fetchone()
     steady = steady_seconds(conn)
@@ -188,7 +196,15 @@ def timed_run(kind: str, folder: Path, workers: int, work: Path, round_no: int) 
         peak,
         load_before,
         os.getloadavg()[0],
+        client_cpu,
+        workers_cpu,
     )
+
+
+def cpu_seconds(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or of its reaped descendants (RUSAGE_CHILDREN)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def speed_ups(results: list[Result]) -> dict[int, tuple[float, float]]:
@@ -207,7 +223,7 @@ def table(results: list[Result]) -> str:
     ups = speed_ups(results)
     lines = [
         f"{'kind':<6}{'round':>6}{'workers':>8}{'files':>7}{'ok':>5}{'wall s':>8}{'files/s':>9}{'steady':>8}"
-        f"{'speed-up':>10}{'steady':>8}{'s/file':>8}{'MB/worker':>11}{'load':>11}"
+        f"{'speed-up':>10}{'steady':>8}{'s/file':>8}{'MB/worker':>11}{'load':>11}{'cpu ms/file':>18}"
     ]
     for i, r in enumerate(results):
         whole, steady = (f"{ups[i][0]:.2f}x", f"{ups[i][1]:.2f}x") if i in ups else ("-", "-")
@@ -215,22 +231,38 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"{r.kind:<6}{r.round:>6}{r.workers:>8}{r.files:>7}{r.ok:>5}{r.seconds:>8.1f}{r.rate:>9.2f}"
             f"{r.steady_rate:>8.2f}{whole:>10}{steady:>8}{r.mean_file_s:>8.2f}{r.peak_worker_mb:>11.0f}{load:>11}"
+            f"{cpu_text(r):>18}"
         )
     return "\n".join(lines)
 
 
+def cpu_text(r: Result) -> str:
+    """CPU per file of the batch process (client) and of the workers with their conversion children."""
+    return f"{1000 * r.client_cpu_s / r.files:.1f} + {1000 * r.workers_cpu_s / r.files:.1f}" if r.files else "-"
+
+
+def cpu_bound_speed_up(r: Result) -> float:
+    """What the CPU accounting of a 1-worker run allows 2 workers on 2 free cores: 1 worker converts one file
+    per W seconds (the client runs beside it), 2 workers share the 2 cores with the client: 2 / (C + W)."""
+    c, w = r.client_cpu_s, r.workers_cpu_s
+    return 2 * w / (c + w) if c + w > 0 else 0.0
+
+
 def summary(results: list[Result]) -> list[str]:
-    """Per kind: the median speed-ups of 2 workers over 1 and the largest memory per worker."""
+    """Per kind: the median speed-ups of 2 workers over 1, the CPU-bound speed-up and the largest memory per
+    worker."""
     ups = speed_ups(results)
     lines = []
     for kind in dict.fromkeys(r.kind for r in results):
         pairs = [ups[i] for i, r in enumerate(results) if r.kind == kind and r.workers == 2 and i in ups]
         peak = max(r.peak_worker_mb for r in results if r.kind == kind)
+        bound = [cpu_bound_speed_up(r) for r in results if r.kind == kind and r.workers == 1]
         if pairs:
             lines.append(
                 f"{kind}: 2 workers / 1 worker, median of {len(pairs)}: "
                 f"{statistics.median(p[0] for p in pairs):.2f}x whole run, "
-                f"{statistics.median(p[1] for p in pairs):.2f}x steady; peak {peak:.0f} MB per worker"
+                f"{statistics.median(p[1] for p in pairs):.2f}x steady; "
+                f"CPU-bound on 2 free cores: {statistics.median(bound):.2f}x; peak {peak:.0f} MB per worker"
             )
     return lines
 

@@ -395,3 +395,90 @@ def test_time_and_memory_limits_are_recorded_as_error_kinds(tmp_path: Path) -> N
     )
     assert again.returncode == 1
     assert final_counts(again.stderr) == {"converted": 0, "failed": 0, "already done": 2}
+
+
+def test_chunk_size_follows_conversion_time_and_shrinks_at_the_end() -> None:
+    from batch import BatchSettings
+    from batch.run import ChunkSize
+
+    sizer = ChunkSize(BatchSettings(timeout_s=60, task_seconds=0.5, max_files_per_task=16))
+    assert sizer.files(left=1000, threads=2) == 1  # no conversion time known yet: one file per task
+    sizer.observe(0.05)
+    assert sizer.files(left=1000, threads=2) == 10  # about 0.5 s of conversion per task
+    assert sizer.files(left=12, threads=2) == 3  # the last files spread over every thread
+    assert sizer.files(left=3, threads=2) == 1
+    for _ in range(100):
+        sizer.observe(0.001)
+    assert sizer.files(left=1000, threads=2) == 16  # never more than max_files_per_task
+    for _ in range(100):
+        sizer.observe(70.0)  # scans
+    assert sizer.files(left=1000, threads=2) == 1
+
+
+def test_feed_chunks_by_bytes_and_holds_duplicates_back(tmp_path: Path) -> None:
+    from batch import BatchSettings
+    from batch.discover import list_inputs
+    from batch.progress import Progress
+    from batch.run import Batch, Feed
+    from ingest.options import Options
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    seeds = [p for p, _ in sources_with_truth(SHARED / "seeds")][:5]
+    for i, src in enumerate(seeds):
+        shutil.copyfile(src, inp / f"{i}.txt")
+    shutil.copyfile(seeds[1], inp / "1b.txt")  # a duplicate of 1.txt, listed right after it
+    (inp / "big.txt").write_bytes(seeds[0].read_bytes() * 20 + b"\n")
+    sizes = {p.name: p.stat().st_size for p in inp.iterdir()}
+    inputs = list_inputs(str(inp), str(tmp_path / "out"))
+    options = Options().validated()
+    os.makedirs(tmp_path / "out")
+    batch = Batch(str(tmp_path / "out"), BatchSettings(timeout_s=60), options, Progress(len(inputs), enabled=False))
+    try:
+        max_bytes = sizes["0.txt"] + sizes["1.txt"] + 1
+        feed = Feed(batch, inputs, options, max_bytes)
+        chunks = []
+        while chunk := feed.take(4):
+            chunks.append([os.path.basename(ex.input.abs_path) for ex in chunk])
+        assert feed.left() == 0
+    finally:
+        batch.close()
+    # Sorted: 0, 1, 1b (same bytes as 1: waits for its conversion), 2, 3, 4, big (alone, over max_bytes).
+    assert [n for c in chunks for n in c] == ["0.txt", "1.txt", "2.txt", "3.txt", "4.txt", "big.txt"]
+    assert all(sum(sizes[n] for n in c) <= max_bytes for c in chunks if len(c) > 1)
+    assert ["big.txt"] in chunks
+    assert len(chunks) >= 3
+
+
+def test_one_bad_file_in_a_task_does_not_touch_the_others(tmp_path: Path) -> None:
+    import dataclasses
+
+    from PIL import Image, ImageDraw
+
+    from batch.worker import convert_chunk, shutdown_children
+    from ingest.options import Options
+
+    im = Image.new("L", (3000, 3000), 255)
+    ImageDraw.Draw(im).rectangle((100, 100, 2900, 2900), outline=0, width=5)
+    im.save(tmp_path / "huge_page.pdf", resolution=3000 / 3500 * 72)  # needs far more than 700 MB for OCR
+    seed = next(p for p, _ in sources_with_truth(SHARED / "seeds"))
+    paths = [str(seed), str(tmp_path / "huge_page.pdf"), str(tmp_path / "missing.txt"), str(seed)]
+    options = dataclasses.asdict(Options().validated())
+    try:
+        out = convert_chunk(paths, options, 60.0, 700 * 1024 * 1024, 500, str(ROOT))
+    finally:
+        shutdown_children()
+    assert [o["ok"] for o in out] == [True, False, False, True]
+    assert [o.get("kind") for o in out[1:3]] == ["too_large", "unreadable"]
+    assert json.loads(out[3]["json"]) == json.loads(out[0]["json"])
+
+
+def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
+    from batch.worker import RENEW_RSS_SHARE, ChildConverter
+
+    conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
+    conv.served = 1
+    assert not conv.worn_out(100 * 2**20)
+    assert conv.worn_out(int(RENEW_RSS_SHARE * 1000 * 2**20) + 1)
+    conv.served = 3
+    assert conv.worn_out(0)
