@@ -82,6 +82,7 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.peaks: dict[int, int] = {}
         self.halt = threading.Event()
+        self.cpu_s = 0.0  # this thread's own CPU, not to be counted as the batch client's
 
     def run(self) -> None:
         me = psutil.Process()
@@ -93,6 +94,7 @@ class MemorySampler(threading.Thread):
                 except psutil.Error:
                     continue
                 self.peaks[top.pid] = max(self.peaks.get(top.pid, 0), rss)
+            self.cpu_s = time.thread_time()
             self.halt.wait(SAMPLE_EVERY_S)
 
     def stop(self) -> float:
@@ -178,7 +180,8 @@ def timed_run(kind: str, folder: Path, workers: int, work: Path, round_no: int) 
     seconds = time.monotonic() - t0
     peak = sampler.stop()
     # The worker processes are reaped when the cluster closes, and each has reaped its conversion children.
-    client_cpu, workers_cpu = cpu_seconds(resource.RUSAGE_SELF) - self0, cpu_seconds(resource.RUSAGE_CHILDREN) - kids0
+    client_cpu = cpu_seconds(resource.RUSAGE_SELF) - self0 - sampler.cpu_s
+    workers_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - kids0
     conn = sqlite3.connect(out / "index.sqlite")
     n, ok, mean = conn.execute("SELECT count(*), sum(status = 'ok'), avg(seconds) FROM files").fetchone()
     steady = steady_seconds(conn)
