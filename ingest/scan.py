@@ -43,9 +43,22 @@ SHORT_ASPECT = 4.0
 REREAD_SCALE = 0.7
 # Number readings less sure than this get the re-read (surer ones are left alone: speed).
 RECHECK_BELOW = 0.995
+# A lone glyph leaning like a slash (its ink's x per y at most SLASH_SLOPE; "/" is about -0.3,
+# "1" about +0.05, full-width "／" -1) without a bar on top (at most SLASH_TOP of its width inked in
+# its top sixth; "7" has a bar) is "/", whatever the recogniser said: at 150 dpi it often reads
+# "1". Other blobs may add up to LONE_GLYPH_REST of the glyph's ink.
+SLASH_SLOPE = -0.2
+SLASH_TOP = 0.8
+SLASH_LOOKALIKES = frozenset("1/7lI|\\／")
+SHAPE_CONFIDENCE = 0.95
+LONE_GLYPH_REST = 0.15
 # Orientation: direction-classifier share that flips a page; how many line crops it sees.
 FLIP_SHARE = 0.5
 ORIENT_PROBES = 12
+# A page with no running text is judged by at least this many text lines in its cells, each at
+# least PROBE_ASPECT times as wide as tall (digits alone read the same both ways up).
+MIN_CELL_PROBES = 4
+PROBE_ASPECT = 2.5
 # Tesseract orientation answers less confident than this are ignored.
 OSD_MIN_CONF = 1.0
 # Body paragraphs (several lines, after the first page) are read in full only when this is set:
@@ -167,8 +180,8 @@ def _read_rotated(engine: OcrEngine, crop: np.ndarray) -> Reading:
 def _second_opinion(
     engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]]
 ) -> list[Reading]:
-    """Number readings checked by a re-read at another scale (in the same strips): disagreement
-    makes them doubtful and adds the other reading as an alternative."""
+    """Number readings checked by a re-read at another scale (side by side with the other doubtful
+    ones of their row): disagreement makes them doubtful and adds the other reading as an alternative."""
     doubt = {
         i
         for i, r in enumerate(readings)
@@ -181,7 +194,7 @@ def _second_opinion(
         return cv2.resize(crops[i], None, fx=REREAD_SCALE, fy=REREAD_SCALE, interpolation=cv2.INTER_AREA)
 
     again: dict[int, Reading] = {}
-    redo = [g for g in strips if doubt.intersection(g)]
+    redo = [mine for g in strips if (mine := [i for i in g if i in doubt])]
     for g, res in zip(redo, engine.read_strips([[scaled(i) for i in g] for g in redo]), strict=True):
         again.update(zip(g, res, strict=True))
     alone = sorted(doubt - set(again))
@@ -211,6 +224,48 @@ def ink_runs(crop: np.ndarray) -> int:
     if not cols.any():
         return 0
     return int(cols[0]) + int(np.count_nonzero(cols[1:] & ~cols[:-1]))
+
+
+def lone_glyph_shape(crop: np.ndarray) -> tuple[float, float] | None:
+    """Slant (x per y) and top width (share inked in the top sixth) of a crop's one glyph;
+    None when the crop holds more than one."""
+    smooth = cv2.GaussianBlur(sg.to_gray(crop), (3, 3), 0)
+    _, ink = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return None
+    k = 1 + int(np.argmax(stats[1:, 4]))
+    areas = stats[1:, 4]
+    others = areas[areas >= LONE_GLYPH_REST / 3 * stats[k, 4]].sum() - stats[k, 4]  # specks aside
+    if others > LONE_GLYPH_REST * stats[k, 4]:
+        return None
+    ys, xs = np.nonzero(labels == k)
+    if len(ys) < 8 or ys.var() <= 0:
+        return None
+    slope = float(((xs - xs.mean()) * (ys - ys.mean())).mean() / ys.var())
+    x, y, w, h = (int(v) for v in stats[k, :4])
+    top = float((labels[y : y + max(1, h // 6), x : x + w] == k).any(axis=0).mean())
+    return slope, top
+
+
+def _slashes(crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
+    """Lone glyphs read as "1", "7", "/" ... settled by their shape: a slash leans and has no bar."""
+    out = list(readings)
+    for i, (text, conf, alts) in enumerate(readings):
+        t = text.strip()
+        if not (len(t) == 1 and t in SLASH_LOOKALIKES or any(a[0] == "/" for a in alts)):
+            continue
+        shape = lone_glyph_shape(crops[i])
+        if shape is None:
+            continue
+        slash = shape[0] <= SLASH_SLOPE and shape[1] <= SLASH_TOP
+        if slash and t not in ("/", "／"):
+            # A confident recogniser against the shape: the slash stands, but in doubt.
+            sure = SHAPE_CONFIDENCE if conf < CONFIDENT else 0.6
+            out[i] = ("/", sure, [(t, round(min(conf, 0.5), 4))])
+        elif not slash and t in ("/", "／"):
+            out[i] = (text, min(conf, 0.5), alts)
+    return out
 
 
 def _other_engine(name: str) -> OcrEngine | None:
@@ -290,7 +345,7 @@ def read_crops(
             readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
     readings = _second_opinion(engine, imgs, readings, strips)
-    return _third_opinion(engine.name, imgs, readings)
+    return _slashes(imgs, _third_opinion(engine.name, imgs, readings))
 
 
 def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
@@ -305,12 +360,14 @@ def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
     return "\n".join(texts), conf, alts
 
 
-def _line_blobs(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]], int]:
-    """Text lines outside tables smeared along rows and along columns, and how many table cells there are."""
-    binary = sg.binarize(gray)
+Boxes = list[tuple[int, int, int, int]]
+
+
+def _line_blobs(gray: np.ndarray, setting: sg.Threshold) -> tuple[Boxes, Boxes, list[sg.GridTable]]:
+    """Text lines outside tables smeared along rows and along columns, and the tables found."""
+    binary = sg.binarize(gray, setting)
     unit = sg.unit_of(gray)
-    tables = sg.find_tables(gray)
-    n_cells = sum(len(t.cells) for t in tables)
+    tables = sg.find_tables(gray, setting)
     text = binary.copy()
     for t in tables:
         x0, y0, x1, y1 = t.bbox
@@ -319,7 +376,7 @@ def _line_blobs(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], list
     k = max(3, int(0.8 * unit))
     rows = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))), unit, True)
     cols = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))), unit, False)
-    return rows, cols, n_cells
+    return rows, cols, tables
 
 
 def osd_rotation(gray: np.ndarray) -> int | None:
@@ -336,26 +393,54 @@ def osd_rotation(gray: np.ndarray) -> int | None:
     return int(osd.get("rotate", 0)) % 360
 
 
-def upright(gray: np.ndarray, engine_name: str) -> tuple[np.ndarray, int]:
-    """The page turned so its text reads left to right, top to bottom; degrees turned clockwise."""
-    rows, cols, n_cells = _line_blobs(gray)
+def upright(
+    gray: np.ndarray, engine_name: str, setting: sg.Threshold = sg.PLAIN
+) -> tuple[np.ndarray, int, list[sg.GridTable] | None]:
+    """The page turned so its text reads left to right, top to bottom; degrees turned clockwise;
+    the tables found on it when it was not turned (None when it was)."""
+    rows, cols, tables = _line_blobs(gray, setting)
     if len(rows) + len(cols) < 4:
-        # Little running text (a page of tables): ask tesseract's orientation detection.
-        turn = osd_rotation(gray) if n_cells or rows or cols else None
-        return _turn(gray, turn or 0), turn or 0
+        # Little running text (a page of tables): the text in a portrait page's cells says whether
+        # it is upside down; otherwise ask tesseract's orientation detection.
+        in_cells = _cell_probes(gray, tables, setting) if gray.shape[0] > gray.shape[1] else []
+        if len(in_cells) >= MIN_CELL_PROBES:
+            flipped = _flipped_share(in_cells, engine_name) > FLIP_SHARE
+            return (cv2.rotate(gray, cv2.ROTATE_180), 180, None) if flipped else (gray, 0, tables)
+        turn = (osd_rotation(gray) if tables or rows or cols else None) or 0
+        return _turn(gray, turn), turn, None if turn else tables
     rotation = 0
     if len(cols) > max(3, 2 * len(rows)):
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         rotation = 90
-        rows, _, _ = _line_blobs(gray)
+        rows, _, tables = _line_blobs(gray, setting)
     if not rows:
-        return gray, rotation
+        return gray, rotation, tables
     probes = sorted(rows, key=lambda b: -(b[2] - b[0]))[:ORIENT_PROBES]
     crops = [_pad(gray[b[1] : b[3], b[0] : b[2]]) for b in probes]
     if _flipped_share(crops, engine_name) > FLIP_SHARE:
-        gray = cv2.rotate(gray, cv2.ROTATE_180)
-        rotation = (rotation + 180) % 360
-    return gray, rotation
+        return cv2.rotate(gray, cv2.ROTATE_180), (rotation + 180) % 360, None
+    return gray, rotation, tables
+
+
+def _cell_probes(gray: np.ndarray, tables: list[sg.GridTable], setting: sg.Threshold) -> list[np.ndarray]:
+    """The widest text lines inside table cells (several characters each), padded, for the
+    direction classifier."""
+    unit = sg.unit_of(gray)
+    binary = sg.binarize(gray, setting)
+    m = max(1, int(CELL_MARGIN_UNITS * unit))
+    found: list[tuple[int, np.ndarray]] = []
+    for t in tables:
+        for c in t.cells:
+            x0, y0, x1, y1 = c.bbox[0] + m, c.bbox[1] + m, c.bbox[2] - m, c.bbox[3] - m
+            if x1 - x0 < 3 or y1 - y0 < 3:
+                continue
+            ink, _ = _without_remnants(_ink(binary[y0:y1, x0:x1], unit), unit)
+            for b in sg.text_lines(ink, unit * 0.6):
+                w, h = b[2] - b[0], b[3] - b[1]
+                if w >= PROBE_ASPECT * h and h >= 0.5 * unit:
+                    found.append((w, _pad(gray[y0 + b[1] : y0 + b[3], x0 + b[0] : x0 + b[2]])))
+    found.sort(key=lambda f: -f[0])
+    return [crop for _, crop in found[:ORIENT_PROBES]]
 
 
 def _turn(gray: np.ndarray, degrees: int) -> np.ndarray:
@@ -415,14 +500,16 @@ def group_paragraphs(
 
 def upsampled(gray: np.ndarray, max_pixels: int) -> np.ndarray:
     """A low-resolution page enlarged (cubic) so its short side is UPSAMPLE_SIDE, within max_pixels;
-    a grainy one is left as it is."""
+    a grainy one is smoothed first (grain enlarged becomes blots that break thin rulings)."""
     h, w = gray.shape[:2]
     short = min(h, w)
-    if short <= 0 or short >= LOW_RES_SIDE or sg.noise_level(gray) >= sg.GRAINY:
-        return gray  # grain enlarged turns smooth: the binariser would no longer see it as noise
+    if short <= 0 or short >= LOW_RES_SIDE:
+        return gray
     scale = min(UPSAMPLE_SIDE / short, (max_pixels / max(h * w, 1)) ** 0.5)
     if scale <= 1.05:
         return gray
+    if sg.grain(gray) >= sg.GRAINY:
+        gray = cv2.GaussianBlur(gray, (3, 3), 0)
     return cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_CUBIC)
 
 
@@ -430,11 +517,12 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
     engine = get_engine(options.ocr_engine)
     gray = upsampled(sg.to_gray(img), options.max_pixels)
-    gray, rotation = upright(gray, options.ocr_engine)
-    gray, skew = sg.deskew(gray)
+    setting = sg.threshold_for(gray)
+    gray, skew = sg.deskew(gray, setting)
+    gray, rotation, found = upright(gray, options.ocr_engine, setting)
     unit = sg.unit_of(gray)
-    binary = sg.binarize(gray)
-    tables = sg.find_tables(gray)
+    binary = sg.binarize(gray, setting)
+    tables = found if found is not None else sg.find_tables(gray, setting)
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
     rows: list[int] = []

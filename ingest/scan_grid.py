@@ -16,12 +16,17 @@ from ingest.units import join_units
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
 BLOCK_FRACTION = 1 / 110
 THRESH_C = -2
-# A page with grain of at least GRAINY (grey levels) is smoothed 3x3 before thresholding, with an
-# offset of NOISE_FACTOR grains (at most MAX_OFFSET); the grain is measured on a central square.
-GRAINY = 0.5
-NOISE_FACTOR = 5.0
-MAX_OFFSET = 20.0
-NOISE_SAMPLE = 512
+# Grain is measured by its effect: specks (ink blobs under SPECK_UNITS2 units squared) per million
+# pixels after the plain threshold, on horizontal stripes of the page (GRAIN_STRIPE rows every
+# GRAIN_EVERY rows). At least GRAINY of them make a page grainy: it is smoothed 3x3 and its offset is
+# the first of OFFSET_LADDER whose specks are within SPECK_SLACK of the fewest any offset leaves
+# (JPEG-smoothed noise is invisible to a pixel-level estimate, but not to its specks).
+SPECK_UNITS2 = 0.16
+GRAINY = 300.0
+OFFSET_LADDER = (-2.0, -4.0, -6.0, -8.0, -12.0, -16.0, -20.0)
+SPECK_SLACK = 1.25
+GRAIN_STRIPE = 256
+GRAIN_EVERY = 768
 # Line detection: opening-kernel length in `unit`s (1 unit = page width / 100).
 H_KERNEL_UNITS = 2.2
 V_KERNEL_UNITS = 1.0
@@ -85,29 +90,63 @@ def unit_of(gray: np.ndarray) -> float:
     return max(gray.shape[1], 1) / 100.0
 
 
-def noise_level(gray: np.ndarray) -> float:
-    """Standard deviation of the scanner's grain, from a sample of the page (median absolute
-    difference to a 3x3 median, which keeps edges)."""
-    h, w = gray.shape[:2]
-    s = NOISE_SAMPLE
-    y0, x0 = max(0, (h - s) // 2), max(0, (w - s) // 2)
-    patch = np.ascontiguousarray(gray[y0 : y0 + s, x0 : x0 + s])
-    if patch.size == 0:
-        return 0.0
-    diff = np.abs(patch.astype(np.int16) - cv2.medianBlur(patch, 3).astype(np.int16))
-    return float(1.4826 * np.median(diff))
+@dataclass(frozen=True)
+class Threshold:
+    """How a page is binarised: smoothed first or not, and the adaptive threshold's offset."""
+
+    smooth: bool = False
+    offset: float = float(THRESH_C)
 
 
-def binarize(gray: np.ndarray) -> np.ndarray:
-    """Ink as 255 on 0: adaptive threshold, robust to shaded cells and uneven scans; the offset
-    grows with the grain so noise does not turn into ink."""
+PLAIN = Threshold()
+
+
+def _threshold(gray: np.ndarray, t: Threshold) -> np.ndarray:
+    """Ink as 255 on 0 by a mean-adaptive threshold (block from the page width) with setting t."""
     block = max(3, int(gray.shape[1] * BLOCK_FRACTION) | 1)
-    sigma = noise_level(gray)
-    c = float(THRESH_C)
-    if sigma >= GRAINY:
-        gray = cv2.GaussianBlur(gray, (3, 3), 0)
-        c = -min(MAX_OFFSET, max(-THRESH_C, NOISE_FACTOR * sigma))
-    return cv2.adaptiveThreshold(~gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, c)
+    src: np.ndarray = cv2.GaussianBlur(gray, (3, 3), 0) if t.smooth else gray
+    return cv2.adaptiveThreshold(
+        cv2.bitwise_not(src), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, t.offset
+    )
+
+
+def _stripes(gray: np.ndarray) -> np.ndarray:
+    """Horizontal stripes of the page stacked: a sample for the grain, whatever the page's height."""
+    h = gray.shape[0]
+    if h <= 2 * GRAIN_STRIPE:
+        return gray
+    return np.vstack([gray[y : y + GRAIN_STRIPE] for y in range(0, h - GRAIN_STRIPE + 1, GRAIN_EVERY)])
+
+
+def speck_density(sample: np.ndarray, t: Threshold, unit: float) -> float:
+    """Specks per million pixels that threshold setting t leaves in the sample."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(_threshold(sample, t), connectivity=8)
+    small = int(np.count_nonzero(stats[1:n, 4] < max(4.0, SPECK_UNITS2 * unit * unit)))
+    return small * 1e6 / max(sample.size, 1)
+
+
+def grain(gray: np.ndarray) -> float:
+    """The page's grain: specks per million pixels after the plain threshold."""
+    return speck_density(_stripes(gray), PLAIN, unit_of(gray))
+
+
+def threshold_for(gray: np.ndarray) -> Threshold:
+    """The binarisation a page needs: plain when it is clean, else smoothed with the offset that
+    leaves (about) the fewest specks."""
+    sample = _stripes(gray)
+    unit = unit_of(gray)
+    if speck_density(sample, PLAIN, unit) < GRAINY:
+        return PLAIN
+    ladder = [Threshold(True, c) for c in OFFSET_LADDER]
+    counts = [speck_density(sample, t, unit) for t in ladder]
+    least = min(counts)
+    return next(t for t, n in zip(ladder, counts, strict=True) if n <= SPECK_SLACK * least + 1)
+
+
+def binarize(gray: np.ndarray, setting: Threshold | None = None) -> np.ndarray:
+    """Ink as 255 on 0: adaptive threshold, robust to shaded cells and uneven scans; a grainy page
+    is smoothed and thresholded higher so its grain does not turn into ink."""
+    return _threshold(gray, setting if setting is not None else threshold_for(gray))
 
 
 def _profile_score(small: np.ndarray, angle: float) -> float:
@@ -142,9 +181,9 @@ def rotate(img: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
 
 
-def deskew(gray: np.ndarray) -> tuple[np.ndarray, float]:
+def deskew(gray: np.ndarray, setting: Threshold | None = None) -> tuple[np.ndarray, float]:
     """The page turned so its ruling lines and text lines are level, and the angle applied."""
-    angle = estimate_skew(binarize(gray))
+    angle = estimate_skew(binarize(gray, setting))
     if abs(angle) < SKEW_FINE:
         return gray, 0.0
     return rotate(gray, angle), angle
@@ -361,10 +400,10 @@ def _mask_of(shape: tuple[int, ...], segs: list[tuple[int, int, int, int]], src:
     return out
 
 
-def find_tables(gray: np.ndarray) -> list[GridTable]:
+def find_tables(gray: np.ndarray, setting: Threshold | None = None) -> list[GridTable]:
     """Every ruled table on a (deskewed) page, top to bottom."""
     unit = unit_of(gray)
-    binary = binarize(gray)
+    binary = binarize(gray, setting)
     horiz, vert = line_masks(binary)
     hs, vs = ruling_segments(horiz, vert, binary, unit)
     tol = max(2, int(0.6 * unit))

@@ -182,6 +182,71 @@ def test_turned_page_is_detected_and_read(turn: int) -> None:
     assert "2776" in texts and "7545" in texts and "95" in texts
 
 
+def test_skewed_table_page_upside_down_is_turned_by_the_text_in_its_cells() -> None:
+    from ingest.scan import read_page
+    from ingest.scan_grid import rotate
+
+    # Page 3 is all tables (two lines of running text): the text in its cells says which way is up.
+    page = cv2.rotate(rotate(_hongze_page(3, dpi=150), 1.2), cv2.ROTATE_180)
+    blocks, info, _ = read_page(page, 3, Options())
+    assert info.rotation == 180 and abs(info.skew) > 1.0
+    texts = _table_texts(blocks)
+    assert "2776" in texts and "7545" in texts
+
+
+def _jpeg_noise(gray: np.ndarray, sigma: float, quality: int) -> np.ndarray:
+    """A page with scanner grain, then JPEG-compressed (which smooths the grain into blotches)."""
+    rng = np.random.default_rng(7)
+    noisy = (gray.astype(np.float32) + rng.normal(0, sigma, gray.shape)).clip(0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def test_grain_is_measured_by_its_specks_and_thresholded_away() -> None:
+    from ingest.scan import upsampled
+    from ingest.scan_grid import GRAINY, PLAIN, binarize, deskew, find_tables, grain, threshold_for
+
+    clean = _hongze_page(2, dpi=150)
+    noisy = _jpeg_noise(clean, 8.0, 45)
+    assert grain(clean) < GRAINY <= grain(noisy)
+    assert threshold_for(clean) == PLAIN
+    setting = threshold_for(noisy)
+    assert setting.smooth and setting.offset < -2
+    # The chosen setting leaves a fraction of the specks the plain threshold leaves ...
+    plain_ink = binarize(noisy, PLAIN)
+    assert (binarize(noisy, setting) > 0).mean() < 0.6 * (plain_ink > 0).mean()
+    # ... and the enlarged noisy page has the clean page's grid.
+    big = upsampled(noisy, 10**9)
+    big, _ = deskew(big, threshold_for(big))
+    shape = [(len(t.ys), len(t.xs), len(t.cells)) for t in find_tables(big, threshold_for(big))]
+    ref, _ = deskew(upsampled(clean, 10**9))
+    assert shape == [(len(t.ys), len(t.xs), len(t.cells)) for t in find_tables(ref)]
+
+
+def _glyph(ch: str, px: int = 30) -> np.ndarray:
+    """One character as a 150-dpi scan shows it: Noto Sans CJK, slightly blurred, padded."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", px)
+    img = Image.new("L", (2 * px, 2 * px), 255)
+    ImageDraw.Draw(img).text((px // 2, px // 4), ch, font=font, fill=0)
+    return cv2.GaussianBlur(np.asarray(img), (3, 3), 0.8)
+
+
+def test_slash_is_told_from_one_and_seven_by_its_shape() -> None:
+    from ingest.scan import _slashes
+
+    crops = [_glyph(ch) for ch in "/1/7／"]
+    readings = [("1", 0.7, []), ("1", 0.99, []), ("/", 0.6, []), ("7", 0.8, []), ("1", 0.5, [("/", 0.3)])]
+    out = _slashes(crops, readings)
+    assert out[0][0] == "/" and out[0][1] >= 0.9 and out[0][2] == [("1", 0.5)]  # a doubtful "1" that leans
+    assert out[1] == readings[1]  # a real "1" stands
+    assert out[2][0] == "/"
+    assert out[3] == readings[3]  # "7" has its bar
+    assert out[4][0] == "/"  # full-width slash
+
+
 # ----------------------------------------------------------------------------- values
 
 
