@@ -24,6 +24,8 @@ from normalize.template import load_template
 
 SCHEMA_VERSION = "1"
 SECTIONS = ("active_disclosure", "applications", "review_litigation")
+# A value whose row was placed by its position (its label unread) is a guess: at most this sure.
+POSITION_CONFIDENCE = 0.5
 
 
 def empty_tables(tpl: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +47,8 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
         conf = 0.0
     if c is None:
         conf = 0.0
+    if v.by_position:
+        conf = min(conf, POSITION_CONFIDENCE)
     entry: dict[str, Any] = {
         "field": v.field,
         "raw": v.raw,

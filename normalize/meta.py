@@ -52,9 +52,13 @@ def _cn_int(s: str) -> int:
     return _CN_DIGITS.get(s, 0)
 
 
+# OCR reads 十 as "+" (same strokes); in a Chinese date it can only be 十.
+_PLUS_AS_TEN = re.compile(r"(?<=[一二三四五六七八九月])\+(?=[一二三四五六七八九日])")
+
+
 def parse_date(text: str) -> str | None:
     """The first date in the text as YYYY-MM-DD, or None."""
-    t = unicodedata.normalize("NFKC", text)
+    t = _PLUS_AS_TEN.sub("十", unicodedata.normalize("NFKC", text))
     m = _DATE.search(t)
     if m:
         y, mo, d = (_cn_int(g) for g in m.groups())

@@ -28,6 +28,7 @@ class Value:
     raw: str | None
     cell: Cell | None
     row_label: str = ""
+    by_position: bool = False  # its row was placed by position, its label unread: a guess
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Extraction:
     extra_columns: dict[str, dict[str, Value]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     found: set[str] = field(default_factory=set)
+    by_position: set[int] = field(default_factory=set)  # section 三 template rows placed by position
 
 
 def classify(table: Table) -> str | None:
@@ -71,8 +73,8 @@ def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row
     return out
 
 
-def _value(fid: str, c: Cell | None, label: str) -> Value:
-    return Value(fid, None if c is None else c.text, c, label)
+def _value(fid: str, c: Cell | None, label: str, by_position: bool = False) -> Value:
+    return Value(fid, None if c is None else c.text, c, label, by_position)
 
 
 # ---------------------------------------------------------------- section 二
@@ -85,6 +87,7 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     header = re.compile(tpl["active_disclosure"]["header_pattern"])
     data = [r for r in rows if r.labels and r.values and not header.search(r.leaf)]
     placed: dict[int, int] = {}  # data row position -> template row position
+    guessed: set[int] = set()  # data rows placed by position
     for i, row in enumerate(data):
         scored = [(best_alias_score(row.leaf, r["aliases"]), t) for t, r in enumerate(spec)]
         score, t = max(scored, key=lambda x: x[0])
@@ -100,12 +103,11 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         prev_row = max((j for j in placed if j < i), default=-1)
         next_row = min((j for j in placed if j > i), default=len(data))
         gap = [j for j in range(prev_row + 1, next_row) if j not in placed]
-        if (
-            len(free) == 1
-            and gap == [i]
-            and len(fit(row.values, len(spec[free[0]]["fields"]))) == len(spec[free[0]]["fields"])
-        ):
+        n_fields = len(spec[free[0]]["fields"]) if len(free) == 1 else 0
+        vals = fit(row.values, n_fields)
+        if len(free) == 1 and gap == [i] and len(vals) == n_fields and any(v and v.text.strip() for v in vals):
             placed[i] = free[0]
+            guessed.add(i)
             ex.warnings.append(
                 f"active_disclosure.{spec[free[0]]['id']}: label {row.leaf!r} not recognised; row read by its position"
             )
@@ -118,7 +120,7 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         ex.found.add(best["id"])
         for k, fname in enumerate(best["fields"]):
             fid = f"active_disclosure.{best['id']}.{fname}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf)
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed)
 
 
 # ---------------------------------------------------------------- section 三
@@ -229,6 +231,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
                 continue
             if not g.get("total_key") and p < len(trows) and trows[p].get("group") == g["id"]:
                 assigned[p] = row
+                ex.by_position.add(p)
                 ex.warnings.append(f"applications.{trows[p]['id']}: label not printed; row read by its position")
                 p += 1
                 continue
@@ -258,7 +261,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf)
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in ex.by_position)
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
@@ -317,6 +320,7 @@ def _assign_by_position(
             continue
         for i, row in zip(free, rows, strict=True):
             assigned[i] = row
+            ex.by_position.add(i)
             ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
 
 

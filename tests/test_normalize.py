@@ -169,3 +169,27 @@ def test_two_unreadable_section_2_labels_in_one_gap_are_not_guessed() -> None:
     report = build(layout.repair(doc))
     assert report["tables"]["active_disclosure"]["rules"] == {"issued": None, "repealed": None, "in_force": None}
     assert report["tables"]["active_disclosure"]["normative_documents"]["in_force"] == 9
+
+
+def test_a_row_placed_by_its_position_is_doubtful_and_a_blank_one_is_not_placed() -> None:
+    """An unread label between two read ones takes the one free template row, but its values are a
+    guess (confidence at most 0.5); a row of blank cells is never placed by position."""
+    from ingest.grid import Cell
+
+    from normalize.build import POSITION_CONFIDENCE
+
+    def table(rows: list[list[str]]) -> Table:
+        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
+
+    head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    rows = [head, ["规章", "1", "2", "3"], ["口口口口口口口", "4", "5", "6"], ["行政许可", "7", "", ""]]
+    report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
+    assert report["tables"]["active_disclosure"]["normative_documents"] == {"issued": 4, "repealed": 5, "in_force": 6}
+    conf = {c["field"]: c["confidence"] for c in report["cells"]}
+    assert conf["active_disclosure.normative_documents.in_force"] <= POSITION_CONFIDENCE
+    assert conf["active_disclosure.rules.in_force"] > POSITION_CONFIDENCE
+
+    rows[2] = ["口口口口口口口", "", "", ""]
+    report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
+    assert report["tables"]["active_disclosure"]["normative_documents"]["in_force"] is None
+    assert not any("row read by its position" in w for w in report["warnings"])

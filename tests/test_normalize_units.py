@@ -56,6 +56,10 @@ def test_dates() -> None:
     assert parse_date("二〇二五年一月二十日") == "2025-01-20"
     assert parse_date("发布日期：2025-03-10") == "2025-03-10"
     assert parse_date("2025年13月40日") is None
+    # OCR of a scanned signature reads 十 as "+": in a Chinese date it is 十, elsewhere not.
+    assert parse_date("二〇二五年一月二+一日") == "2025-01-21"
+    assert parse_date("二〇二五年十月+日") == "2025-10-10"
+    assert parse_date("2025年1月2+1日") is None
 
 
 def test_agency_from_signature_overlap_and_body() -> None:
