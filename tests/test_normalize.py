@@ -175,7 +175,6 @@ def test_a_row_placed_by_its_position_is_doubtful_and_a_blank_one_is_not_placed(
     """An unread label between two read ones takes the one free template row, but its values are a
     guess (confidence at most 0.5); a row of blank cells is never placed by position."""
     from ingest.grid import Cell
-
     from normalize.build import POSITION_CONFIDENCE
 
     def table(rows: list[list[str]]) -> Table:
