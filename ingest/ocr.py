@@ -70,7 +70,7 @@ REC_STEP = 8  # recogniser pixels per output time step
 # faster than the width beyond that.
 REC_PIECE_WIDTH = 320
 # White between the crops of a strip (pixels at the strip's height, about a character).
-STRIP_GAP = 40
+STRIP_GAP = 8
 STRIP_MAX = 8  # crops per strip
 TESS_LANG = "chi_sim+eng"
 TESS_DIGITS = "--psm 7 -c tessedit_char_whitelist=0123456789.-"

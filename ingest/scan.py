@@ -99,22 +99,23 @@ def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
-def _without_remnants(ink: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
-    """A cell's ink without the ruling-line remnants inside its crop (blobs touching the crop's edge
-    that are long and thin), and the remnants: a line beside a 0 must not read as 1."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    h, w = ink.shape
+def _without_remnants(binary: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """A cell's ink without specks and without the ruling-line remnants inside its crop (blobs
+    touching the crop's edge that are long and thin), and the remnants: a line beside a 0 must not
+    read as 1. One labelling does both."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    h, w = binary.shape
     thin = max(2, int(REMNANT_THIN_UNITS * unit))
-    drop = np.zeros(n, dtype=bool)
-    for i in range(1, n):
-        x, y, bw, bh, _ = stats[i]
-        tall = (x == 0 or x + bw == w) and bh >= REMNANT_LONG * h and bw <= thin and 4 * bw <= bh
-        wide = (y == 0 or y + bh == h) and bw >= REMNANT_LONG * w and bh <= thin and 4 * bh <= bw
-        drop[i] = tall or wide
-    if not drop.any():
+    x, y, bw, bh, area = (stats[:, k] for k in range(5))
+    tall = ((x == 0) | (x + bw == w)) & (bh >= REMNANT_LONG * h) & (bw <= thin) & (4 * bw <= bh)
+    wide = ((y == 0) | (y + bh == h)) & (bw >= REMNANT_LONG * w) & (bh <= thin) & (4 * bh <= bw)
+    remnant = tall | wide
+    keep = ~remnant & (area >= max(2, SPECK_UNITS2 * unit * unit))
+    remnant[0] = keep[0] = False
+    ink = np.where(keep[labels], 255, 0).astype(np.uint8)
+    if not remnant.any():
         return ink, np.zeros_like(ink)
-    gone = drop[labels]
-    return np.where(gone, 0, ink).astype(np.uint8), np.where(gone, 255, 0).astype(np.uint8)
+    return ink, np.where(remnant[labels], 255, 0).astype(np.uint8)
 
 
 def _pad(gray: np.ndarray) -> np.ndarray:
@@ -130,7 +131,7 @@ def cell_lines(
     x0, y0, x1, y1 = box[0] + m, box[1] + m, box[2] - m, box[3] - m
     if x1 - x0 < 3 or y1 - y0 < 3:
         return []
-    ink, remnant = _without_remnants(_ink(binary[y0:y1, x0:x1], unit), unit)
+    ink, remnant = _without_remnants(binary[y0:y1, x0:x1], unit)
     if not ink.any():
         return []
     if remnant.any():
@@ -363,20 +364,34 @@ def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
 Boxes = list[tuple[int, int, int, int]]
 
 
-def _line_blobs(gray: np.ndarray, setting: sg.Threshold) -> tuple[Boxes, Boxes, list[sg.GridTable]]:
-    """Text lines outside tables smeared along rows and along columns, and the tables found."""
+@dataclass
+class PageInk:
+    """One upright page's binarisation, its tables and the ink outside them (specks removed)."""
+
+    binary: np.ndarray
+    tables: list[sg.GridTable]
+    text: np.ndarray
+
+
+def page_ink(gray: np.ndarray, setting: sg.Threshold) -> PageInk:
+    """The page binarised, its tables found, and the ink outside them."""
     binary = sg.binarize(gray, setting)
-    unit = sg.unit_of(gray)
-    tables = sg.find_tables(gray, setting)
+    tables = sg.find_tables(gray, setting, binary)
     text = binary.copy()
     for t in tables:
         x0, y0, x1, y1 = t.bbox
         text[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
-    text = _ink(text, unit)
+    return PageInk(binary, tables, _ink(text, sg.unit_of(gray)))
+
+
+def _line_blobs(gray: np.ndarray, setting: sg.Threshold) -> tuple[Boxes, Boxes, PageInk]:
+    """Text lines outside tables smeared along rows and along columns, and the page's ink."""
+    ink = page_ink(gray, setting)
+    unit = sg.unit_of(gray)
     k = max(3, int(0.8 * unit))
-    rows = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))), unit, True)
-    cols = _elongated(cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))), unit, False)
-    return rows, cols, tables
+    rows = _elongated(cv2.dilate(ink.text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))), unit, True)
+    cols = _elongated(cv2.dilate(ink.text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))), unit, False)
+    return rows, cols, ink
 
 
 def osd_rotation(gray: np.ndarray) -> int | None:
@@ -395,46 +410,46 @@ def osd_rotation(gray: np.ndarray) -> int | None:
 
 def upright(
     gray: np.ndarray, engine_name: str, setting: sg.Threshold = sg.PLAIN
-) -> tuple[np.ndarray, int, list[sg.GridTable] | None]:
+) -> tuple[np.ndarray, int, PageInk | None]:
     """The page turned so its text reads left to right, top to bottom; degrees turned clockwise;
-    the tables found on it when it was not turned (None when it was)."""
-    rows, cols, tables = _line_blobs(gray, setting)
+    the ink of the page as returned (None when it was turned after its ink was taken)."""
+    rows, cols, ink = _line_blobs(gray, setting)
     if len(rows) + len(cols) < 4:
         # Little running text (a page of tables): the text in a portrait page's cells says whether
         # it is upside down; otherwise ask tesseract's orientation detection.
-        in_cells = _cell_probes(gray, tables, setting) if gray.shape[0] > gray.shape[1] else []
+        in_cells = _cell_probes(gray, ink, setting) if gray.shape[0] > gray.shape[1] else []
         if len(in_cells) >= MIN_CELL_PROBES:
             flipped = _flipped_share(in_cells, engine_name) > FLIP_SHARE
-            return (cv2.rotate(gray, cv2.ROTATE_180), 180, None) if flipped else (gray, 0, tables)
-        turn = (osd_rotation(gray) if tables or rows or cols else None) or 0
-        return _turn(gray, turn), turn, None if turn else tables
+            return (cv2.rotate(gray, cv2.ROTATE_180), 180, None) if flipped else (gray, 0, ink)
+        turn = (osd_rotation(gray) if ink.tables or rows or cols else None) or 0
+        return _turn(gray, turn), turn, None if turn else ink
     rotation = 0
     if len(cols) > max(3, 2 * len(rows)):
         gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
         rotation = 90
-        rows, _, tables = _line_blobs(gray, setting)
+        rows, _, ink = _line_blobs(gray, setting)
     if not rows:
-        return gray, rotation, tables
+        return gray, rotation, ink
     probes = sorted(rows, key=lambda b: -(b[2] - b[0]))[:ORIENT_PROBES]
     crops = [_pad(gray[b[1] : b[3], b[0] : b[2]]) for b in probes]
     if _flipped_share(crops, engine_name) > FLIP_SHARE:
         return cv2.rotate(gray, cv2.ROTATE_180), (rotation + 180) % 360, None
-    return gray, rotation, tables
+    return gray, rotation, ink
 
 
-def _cell_probes(gray: np.ndarray, tables: list[sg.GridTable], setting: sg.Threshold) -> list[np.ndarray]:
+def _cell_probes(gray: np.ndarray, page: PageInk, setting: sg.Threshold) -> list[np.ndarray]:
     """The widest text lines inside table cells (several characters each), padded, for the
     direction classifier."""
     unit = sg.unit_of(gray)
-    binary = sg.binarize(gray, setting)
+    binary = page.binary
     m = max(1, int(CELL_MARGIN_UNITS * unit))
     found: list[tuple[int, np.ndarray]] = []
-    for t in tables:
+    for t in page.tables:
         for c in t.cells:
             x0, y0, x1, y1 = c.bbox[0] + m, c.bbox[1] + m, c.bbox[2] - m, c.bbox[3] - m
             if x1 - x0 < 3 or y1 - y0 < 3:
                 continue
-            ink, _ = _without_remnants(_ink(binary[y0:y1, x0:x1], unit), unit)
+            ink, _ = _without_remnants(binary[y0:y1, x0:x1], unit)
             for b in sg.text_lines(ink, unit * 0.6):
                 w, h = b[2] - b[0], b[3] - b[1]
                 if w >= PROBE_ASPECT * h and h >= 0.5 * unit:
@@ -521,8 +536,8 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     gray, skew = sg.deskew(gray, setting)
     gray, rotation, found = upright(gray, options.ocr_engine, setting)
     unit = sg.unit_of(gray)
-    binary = sg.binarize(gray, setting)
-    tables = found if found is not None else sg.find_tables(gray, setting)
+    page = found if found is not None else page_ink(gray, setting)
+    binary, tables = page.binary, page.tables
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
     rows: list[int] = []
@@ -533,12 +548,7 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
                 crops.append(crop)
                 slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
                 rows.append(ti * 10000 + c.row if len(cell_crops) == 1 else -1)
-    rest = binary.copy()
-    for t in tables:
-        x0, y0, x1, y1 = t.bbox
-        rest[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
-    rest = _ink(rest, unit)
-    paras = group_paragraphs(sg.text_lines(rest, unit), [t.bbox for t in tables])
+    paras = group_paragraphs(sg.text_lines(page.text, unit), [t.bbox for t in tables])
     partial = 0
     for pi, lines in enumerate(paras):
         # The first page's top (title, agency) is read whole; in one tall image of all pages, only its top.

@@ -400,10 +400,12 @@ def _mask_of(shape: tuple[int, ...], segs: list[tuple[int, int, int, int]], src:
     return out
 
 
-def find_tables(gray: np.ndarray, setting: Threshold | None = None) -> list[GridTable]:
-    """Every ruled table on a (deskewed) page, top to bottom."""
+def find_tables(
+    gray: np.ndarray, setting: Threshold | None = None, binary: np.ndarray | None = None
+) -> list[GridTable]:
+    """Every ruled table on a (deskewed) page, top to bottom (binary: the page already binarised)."""
     unit = unit_of(gray)
-    binary = binarize(gray, setting)
+    binary = binarize(gray, setting) if binary is None else binary
     horiz, vert = line_masks(binary)
     hs, vs = ruling_segments(horiz, vert, binary, unit)
     tol = max(2, int(0.6 * unit))

@@ -24,6 +24,13 @@ from normalize.template import load_template
 
 SCHEMA_VERSION = "1"
 SECTIONS = ("active_disclosure", "applications", "review_litigation")
+# Why a report field is null, for its warning.
+UNREAD_META = {
+    "title": "no title found",
+    "agency": "no agency name found in the title or signature",
+    "year": "no report year found",
+    "published": "no date found at the end of the report",
+}
 # A value whose row was placed by its position (its label unread) is a guess: at most this sure.
 POSITION_CONFIDENCE = 0.5
 
@@ -151,7 +158,13 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         tables, cells, checks = correct(tables, cells, checks, tpl, found, warnings)
 
     sig = signature_lines(paras)
-    published = find_published(sig, doc.meta)
+    report = {
+        "title": title,
+        "agency": find_agency(title, paras, sig),
+        "year": year,
+        "published": find_published(sig, doc.meta),
+    }
+    warnings.extend(f"report.{k}: {UNREAD_META[k]}; left null" for k, v in report.items() if v is None)
     return {
         "schema_version": SCHEMA_VERSION,
         "template": template_id,
@@ -162,12 +175,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "pages": len(doc.pages) or None,
             "ocr": doc.ocr,
         },
-        "report": {
-            "title": title,
-            "agency": find_agency(title, paras, sig),
-            "year": year,
-            "published": published,
-        },
+        "report": report,
         "sections": find_sections(doc.blocks, tpl),
         "tables": tables,
         "cells": cells,

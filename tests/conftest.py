@@ -39,3 +39,37 @@ def table_mismatches(report: dict[str, Any], expected: dict[str, Any]) -> list[s
 
 def failing_rules(report: dict[str, Any]) -> set[str]:
     return {c["rule"] for c in report["checks"] if not c["ok"]}
+
+
+def silent_errors(report: dict[str, Any], expected: dict[str, Any], wrong: list[str]) -> list[str]:
+    """The wrong values the report does not own up to. A wrong value is owned up to when its cell
+    has low confidence (< 0.9), when a failing check names it, or when it is null and a warning
+    says it was not read (a report field, or a group's total whose rows are all reported unread)."""
+    from normalize.template import load_template
+
+    doubtful = {c["field"] for c in report.get("cells", []) if c.get("confidence", 1.0) < 0.9}
+    failing = failing_rules(report) - set(expected.get("failing_checks") or [])
+    covered = {f for c in report.get("checks", []) if c["rule"] in failing for f in c["fields"]}
+    warned = "\n".join(report.get("warnings", []))
+    groups = {}
+    if report.get("template"):
+        for r in load_template(report["template"])["applications"]["rows"]:
+            groups.setdefault(r.get("group"), []).append(r["id"])
+
+    def owned(w: str) -> bool:
+        field, _, rest = w.partition(":")
+        if field in doubtful or field in covered:
+            return True
+        if not rest.startswith(" got None"):
+            return False
+        if field.startswith("report."):
+            return f"{field}:" in warned
+        if field == "applications_group_totals":
+            keys = expected["tables"].get(field) or {}
+            return all(
+                all(f"applications.{row}.{col}" in doubtful for row in groups.get(key, [None]) for col in cols)
+                for key, cols in keys.items()
+            )
+        return False
+
+    return [w for w in wrong if not owned(w)]
