@@ -86,9 +86,22 @@ def by_cells(gray: np.ndarray, engine: str, number: int) -> dict[tuple[int, int,
     return out
 
 
+def tesseract_words(gray: np.ndarray) -> list[tuple[tuple[int, int, int, int], str, float]]:
+    """Whole-page tesseract (psm 3) as words: its lines run across a table's cells, its words do not."""
+    import pytesseract
+
+    d = pytesseract.image_to_data(gray, lang="chi_sim+eng", config="--psm 3", output_type=pytesseract.Output.DICT)
+    return [
+        ((d["left"][i], d["top"][i], d["left"][i] + d["width"][i], d["top"][i] + d["height"][i]), str(w).strip(), 0.0)
+        for i, w in enumerate(d["text"])
+        if str(w).strip()
+    ]
+
+
 def by_page(gray: np.ndarray, engine: str) -> dict[tuple[int, int, int], str]:
-    """Whole-page OCR, each detected text placed in the grid cell holding its centre."""
-    lines = get_engine(engine).read_page(gray)
+    """Whole-page OCR, each detected text (RapidOCR lines, tesseract words) placed in the grid cell
+    holding its centre."""
+    lines = tesseract_words(gray) if engine == "tesseract" else get_engine(engine).read_page(gray)
     straight, _ = scan_grid.deskew(gray)
     out: dict[tuple[int, int, int], str] = {}
     for ti, t in enumerate(scan_grid.find_tables(straight)):

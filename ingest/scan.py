@@ -92,11 +92,19 @@ class _Slot:
 
 
 def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
-    """The binary crop without specks (noise, dust)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    keep = np.zeros(n, dtype=bool)
-    keep[1:] = stats[1:, 4] >= max(2, SPECK_UNITS2 * unit * unit)
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    """The binary page without specks (noise, dust)."""
+    small = max(2, SPECK_UNITS2 * unit * unit)
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return binary.copy()
+    specks = [
+        c
+        for c, h in zip(contours, hierarchy[0], strict=True)
+        if h[3] < 0 and cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1 < small
+    ]
+    out = binary.copy()
+    cv2.drawContours(out, specks, -1, 0, thickness=cv2.FILLED)  # each speck's own pixels
+    return out
 
 
 def _without_remnants(binary: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:

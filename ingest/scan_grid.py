@@ -202,14 +202,26 @@ def line_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return horiz, vert
 
 
+def blobs(mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], int]]:
+    """Connected blobs (8-connected) of a binary mask: box (x0, y0, x1, y1) and about how many
+    pixels. Traced by their outer borders, which is many times faster than labelling every pixel
+    on a sparse page (a blob inside another's hole is a blob of its own)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    out = []
+    for c, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True):
+        if parent >= 0:
+            continue  # the border of a hole
+        x, y, w, h = cv2.boundingRect(c)
+        # filled area of the border polygon plus the half of the border pixels it leaves out
+        out.append(((x, y, x + w, y + h), int(cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1)))
+    return out
+
+
 def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
     """Connected line pieces of a mask as (x0, y0, x1, y1) boxes."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = []
-    for i in range(1, n):
-        x, y, w, h, _ = stats[i]
-        out.append((int(x), int(y), int(x + w), int(y + h)))
-    return out
+    return sorted((box for box, _ in blobs(mask)), key=lambda b: (b[1], b[0]))
 
 
 def _near(mask: np.ndarray, x: int, y: int, r: int) -> bool:
@@ -429,8 +441,7 @@ def find_tables(
 
 def ink_boxes(binary: np.ndarray, min_area: int) -> list[tuple[int, int, int, int]]:
     """Boxes of connected ink blobs at least min_area pixels big."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    return [(int(s[0]), int(s[1]), int(s[0] + s[2]), int(s[1] + s[3])) for s in stats[1:n] if s[4] >= min_area]
+    return [box for box, area in blobs(binary) if area >= min_area]
 
 
 def text_lines(binary: np.ndarray, unit: float) -> list[tuple[int, int, int, int]]:
