@@ -270,6 +270,38 @@ def summary(results: list[Result]) -> list[str]:
     return lines
 
 
+CEILING_SCRIPT = """
+import os, sys, time
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ["GOVREPORT_SCAN_WORKERS"] = "1"
+sys.path.insert(0, sys.argv[1])
+import pipeline
+from ingest.options import Options
+paths = sys.argv[2:]
+pipeline.convert(paths[0], Options())  # models loaded, caches warm
+t = time.perf_counter()
+for p in paths:
+    pipeline.convert(p, Options())
+print(time.perf_counter() - t)
+"""
+
+
+def machine_ceiling(folder: Path, limit: int) -> float:
+    """The speed-up two plain conversion loops get side by side on this machine, without any batch:
+    each converts the same files in its own process pinned to its own core, against one alone."""
+    paths = sorted(str(p) for p in folder.iterdir() if p.is_file())[:limit]
+    cmd = [sys.executable, "-c", CEILING_SCRIPT, str(ROOT), *paths]
+    pin = ["taskset", "-c"] if shutil.which("taskset") else []
+
+    def run(cores: list[str]) -> list[float]:
+        procs = [subprocess.Popen([*pin, c, *cmd] if pin else cmd, stdout=subprocess.PIPE) for c in cores]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone = run(["0"])[0]
+    pair = run(["0", "1"])
+    return 2 * alone / max(pair)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--pdfs", type=int, default=120, help="born-digital PDFs (0 to skip)")
@@ -277,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1, help="rounds of runs, worker counts alternating")
     ap.add_argument("--inputs", help="folder to keep the generated inputs in and reuse them from (default: temporary)")
+    ap.add_argument(
+        "--ceiling", type=int, default=0, metavar="N", help="also time N files in plain loops, one vs two side by side"
+    )
     args = ap.parse_args(argv)
     if min([args.pdfs, args.scans, args.repeat - 1, *[w - 1 for w in args.workers]]) < 0:
         ap.error("counts must not be negative, workers and --repeat at least 1")
@@ -291,9 +326,12 @@ def main(argv: list[str] | None = None) -> int:
                     r = timed_run(kind, folder, w, work, round_no)
                     print(f"{kind} x{w}: {r.files} files in {r.seconds:.1f} s", file=sys.stderr)
                     results.append(r)
+        ceilings = {kind: machine_ceiling(folder, args.ceiling) for kind, folder in kinds} if args.ceiling else {}
     print(f"cores: {os.cpu_count()}; load = load average before-after each run (other jobs skew the figures)")
     print(table(results))
     print("\n".join(summary(results)))
+    for kind, c in ceilings.items():
+        print(f"{kind}: this machine's own ceiling, two plain conversion loops side by side: {c:.2f}x")
     return 0
 
 

@@ -51,7 +51,7 @@ def silent_errors(report: dict[str, Any], expected: dict[str, Any], wrong: list[
     failing = failing_rules(report) - set(expected.get("failing_checks") or [])
     covered = {f for c in report.get("checks", []) if c["rule"] in failing for f in c["fields"]}
     warned = "\n".join(report.get("warnings", []))
-    groups = {}
+    groups: dict[str | None, list[str]] = {}
     if report.get("template"):
         for r in load_template(report["template"])["applications"]["rows"]:
             groups.setdefault(r.get("group"), []).append(r["id"])
