@@ -85,6 +85,7 @@ class ChildConverter:
         env = dict(os.environ)
         env["PYTHONPATH"] = self.root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.setdefault("OMP_NUM_THREADS", "1")  # one core per worker: no oversubscription by BLAS/ONNX
+        env.setdefault("OPENCV_FOR_THREADS_NUM", "1")  # nor by OpenCV's own thread pool (it ignores OMP_*)
         env.setdefault("GOVREPORT_SCAN_WORKERS", "1")  # nor by the scan adapter's own page pool
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "batch.child", str(self.memory_limit_bytes)],

@@ -482,3 +482,21 @@ def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
     assert conv.worn_out(int(RENEW_RSS_SHARE * 1000 * 2**20) + 1)
     conv.served = 3
     assert conv.worn_out(0)
+
+
+def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's conversion child runs its libraries single-threaded: OpenCV's own pool ignores
+    OMP_NUM_THREADS, and two children each spreading over both cores slow each other down."""
+    import psutil
+
+    from batch.worker import ChildConverter
+
+    for name in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
+    conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
+    proc = conv.start()
+    try:
+        env = psutil.Process(proc.pid).environ()
+    finally:
+        conv.stop()
+    assert [env.get(n) for n in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS")] == ["1"] * 3
