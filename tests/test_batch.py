@@ -484,7 +484,7 @@ def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
     assert conv.worn_out(0)
 
 
-def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A worker's conversion child runs its libraries single-threaded: OpenCV's own pool ignores
     OMP_NUM_THREADS, and two children each spreading over both cores slow each other down."""
     import psutil
@@ -493,10 +493,16 @@ def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch) -> None
 
     for name in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("batch.worker.CORE_LOCK_DIR", tmp_path)  # no other batch's claims
     conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
+    other = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
     proc = conv.start()
     try:
         env = psutil.Process(proc.pid).environ()
+        affinity = psutil.Process(proc.pid).cpu_affinity()
     finally:
         conv.stop()
     assert [env.get(n) for n in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS")] == ["1"] * 3
+    # pinned to a core of its own: the two converters of this process claimed different ones
+    assert conv.core is not None and affinity == [conv.core]
+    assert other.core != conv.core and (other.core is not None or len(os.sched_getaffinity(0)) == 1)
