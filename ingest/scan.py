@@ -93,18 +93,7 @@ class _Slot:
 
 def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
     """The binary page without specks (noise, dust)."""
-    small = max(2, SPECK_UNITS2 * unit * unit)
-    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
-    if hierarchy is None:
-        return binary.copy()
-    specks = [
-        c
-        for c, h in zip(contours, hierarchy[0], strict=True)
-        if h[3] < 0 and cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1 < small
-    ]
-    out = binary.copy()
-    cv2.drawContours(out, specks, -1, 0, thickness=cv2.FILLED)  # each speck's own pixels
-    return out
+    return sg.without_specks(binary, max(2, SPECK_UNITS2 * unit * unit))
 
 
 def _without_remnants(binary: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
@@ -425,7 +414,7 @@ def upright(
     if len(rows) + len(cols) < 4:
         # Little running text (a page of tables): the text in a portrait page's cells says whether
         # it is upside down; otherwise ask tesseract's orientation detection.
-        in_cells = _cell_probes(gray, ink, setting) if gray.shape[0] > gray.shape[1] else []
+        in_cells = _cell_probes(gray, ink) if gray.shape[0] > gray.shape[1] else []
         if len(in_cells) >= MIN_CELL_PROBES:
             flipped = _flipped_share(in_cells, engine_name) > FLIP_SHARE
             return (cv2.rotate(gray, cv2.ROTATE_180), 180, None) if flipped else (gray, 0, ink)
@@ -445,23 +434,17 @@ def upright(
     return gray, rotation, ink
 
 
-def _cell_probes(gray: np.ndarray, page: PageInk, setting: sg.Threshold) -> list[np.ndarray]:
-    """The widest text lines inside table cells (several characters each), padded, for the
-    direction classifier."""
+def _cell_probes(gray: np.ndarray, page: PageInk) -> list[np.ndarray]:
+    """The widest text lines inside table cells (several characters each), padded, as the cells
+    are read, for the direction classifier."""
     unit = sg.unit_of(gray)
-    binary = page.binary
-    m = max(1, int(CELL_MARGIN_UNITS * unit))
     found: list[tuple[int, np.ndarray]] = []
     for t in page.tables:
         for c in t.cells:
-            x0, y0, x1, y1 = c.bbox[0] + m, c.bbox[1] + m, c.bbox[2] - m, c.bbox[3] - m
-            if x1 - x0 < 3 or y1 - y0 < 3:
-                continue
-            ink, _ = _without_remnants(binary[y0:y1, x0:x1], unit)
-            for b in sg.text_lines(ink, unit * 0.6):
-                w, h = b[2] - b[0], b[3] - b[1]
-                if w >= PROBE_ASPECT * h and h >= 0.5 * unit:
-                    found.append((w, _pad(gray[y0 + b[1] : y0 + b[3], x0 + b[0] : x0 + b[2]])))
+            for crop, kind, _ in cell_lines(gray, page.binary, c.bbox, unit):
+                h, w = crop.shape[0] - 2 * PAD, crop.shape[1] - 2 * PAD
+                if kind == "line" and w >= PROBE_ASPECT * h and h >= 0.5 * unit:
+                    found.append((w, crop))
     found.sort(key=lambda f: -f[0])
     return [crop for _, crop in found[:ORIENT_PROBES]]
 

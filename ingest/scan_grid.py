@@ -202,20 +202,35 @@ def line_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return horiz, vert
 
 
-def blobs(mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], int]]:
-    """Connected blobs (8-connected) of a binary mask: box (x0, y0, x1, y1) and about how many
-    pixels. Traced by their outer borders, which is many times faster than labelling every pixel
-    on a sparse page (a blob inside another's hole is a blob of its own)."""
+def outer_borders(mask: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """The outer border of every 8-connected blob of a binary mask, with about how many pixels the
+    blob has. Traced borders are many times faster than labelling every pixel of a sparse page (a
+    blob inside another's hole has a border of its own)."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
+    # filled area of the border polygon plus the half of the border pixels it leaves out
+    return [
+        (c, int(cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1))
+        for c, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
+        if parent < 0  # not the border of a hole
+    ]
+
+
+def blobs(mask: np.ndarray) -> list[tuple[tuple[int, int, int, int], int]]:
+    """Connected blobs of a binary mask: box (x0, y0, x1, y1) and about how many pixels."""
     out = []
-    for c, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True):
-        if parent >= 0:
-            continue  # the border of a hole
+    for c, area in outer_borders(mask):
         x, y, w, h = cv2.boundingRect(c)
-        # filled area of the border polygon plus the half of the border pixels it leaves out
-        out.append(((x, y, x + w, y + h), int(cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1)))
+        out.append(((x, y, x + w, y + h), area))
+    return out
+
+
+def without_specks(binary: np.ndarray, min_area: float) -> np.ndarray:
+    """The binary image without its blobs of fewer than min_area pixels (each speck's own pixels)."""
+    out = binary.copy()
+    specks = [c for c, area in outer_borders(binary) if area < min_area]
+    cv2.drawContours(out, specks, -1, 0, thickness=cv2.FILLED)
     return out
 
 
