@@ -13,13 +13,14 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ingest.grid import Document
+from normalize.build import SECTIONS
 from overlay.draw import COLORS, STATE_NAMES, blend, to_px, value_text
 from overlay.marks import STATES, Mark
 
 if TYPE_CHECKING:
     from overlay import OverlayPage, Overlays
 
-TABLE_ORDER = ("active_disclosure", "applications", "review_litigation")
+TABLE_ORDER = SECTIONS  # the canonical tables, in report order
 TABLE_TITLES = {
     "active_disclosure": "二 主动公开 active_disclosure",
     "applications": "三 依申请公开 applications",
