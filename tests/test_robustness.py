@@ -111,21 +111,10 @@ def test_review_with_blank_last_value() -> None:
     assert report["tables"]["review_litigation"]["review"]["upheld"] == 1  # type: ignore[index]
 
 
-def test_cut_row_below_a_row_of_dashes() -> None:
+@pytest.mark.parametrize("above", ["-", "0"])
+def test_cut_row_below_a_row_of_dashes_or_numbers(above: str) -> None:
     part1 = Table(
-        [Cell("5.要求行政机关确认或重新出具已获取信息", 0, 0), *(Cell("-", 0, k) for k in range(1, 8))]
-        + [Cell("（六）其他处", 1, 0), *(Cell("", 1, k) for k in range(1, 8))],
-        page=2,
-    )
-    part2 = Table([Cell("理", 0, 0), *(Cell(v, 0, k + 1) for k, v in enumerate("0000022"))], page=3)
-    doc = layout.repair(Document("x.pdf", "pdf", blocks=[part1, part2]))
-    rows = [[c.text for c in r] for r in doc.tables[0].rows()]
-    assert rows[-1][:2] == ["（六）其他处理", "0"]
-
-
-def test_cut_row_below_a_row_of_numbers() -> None:
-    part1 = Table(
-        [Cell("5.要求行政机关确认或重新出具已获取信息", 0, 0), *(Cell("0", 0, k) for k in range(1, 8))]
+        [Cell("5.要求行政机关确认或重新出具已获取信息", 0, 0), *(Cell(above, 0, k) for k in range(1, 8))]
         + [Cell("（六）其他处", 1, 0), *(Cell("", 1, k) for k in range(1, 8))],
         page=2,
     )
