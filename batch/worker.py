@@ -33,6 +33,13 @@ RENEW_RSS_SHARE = 0.5
 # 2.0x pinned). With more children than cores the rest run unpinned.
 CORE_LOCK_DIR = Path(tempfile.gettempdir()) / "govreport-cores"
 _core_locks: list[IO[str]] = []
+# Environment a Dask worker process sets for itself that its conversion child must not inherit. The
+# nanny sets MALLOC_TRIM_THRESHOLD_=65536 (distributed.nanny.pre-spawn-environ) so that a long-lived
+# worker hands freed memory back; any MALLOC_*_ variable also fixes glibc's mmap threshold, so every
+# image array of a scan is mapped fresh and faulted in page by page: a scan cost 2x the CPU, half of
+# it in the kernel, and two children faulting side by side slowed each other down. A child gives its
+# memory back by being replaced (files_per_child, RENEW_RSS_SHARE), so it keeps glibc's defaults.
+CHILD_ENV_DROPPED = ("MALLOC_TRIM_THRESHOLD_",)
 
 
 def claim_core() -> int | None:
@@ -115,7 +122,7 @@ class ChildConverter:
         """Start a fresh child, with the project on its path and its stderr in a temporary file."""
         self.stop()
         self.stderr_file = tempfile.TemporaryFile()
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
         env["PYTHONPATH"] = self.root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.setdefault("OMP_NUM_THREADS", "1")  # one core per worker: no oversubscription by BLAS/ONNX
         env.setdefault("OPENCV_FOR_THREADS_NUM", "1")  # nor by OpenCV's own thread pool (it ignores OMP_*)

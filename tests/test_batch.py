@@ -486,13 +486,15 @@ def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
 
 def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A worker's conversion child runs its libraries single-threaded: OpenCV's own pool ignores
-    OMP_NUM_THREADS, and two children each spreading over both cores slow each other down."""
+    OMP_NUM_THREADS, and two children each spreading over both cores slow each other down. It does not
+    inherit the Dask worker's malloc tuning."""
     import psutil
 
     from batch.worker import ChildConverter
 
     for name in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # as a Dask nanny sets it for its worker
     monkeypatch.setattr("batch.worker.CORE_LOCK_DIR", tmp_path)  # no other batch's claims
     conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
     other = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
@@ -503,6 +505,8 @@ def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch, tmp_pat
     finally:
         conv.stop()
     assert [env.get(n) for n in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS")] == ["1"] * 3
+    # glibc's own allocator tuning, not the Dask worker's (which faults every scan image in page by page)
+    assert "MALLOC_TRIM_THRESHOLD_" not in env
     # pinned to a core of its own: the two converters of this process claimed different ones
     assert conv.core is not None and affinity == [conv.core]
     assert other.core != conv.core and (other.core is not None or len(os.sched_getaffinity(0)) == 1)
