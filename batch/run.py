@@ -110,6 +110,20 @@ def examine(inp: Input, options: Options) -> Examined:
     return Examined(inp, dataclasses.replace(facts, format=fmt))
 
 
+def largest_first(inputs: list[Input]) -> list[Input]:
+    """The inputs biggest file first (equal sizes keep their order; an unreadable one counts as empty), so a
+    run ends on small files: a big scan handed out last keeps one worker busy for seconds while the others
+    idle (on 16 scans with 2 workers, 6 s of a 55 s run)."""
+
+    def size(inp: Input) -> int:
+        try:
+            return os.stat(inp.abs_path).st_size
+        except OSError:
+            return 0
+
+    return sorted(inputs, key=size, reverse=True)
+
+
 def failure_stands(row: FileRow, timeout_s: float) -> bool:
     """False for a failure worth another try: an external converter or a worker that failed (maybe by
     chance), or a timeout under a shorter limit than this run's."""
@@ -452,7 +466,7 @@ def run_batch(
     except OSError as e:
         raise ValueError(f"cannot create the output folder {out_dir}: {e.strerror or e}") from None
     sweep_partials(out_dir)
-    inputs = list_inputs(input_dir, out_dir)
+    inputs = largest_first(list_inputs(input_dir, out_dir))
     bar = Progress(len(inputs), enabled=progress)
     batch = Batch(out_dir, settings, options, bar)
     client, cluster = None, None

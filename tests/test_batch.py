@@ -415,6 +415,20 @@ def test_chunk_size_follows_conversion_time_and_shrinks_at_the_end() -> None:
     assert sizer.files(left=1000, threads=2) == 1
 
 
+def test_inputs_go_biggest_first_and_equal_sizes_keep_their_order(tmp_path: Path) -> None:
+    from batch.discover import list_inputs
+    from batch.run import largest_first
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name, size in [("a.pdf", 10), ("b.tiff", 3000), ("c.pdf", 10), ("d.docx", 500)]:
+        (inp / name).write_bytes(b"x" * size)
+    (inp / "e.pdf").symlink_to(inp / "gone.pdf")  # dangling: no size, still listed (and failed later)
+    inputs = list_inputs(str(inp), str(tmp_path / "out"))
+    ordered = [os.path.basename(i.abs_path) for i in largest_first(inputs)]
+    assert ordered == ["b.tiff", "d.docx", "a.pdf", "c.pdf", "e.pdf"]
+
+
 def test_feed_chunks_by_bytes_and_holds_duplicates_back(tmp_path: Path) -> None:
     from batch import BatchSettings
     from batch.discover import list_inputs
