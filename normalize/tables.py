@@ -40,7 +40,6 @@ class Extraction:
     extra_columns: dict[str, dict[str, Value]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     found: set[str] = field(default_factory=set)
-    by_position: set[int] = field(default_factory=set)  # section 三 template rows placed by position
 
 
 def classify(table: Table) -> str | None:
@@ -103,9 +102,11 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         prev_row = max((j for j in placed if j < i), default=-1)
         next_row = min((j for j in placed if j > i), default=len(data))
         gap = [j for j in range(prev_row + 1, next_row) if j not in placed]
-        n_fields = len(spec[free[0]]["fields"]) if len(free) == 1 else 0
+        if len(free) != 1 or gap != [i]:
+            continue
+        n_fields = len(spec[free[0]]["fields"])
         vals = fit(row.values, n_fields)
-        if len(free) == 1 and gap == [i] and len(vals) == n_fields and any(v and v.text.strip() for v in vals):
+        if len(vals) == n_fields and any(v and v.text.strip() for v in vals):
             placed[i] = free[0]
             guessed.add(i)
             ex.warnings.append(
@@ -203,6 +204,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     assigned: dict[int, Row] = {}
     collapsed: dict[str, Row] = {}
     unmatched: list[tuple[int, Row]] = []  # (template pointer at the time, row)
+    guessed: set[int] = set()  # template rows placed by position
     p = 0
     for row in data:
         if _is_column_header(row, spec):
@@ -231,13 +233,13 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
                 continue
             if not g.get("total_key") and p < len(trows) and trows[p].get("group") == g["id"]:
                 assigned[p] = row
-                ex.by_position.add(p)
+                guessed.add(p)
                 ex.warnings.append(f"applications.{trows[p]['id']}: label not printed; row read by its position")
                 p += 1
                 continue
         if row.numbers():
             unmatched.append((p, row))
-    _assign_by_position(trows, assigned, unmatched, ex)
+    guessed |= _assign_by_position(trows, assigned, unmatched, ex)
 
     def cells_of(row: Row) -> tuple[list[Cell | None], list[Cell | None]]:
         if col_index is not None and len(row.cells) == header_width:
@@ -261,7 +263,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in ex.by_position)
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed)
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
@@ -305,8 +307,10 @@ def _group_of(row: Row, groups: dict[str, dict[str, Any]], strict: bool = False)
 
 def _assign_by_position(
     trows: list[dict[str, Any]], assigned: dict[int, Row], unmatched: list[tuple[int, Row]], ex: Extraction
-) -> None:
-    """Rows whose label could not be read fill the gap between matched rows when the count fits exactly."""
+) -> set[int]:
+    """Rows whose label could not be read fill the gap between matched rows when the count fits exactly;
+    the template rows so placed."""
+    placed: set[int] = set()
     gaps: dict[tuple[int, int], list[Row]] = {}
     keys = sorted(assigned)
     for p, row in unmatched:
@@ -320,8 +324,9 @@ def _assign_by_position(
             continue
         for i, row in zip(free, rows, strict=True):
             assigned[i] = row
-            ex.by_position.add(i)
+            placed.add(i)
             ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
+    return placed
 
 
 # ---------------------------------------------------------------- section 四
