@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import table_mismatches  # noqa: E402
+from conftest import table_fields, table_mismatches  # noqa: E402
 
 import layout  # noqa: E402
 import normalize  # noqa: E402
@@ -44,11 +44,7 @@ Engine = Callable[[Path], dict[str, Any]]
 
 def n_fields(expected: dict[str, Any]) -> int:
     """How many values table_mismatches compares for this expected report."""
-    n = sum(
-        len(f)
-        for t in ("active_disclosure", "applications", "review_litigation")
-        for f in expected["tables"].get(t, {}).values()
-    )
+    n = table_fields(expected)
     n += sum(1 for k in ("applications_group_totals", "applications_extra_columns") if k in expected["tables"])
     return n + len(expected.get("report") or {}) + ("template" in expected)
 

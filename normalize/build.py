@@ -12,6 +12,7 @@ from normalize.correct import correct
 from normalize.meta import find_agency, find_published, find_sections, find_title, find_year, signature_lines
 from normalize.numbers import parse_number
 from normalize.tables import (
+    SECTION_KEYS,
     Extraction,
     Value,
     detect_template,
@@ -23,7 +24,7 @@ from normalize.tables import (
 from normalize.template import load_template
 
 SCHEMA_VERSION = "1"
-SECTIONS = ("active_disclosure", "applications", "review_litigation")
+SECTIONS = SECTION_KEYS  # the canonical tables, in report order
 # Why a report field is null, for its warning.
 UNREAD_META = {
     "title": "no title found",

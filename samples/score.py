@@ -9,17 +9,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conftest import failing_rules, table_mismatches  # noqa: E402
+from conftest import failing_rules, table_fields, table_mismatches  # noqa: E402
 
 from cli import output_name  # noqa: E402
-
-
-def count_fields(expected: dict) -> int:
-    return sum(
-        len(f)
-        for t in ("active_disclosure", "applications", "review_litigation")
-        for f in expected["tables"][t].values()
-    )
 
 
 def main(out_dir: str, inputs: list[str]) -> int:
@@ -31,7 +23,7 @@ def main(out_dir: str, inputs: list[str]) -> int:
         if not exp_path.exists():
             continue
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
-        n = count_fields(expected)
+        n = table_fields(expected)
         total += n
         if not got_path.exists():
             print(f"{path:<60}{'failed':>14}")

@@ -11,11 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("GOVREPORT_SHARED", ROOT.parent / "shared"))
 
+from normalize.build import SECTIONS  # noqa: E402
+
+
+def table_fields(expected: dict[str, Any]) -> int:
+    """How many canonical table values table_mismatches compares for this expected report."""
+    return sum(len(f) for t in SECTIONS for f in (expected["tables"].get(t) or {}).values())
+
 
 def table_mismatches(report: dict[str, Any], expected: dict[str, Any]) -> list[str]:
     """Every canonical table value and metadata field where report differs from expected."""
     out: list[str] = []
-    for tname in ("active_disclosure", "applications", "review_litigation"):
+    for tname in SECTIONS:
         exp_t = expected["tables"].get(tname) or {}
         got_t = (report.get("tables") or {}).get(tname) or {}
         for row, fields in exp_t.items():

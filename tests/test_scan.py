@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from conftest import SHARED, failing_rules, silent_errors, table_mismatches
+from conftest import SHARED, failing_rules, silent_errors, table_fields, table_mismatches
 from PIL import Image
 
 from ingest.errors import ReportError
@@ -288,12 +288,7 @@ def _convert_one(args: tuple[str, str]) -> tuple[str, int, list[str], list[str]]
     expected = json.loads(Path(exp_path).read_text(encoding="utf-8"))
     report = pipeline.convert(path, Options())
     wrong = table_mismatches(report, expected)
-    n = sum(
-        len(f)
-        for t in ("active_disclosure", "applications", "review_litigation")
-        for f in (expected["tables"].get(t) or {}).values()
-    )
-    return path, n, wrong, silent_errors(report, expected, wrong)
+    return path, table_fields(expected), wrong, silent_errors(report, expected, wrong)
 
 
 @pytest.mark.skipif(
