@@ -76,6 +76,9 @@ def _decode_probe(head: bytes) -> str | None:
         try:
             return head.decode(enc)
         except UnicodeDecodeError as e:
-            if enc == "utf-8" and e.start >= len(head) - 3:  # cut inside a multibyte char
-                return head[: e.start].decode("utf-8")
+            if e.start >= len(head) - 3:  # the probe cut inside a multibyte char (up to 4 bytes)
+                try:
+                    return head[: e.start].decode(enc)
+                except UnicodeDecodeError:
+                    continue
     return None

@@ -12,7 +12,9 @@ splits a paragraph; empty lines are skipped), ``w:tbl`` as :class:`Table` — bo
 ``w:vMerge`` restart/continue gives rowspan, ``w:hMerge`` (legacy) extends colspan,
 ``w:gridBefore`` shifts a row right; grid positions no cell covers are filled with empty cells.
 Cell text keeps line breaks (``w:br``, several ``w:p``) as ``\\n``, ``w:tab`` as ``\\t``; a nested
-table's text is flattened into its host cell, one line per nested cell. DOCX has no geometry:
+table's text is flattened into its host cell, one line per nested cell, unless the nested table has
+rows of its own (:data:`LAYOUT_NESTED_ROWS`): then the host is a frame and its cells' content is read
+as blocks in place of it. DOCX has no geometry:
 ``bbox`` and ``page`` are None, ``pages`` is empty, confidence 1.0, ``Table.exact`` True.
 """
 
@@ -41,6 +43,8 @@ OFFICE_DOCUMENT_TYPES = (
     "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
 )
 DEFAULT_MAIN_PART = "word/document.xml"
+# A table whose cell holds a nested table of at least this many rows is a frame (layout), not a grid.
+LAYOUT_NESTED_ROWS = 3
 
 # Elements whose content is never printed text (properties, deleted or moved-away runs, field codes).
 _SKIP_LOCAL = frozenset(
@@ -172,13 +176,27 @@ def _walk_blocks(parent: etree._Element, w: _Names, blocks: list[Block], warning
             blocks.extend(Paragraph(line) for line in text.split("\n") if line.strip())
             blocks.extend(Paragraph(line) for box in boxes for line in box.split("\n") if line.strip())
         elif local == "tbl":
-            blocks.append(read_table(child, w))
+            if is_layout_table(child, w):
+                for tc in (tc for tr in _children(child, "tr") for tc in _children(tr, "tc")):
+                    _walk_blocks(tc, w, blocks, warnings)
+            else:
+                blocks.append(read_table(child, w))
         elif local in _WRAPPERS:
             _walk_blocks(child, w, blocks, warnings)
         elif local == "AlternateContent":
             _walk_blocks(_alternate_choice(child), w, blocks, warnings)
         elif local == "altChunk":
             warnings.append("the document embeds content (w:altChunk) that is not read")
+
+
+def is_layout_table(tbl: etree._Element, w: _Names) -> bool:
+    """A table is a frame around content when a table nested in its cells has rows of its own (as in HTML)."""
+    return any(
+        len(_children(nested, "tr")) >= LAYOUT_NESTED_ROWS
+        for tr in _children(tbl, "tr")
+        for tc in _children(tr, "tc")
+        for nested in tc.iter(w("tbl"))
+    )
 
 
 def _alternate_choice(alt: etree._Element) -> etree._Element:
