@@ -131,8 +131,10 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
             if json_dir is not None:
                 out = os.path.join(json_dir, unique_output_name(path, taken))
                 try:
-                    with open(out, "w", encoding="utf-8") as f:
-                        json.dump(result, f, ensure_ascii=False, indent=1)
+                    from normalize.serialize import report_bytes
+
+                    with open(out, "wb") as f:
+                        f.write(report_bytes(result))
                 except OSError as e:
                     _fail(path, ReportError("unreadable", f"cannot write {output_name(path)!r}: {e.strerror or e}"))
                     failed += 1

@@ -2,9 +2,12 @@
 
 Run as ``python -m batch.child LIMIT_BYTES`` by :mod:`batch.worker`. Once its imports are done it
 writes a ready line; then it reads JSON requests
-(``{"path": ..., "options": {...}}``) one per line on stdin and answers each with one JSON line on
-its private protocol descriptor (the original stdout; fd 1 is pointed at stderr so that a library
-printing to stdout cannot break the protocol). It ends at EOF, and dies with its parent (Linux).
+(``{"path": ..., "options": {...}}``) one per line on stdin and answers each on its private protocol
+descriptor (the original stdout; fd 1 is pointed at stderr so that a library printing to stdout cannot
+break the protocol): one JSON line, and for a converted file the report's JSON right after it as raw
+bytes, as many as the line's ``json_bytes`` says (a report of 80 KB escaped into a JSON string and
+parsed back cost more than the conversion's own JSON writing). It ends at EOF, and dies with its parent
+(Linux).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import resource
 import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from batch.index import summarize
+from normalize.serialize import line_bytes, report_bytes
 
 PR_SET_PDEATHSIG = 1
 # Words in an exception or a dying child's stderr that mean memory ran out.
@@ -31,7 +35,9 @@ MEMORY_WORDS = (
     "Failed to allocate",
 )
 # The line the child writes once its imports are done; the per-file clock starts after it.
-READY = '{"ready": true}'
+READY = b'{"ready":true}\n'
+# The key of an answer line that announces the report's bytes following it.
+PAYLOAD_KEY = "json_bytes"
 
 
 def limit_memory(limit_bytes: int) -> None:
@@ -50,17 +56,12 @@ def die_with_parent() -> None:
         pass
 
 
-def private_protocol_stream() -> TextIO:
+def private_protocol_stream() -> BinaryIO:
     """Duplicate stdout for the protocol and point fd 1 (and sys.stdout) at stderr."""
-    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="surrogateescape", buffering=1)
+    proto = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return proto
-
-
-def report_text(report: dict[str, Any]) -> str:
-    """The report as written to OUT_DIR (the form `cli.py convert` writes)."""
-    return json.dumps(report, ensure_ascii=False, indent=1)
 
 
 def convert_request(request: dict[str, Any]) -> dict[str, Any]:
@@ -108,23 +109,31 @@ def convert_request(request: dict[str, Any]) -> dict[str, Any]:
         }
     return {
         "ok": True,
-        "json": report_text(report),
+        "json": report_bytes(report),
         "summary": summarize(report),
         "ocr_engine": doc.ocr_engine,
         "seconds": time.monotonic() - start,
     }
 
 
-def serve(requests: TextIO, answers: TextIO) -> None:
+def answer_bytes(answer: dict[str, Any]) -> bytes:
+    """The answer line, and the report's bytes after it when there is a report."""
+    payload = answer.pop("json", None)
+    if payload is None:
+        return line_bytes(answer)
+    answer[PAYLOAD_KEY] = len(payload)
+    return line_bytes(answer) + payload
+
+
+def serve(requests: TextIO, answers: BinaryIO) -> None:
     """Answer each request line until EOF."""
     for line in requests:
         if not line.strip():
             continue
         try:
-            answer = convert_request(json.loads(line))
-            text = json.dumps(answer, ensure_ascii=False)
+            out = answer_bytes(convert_request(json.loads(line)))
         except MemoryError:
-            text = json.dumps(
+            out = line_bytes(
                 {
                     "ok": False,
                     "kind": "too_large",
@@ -132,7 +141,7 @@ def serve(requests: TextIO, answers: TextIO) -> None:
                     "restart": True,
                 }
             )
-        answers.write(text + "\n")
+        answers.write(out)
         answers.flush()
 
 
@@ -144,7 +153,7 @@ def main(argv: list[str]) -> int:
     sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
     import pipeline  # noqa: F401  (paid once, before the first file's clock starts)
 
-    answers.write(READY + "\n")
+    answers.write(READY)
     answers.flush()
     serve(sys.stdin, answers)
     return 0

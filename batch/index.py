@@ -1,7 +1,10 @@
 """The embedded index OUT_DIR/index.sqlite: one row per input file, its values and its checks.
 
 Only the client process writes it (a single writer, WAL mode, so readers such as ``export`` or a
-watching test never block it). Each file is recorded in one transaction, after its JSON is on disk.
+watching test never block it). The files of one Dask task are recorded in one transaction, committed
+after all their JSON files are on disk. ``values`` and ``checks`` are WITHOUT ROWID tables: a row is
+stored once, in its primary key's B-tree, instead of in the table and again in a key index (indexes made
+by earlier versions keep their rowid tables and work the same).
 """
 
 from __future__ import annotations
@@ -48,14 +51,14 @@ CREATE TABLE IF NOT EXISTS "values" (
     page INTEGER,
     confidence REAL,
     PRIMARY KEY (path, field)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checks (
     path TEXT NOT NULL,
     rule TEXT NOT NULL,
     ok INTEGER NOT NULL,
     message TEXT,
     PRIMARY KEY (path, rule)
-);
+) WITHOUT ROWID;
 """
 
 
@@ -175,54 +178,54 @@ def record_ok(
     version: str,
     converted_as: str,
 ) -> None:
-    """Record a converted file, its values and its checks, in one transaction (replacing any earlier row)."""
-    with conn:
-        _forget(conn, facts.path)
-        conn.execute(
-            "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, pages, ocr_engine, "
-            "toolkit_version, failing_checks, json_path, done_at, template, agency, year, published, converted_as) "
-            "VALUES (?, ?, ?, ?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                facts.path,
-                facts.sha256,
-                facts.size,
-                summary.get("format") or facts.format,
-                outcome.get("seconds"),
-                summary.get("pages"),
-                outcome.get("ocr_engine"),
-                version,
-                json.dumps(summary.get("failing", [])),
-                json_path,
-                now(),
-                summary.get("template"),
-                summary.get("agency"),
-                summary.get("year"),
-                summary.get("published"),
-                converted_as,
-            ),
-        )
-        conn.executemany(
-            'INSERT OR REPLACE INTO "values" (path, sha256, field, value, raw, page, confidence) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(facts.path, facts.sha256, f, v, r, p, c) for f, v, r, p, c in summary.get("values", [])],
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO checks (path, rule, ok, message) VALUES (?, ?, ?, ?)",
-            [(facts.path, rule, ok, msg) for rule, ok, msg in summary.get("checks", [])],
-        )
+    """Record a converted file, its values and its checks (replacing any earlier row), in the open
+    transaction: the caller commits."""
+    _forget(conn, facts.path)
+    conn.execute(
+        "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, pages, ocr_engine, "
+        "toolkit_version, failing_checks, json_path, done_at, template, agency, year, published, converted_as) "
+        "VALUES (?, ?, ?, ?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            facts.path,
+            facts.sha256,
+            facts.size,
+            summary.get("format") or facts.format,
+            outcome.get("seconds"),
+            summary.get("pages"),
+            outcome.get("ocr_engine"),
+            version,
+            json.dumps(summary.get("failing", [])),
+            json_path,
+            now(),
+            summary.get("template"),
+            summary.get("agency"),
+            summary.get("year"),
+            summary.get("published"),
+            converted_as,
+        ),
+    )
+    conn.executemany(
+        'INSERT OR REPLACE INTO "values" (path, sha256, field, value, raw, page, confidence) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(facts.path, facts.sha256, f, v, r, p, c) for f, v, r, p, c in summary.get("values", [])],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO checks (path, rule, ok, message) VALUES (?, ?, ?, ?)",
+        [(facts.path, rule, ok, msg) for rule, ok, msg in summary.get("checks", [])],
+    )
 
 
 def record_failed(
     conn: sqlite3.Connection, facts: FileFacts, kind: str, reason: str, seconds: float | None, version: str
 ) -> None:
-    """Record a file that could not be converted, in one transaction (replacing any earlier row)."""
-    with conn:
-        _forget(conn, facts.path)
-        conn.execute(
-            "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, toolkit_version, "
-            "done_at) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
-            (facts.path, facts.sha256, facts.size, facts.format, kind, reason, seconds, version, now()),
-        )
+    """Record a file that could not be converted (replacing any earlier row), in the open transaction: the
+    caller commits."""
+    _forget(conn, facts.path)
+    conn.execute(
+        "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, toolkit_version, "
+        "done_at) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
+        (facts.path, facts.sha256, facts.size, facts.format, kind, reason, seconds, version, now()),
+    )
 
 
 def _forget(conn: sqlite3.Connection, path: str) -> None:

@@ -3,16 +3,16 @@
 The client (this process) walks the folder, hashes and sniffs each file, and skips what the index
 already holds for the same bytes and toolkit version. Files with the same bytes are converted once.
 Each conversion runs on a Dask worker, in a child process with a time and memory limit
-(:mod:`batch.worker`). The client is the only writer of the output: it writes each JSON atomically
-(temporary file + os.replace) and only then commits the file's index row, so a run killed at any
-moment, SIGKILL included, is completed by the next run without losing or duplicating anything.
+(:mod:`batch.worker`), which writes the report's JSON atomically (temporary file + os.replace). The
+client is the only writer of the index: it commits a file's index row only once that JSON is on its disk
+(it writes the JSON itself for duplicates and when a worker could not), so a run killed at any moment,
+SIGKILL included, is completed by the next run without losing or duplicating anything.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import stat
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from batch import ROOT, BatchSettings, memory_limit_from_env, toolkit_version
-from batch.child import report_text
 from batch.discover import Input, list_inputs
 from batch.index import (
     INDEX_NAME,
@@ -36,11 +35,12 @@ from batch.index import (
     summarize,
 )
 from batch.progress import Progress
+from batch.worker import PARTIAL_SUFFIX, failure, stamp, write_json_atomic
 from ingest.detect import sniff
 from ingest.errors import ReportError
 from ingest.options import Options
+from normalize.serialize import loads, report_bytes
 
-PARTIAL_SUFFIX = ".partial"
 # Failure kinds a rerun tries again: an external converter (LibreOffice) or a lost worker may fail by chance.
 RETRY_KINDS = ("conversion_failed",)
 # Seconds to wait for an existing scheduler to answer.
@@ -143,18 +143,6 @@ def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str, 
     return row.json_path == ex.input.json_rel and os.path.isfile(os.path.join(out_dir, ex.input.json_rel))
 
 
-def write_json_atomic(out_dir: str, json_rel: str, text: str) -> None:
-    """Write OUT_DIR/json_rel through a temporary file and os.replace (never a half-written JSON)."""
-    path = os.path.join(out_dir, json_rel)
-    os.makedirs(os.path.dirname(path) or out_dir, exist_ok=True)
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}{PARTIAL_SUFFIX}")
-    with open(tmp, "wb") as f:
-        f.write(text.encode("utf-8", errors="backslashreplace"))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def sweep_partials(out_dir: str) -> int:
     """Delete temporary JSON files a killed run left behind; return how many."""
     n = 0
@@ -166,15 +154,15 @@ def sweep_partials(out_dir: str) -> int:
     return n
 
 
-def text_for_file(text: str, summary: dict[str, Any], inp: Input) -> str:
-    """The JSON text for this input: as converted, with its own file name in source.file (duplicates)."""
+def json_for_file(data: bytes, summary: dict[str, Any], inp: Input) -> bytes:
+    """The JSON for this input: as converted, with its own file name in source.file (duplicates)."""
     name = display_name(inp.abs_path)
     if summary.get("source_file") == name:
-        return text
-    report = json.loads(text)
+        return data
+    report = loads(data)
     if isinstance(report.get("source"), dict):
         report["source"]["file"] = name
-    return report_text(report)
+    return report_bytes(report)
 
 
 class Batch:
@@ -191,8 +179,13 @@ class Batch:
         self.status: dict[str, str] = {}
         self.waiting: dict[str, list[Examined]] = {}  # sha256 -> inputs awaiting the one conversion
 
+    def commit(self) -> None:
+        """Commit the rows added since the last commit (every JSON they name is already on disk)."""
+        self.conn.commit()
+
     def close(self) -> None:
-        """Close the index."""
+        """Commit and close the index."""
+        self.conn.commit()
         self.conn.close()
 
     def fail(self, ex: Examined, kind: str, reason: str, seconds: float | None = None) -> None:
@@ -205,11 +198,17 @@ class Batch:
         self.progress.failed += 1
         self.progress.message(ReportError(kind, reason).line(ex.input.key))
 
+    def json_path(self, ex: Examined) -> str:
+        """Where the input's JSON goes, as an absolute path (workers may run in another folder)."""
+        return os.path.abspath(os.path.join(self.out_dir, ex.input.json_rel))
+
     def succeed(
-        self, ex: Examined, text: str, summary: dict[str, Any], outcome: dict[str, Any], converted_as: str
+        self, ex: Examined, data: bytes | None, summary: dict[str, Any], outcome: dict[str, Any], converted_as: str
     ) -> None:
-        """Write the input's JSON, then commit its index row."""
-        write_json_atomic(self.out_dir, ex.input.json_rel, text_for_file(text, summary, ex.input))
+        """Write the input's JSON (unless data is None: a worker wrote it), then add its index rows (committed
+        by the caller, after the JSON is on disk)."""
+        if data is not None:
+            write_json_atomic(self.json_path(ex), json_for_file(data, summary, ex.input))
         record_ok(self.conn, ex.facts, summary, outcome, ex.input.json_rel, self.version, converted_as)
         self.status[ex.input.key] = "ok"
         self.progress.ok += 1
@@ -226,12 +225,12 @@ class Batch:
             self.fail(ex, row.error_kind or "unreadable", row.error or "", row.seconds)
             return True
         try:
-            with open(os.path.join(self.out_dir, row.json_path or ""), encoding="utf-8") as f:
-                text = f.read()
-            summary = summarize(json.loads(text))
+            with open(os.path.join(self.out_dir, row.json_path or ""), "rb") as f:
+                data = f.read()
+            summary = summarize(loads(data))
         except (OSError, ValueError):
             return False
-        self.succeed(ex, text, summary, {"seconds": 0.0}, row.path)
+        self.succeed(ex, data, summary, {"seconds": 0.0}, row.path)
         return True
 
     def plan(self, ex: Examined) -> bool:
@@ -255,15 +254,38 @@ class Batch:
         self.waiting[ex.facts.sha256] = [ex]
         return True
 
+    def worker_wrote(self, ex: Examined, outcome: dict[str, Any]) -> bool:
+        """True when ex's JSON is on this process's disk as the worker reported writing it."""
+        try:
+            return stamp(os.stat(self.json_path(ex))) == list(outcome.get("written") or [])
+        except OSError:
+            return False
+
     def finish(self, sha256: str, outcome: dict[str, Any]) -> None:
-        """Record the outcome of one conversion for every input with those bytes."""
+        """Record the outcome of one conversion for every input with those bytes (the caller commits). The
+        first input's JSON was written by the worker (or travels in the outcome); the others' are written here."""
         group = self.waiting.pop(sha256)
-        first = group[0].input.key
+        first = group[0]
+        if outcome.get("ok") and "json" not in outcome and not self.worker_wrote(first, outcome):
+            outcome = failure(
+                "conversion_failed",
+                f"the worker wrote {first.input.json_rel} where this process does not find it "
+                "(is the output folder shared with the workers, at the same path?)",
+                outcome.get("seconds") or 0.0,
+            )
         for ex in group:
-            if outcome.get("ok"):
-                self.succeed(ex, outcome["json"], outcome["summary"], outcome, first)
-            else:
+            if not outcome.get("ok"):
                 self.fail(ex, outcome.get("kind", "unreadable"), outcome.get("reason", ""), outcome.get("seconds"))
+                continue
+            data = outcome.get("json")
+            if data is None and ex is not first:
+                try:
+                    with open(self.json_path(first), "rb") as f:  # the worker's JSON, just checked
+                        data = f.read()
+                except OSError as e:
+                    self.fail(ex, "conversion_failed", f"cannot read {first.input.json_rel}: {e.strerror or e}")
+                    continue
+            self.succeed(ex, data, outcome["summary"], outcome, first.input.key)
         self.progress.draw()
 
     def exit_status(self) -> int:
@@ -323,6 +345,7 @@ class Feed:
             ex = examine(self.inputs[self.next_index], self.options)
             self.next_index += 1
             needed = self.batch.plan(ex)
+            self.batch.commit()
             self.batch.progress.draw()
             if needed:
                 return ex
@@ -422,7 +445,7 @@ def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, sett
                 return
             expr, env = remote_args(
                 "convert_chunk",
-                [ex.input.abs_path for ex in chunk],
+                [(ex.input.abs_path, batch.json_path(ex)) for ex in chunk],
                 opts,
                 settings.timeout_s,
                 settings.memory_limit_bytes,
@@ -439,6 +462,7 @@ def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, sett
         for sha, outcome in zip(shas, chunk_outcomes(fut, len(shas)), strict=True):
             sizer.observe(outcome.get("seconds"))
             batch.finish(sha, outcome)
+        batch.commit()  # one transaction per task, after every JSON of it was written
         fut.release()
         fill()
 

@@ -476,15 +476,21 @@ def test_one_bad_file_in_a_task_does_not_touch_the_others(tmp_path: Path) -> Non
     ImageDraw.Draw(im).rectangle((100, 100, 2900, 2900), outline=0, width=5)
     im.save(tmp_path / "huge_page.pdf", resolution=3000 / 3500 * 72)  # needs far more than 700 MB for OCR
     seed = next(p for p, _ in sources_with_truth(SHARED / "seeds"))
-    paths = [str(seed), str(tmp_path / "huge_page.pdf"), str(tmp_path / "missing.txt"), str(seed)]
+    written = tmp_path / "out" / "seed.json"
+    jobs: list[tuple[str, str | None]] = [(str(seed), str(written))]
+    jobs += [(str(tmp_path / "huge_page.pdf"), str(tmp_path / "huge.json")), (str(tmp_path / "missing.txt"), None)]
+    jobs += [(str(seed), None)]
     options = dataclasses.asdict(Options().validated())
     try:
-        out = convert_chunk(paths, options, 60.0, 700 * 1024 * 1024, 500, str(ROOT))
+        out = convert_chunk(jobs, options, 60.0, 700 * 1024 * 1024, 500, str(ROOT))
     finally:
         shutdown_children()
     assert [o["ok"] for o in out] == [True, False, False, True]
     assert [o.get("kind") for o in out[1:3]] == ["too_large", "unreadable"]
-    assert json.loads(out[3]["json"]) == json.loads(out[0]["json"])
+    # the first report was written by the worker (only its stamp came back), the last one travelled back
+    assert "json" not in out[0] and out[0]["written"][0] == written.stat().st_size
+    assert not (tmp_path / "huge.json").exists()
+    assert json.loads(out[3]["json"]) == json.loads(written.read_bytes())
 
 
 def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
