@@ -333,8 +333,13 @@ def _assign_by_position(
 
 
 def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
-    """Section 四: the row of numbers under the header, read in template order."""
+    """Section 四: the row of numbers under the header, read in template order; or, when the table is
+    printed in parts (行政复议 and 行政诉讼 as two tables) or transposed (one row per group), each
+    group's values from the row or the header that names it."""
     spec = tpl["review_litigation"]
+    if _review_by_group_rows(rows, spec, ex) or _review_by_part_headers(rows, spec, ex):
+        ex.found.add("review_litigation")
+        return
     ids = [(g["id"], f["id"]) for g in spec["groups"] for f in spec["fields"]]
     candidates = [r for r in rows if r.numbers()]
     if not candidates:
@@ -356,6 +361,107 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
         ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "")
+
+
+def _review_group(text: str, spec: dict[str, Any]) -> str | None:
+    """The group (行政复议, 未经复议直接起诉, 复议后起诉) a label names, allowing a few more words
+    (行政诉讼（复议后起诉）) and typos; None for a longer text that merely mentions one (a title)."""
+    t = canon(text)
+    best: tuple[float, str | None] = (0.0, None)
+    for g in spec["groups"]:
+        label = canon(g["label"])
+        score = similarity(t, label)
+        if len(t) <= len(label) + 6 and score >= GROUP_MATCH and score > best[0]:
+            best = (score, g["id"])
+    return best[1]
+
+
+def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: dict[str, Any], ex: Extraction) -> None:
+    for k, f in enumerate(spec["fields"]):
+        fid = f"review_litigation.{gid}.{f['id']}"
+        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label)
+
+
+def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:
+    """Section 四 transposed: a row per group, labelled by the group, its five values under the
+    result headers. False (nothing set) unless at least two groups have such a row."""
+    n = len(spec["fields"])
+    hits: dict[str, Row] = {}
+    for r in rows:
+        if r.labels and len(r.values) >= n - 1:
+            gid = _review_group(r.leaf, spec)
+            if gid is not None and gid not in hits:
+                hits[gid] = r
+    if len(hits) < 2:
+        return False
+    for g in spec["groups"]:
+        row = hits.get(g["id"])
+        if row is None:
+            continue  # left unread: a warning says the row was not found
+        header = [h for h in rows if h.table == row.table and h.index < row.index and not h.numbers()]
+        columns = _field_columns(header, spec)
+        if columns is not None and len(columns) == n and _fits_columns(row, columns):
+            vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+        else:
+            vals = fit(row.values, n)
+        if len(vals) != n:
+            ex.warnings.append(f"review_litigation.{g['id']}: {len(vals)} value cells where {n} were expected")
+            vals = vals[:n] if all(v is None or not v.text.strip() for v in vals[n:]) else []
+        _set_review_group(g["id"], vals, row.leaf, spec, ex)
+    return True
+
+
+def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:
+    """Section 四 in parts: each value row under a header of its own that names its groups (a table
+    of 行政复议's five columns, another of 行政诉讼's ten). False (nothing set) when the section is one
+    row of all fifteen values, or when a part's header does not say which groups it holds."""
+    n = len(spec["fields"])
+    parts: list[tuple[Row, list[int], list[str]]] = []
+    last: dict[int, int] = {}  # table -> index of its last value row
+    for r in rows:
+        if r.labels or not r.numbers():
+            continue
+        header = [h for h in rows if h.table == r.table and last.get(r.table, -1) < h.index < r.index]
+        last[r.table] = r.index
+        columns = _field_columns(header, spec)
+        if columns is None or not _fits_columns(r, columns):
+            return False
+        named: dict[str, int] = {}
+        for h in header:
+            for c in h.cells:
+                gid = _review_group(c.text, spec) if c is not None else None
+                if c is not None and gid is not None and gid not in named:
+                    named[gid] = c.col
+        groups = sorted(named, key=lambda gid: named[gid])
+        if len(columns) == n * len(spec["groups"]):
+            groups = [g["id"] for g in spec["groups"]]
+        if len(groups) * n != len(columns):
+            return False
+        parts.append((r, columns, groups))
+    if not parts or len(parts[0][1]) == n * len(spec["groups"]):
+        return False
+    for row, columns, groups in parts:
+        for i, gid in enumerate(groups):
+            if any(f"review_litigation.{gid}." in fid for fid in ex.values):
+                ex.warnings.append(f"review_litigation.{gid}: printed twice; the first reading kept")
+                continue
+            vals = [row.cells[k] if k < len(row.cells) else None for k in columns[i * n : (i + 1) * n]]
+            _set_review_group(gid, vals, "", spec, ex)
+    return True
+
+
+def _field_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None:
+    """The columns the header names 结果维持 … 总计, in that order (any number of rounds), or None."""
+    fields = [canon(f["label"]) for f in spec["fields"]]
+    if not header or any(len(r.cells) != len(header[0].cells) for r in header):
+        return None
+    found: list[int] = []
+    for k in range(len(header[0].cells)):
+        leaf = column_leaf(header, k)
+        expected = fields[len(found) % len(fields)]
+        if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
+            found.append(k)
+    return found if found and len(found) % len(fields) == 0 else None
 
 
 def _fits_columns(row: Row, columns: list[int]) -> bool:
