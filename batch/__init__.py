@@ -25,10 +25,11 @@ DEFAULT_FILES_PER_CHILD = 500
 # Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
 DEFAULT_TASKS_PER_THREAD = 4
 # Small files travel several to a Dask task (each still converted on its own, with its own limits and
-# outcome), so that Dask's per-task cost is shared: at most this many files per task ...
-DEFAULT_MAX_FILES_PER_TASK = 16
+# outcome), so that Dask's per-task cost (about 6 ms of the batch process's CPU, on a core the conversions
+# need) is shared: at most this many files per task ...
+DEFAULT_MAX_FILES_PER_TASK = 64
 # ... about this many seconds of conversion per task (from the seconds the files converted so far took) ...
-DEFAULT_TASK_SECONDS = 0.5
+DEFAULT_TASK_SECONDS = 2.0
 # ... and at most this many bytes of input per task (a bigger file goes alone).
 DEFAULT_MAX_TASK_BYTES = 8 * 1024 * 1024
 # Environment variable that sets the child memory limit in MiB (default DEFAULT_MEMORY_LIMIT_BYTES).
