@@ -13,8 +13,8 @@ splits a paragraph; empty lines are skipped), ``w:tbl`` as :class:`Table` — bo
 ``w:gridBefore`` shifts a row right; grid positions no cell covers are filled with empty cells.
 Cell text keeps line breaks (``w:br``, several ``w:p``) as ``\\n``, ``w:tab`` as ``\\t``; a nested
 table's text is flattened into its host cell, one line per nested cell, unless the nested table has
-rows of its own (:data:`LAYOUT_NESTED_ROWS`): then the host is a frame and its cells' content is read
-as blocks in place of it. DOCX has no geometry:
+rows of its own (:data:`LAYOUT_NESTED_ROWS`): then the host row is a frame and its cells' content is
+read as blocks in place of it (the host's other rows stay grids). DOCX has no geometry:
 ``bbox`` and ``page`` are None, ``pages`` is empty, confidence 1.0, ``Table.exact`` True.
 """
 
@@ -176,11 +176,7 @@ def _walk_blocks(parent: etree._Element, w: _Names, blocks: list[Block], warning
             blocks.extend(Paragraph(line) for line in text.split("\n") if line.strip())
             blocks.extend(Paragraph(line) for box in boxes for line in box.split("\n") if line.strip())
         elif local == "tbl":
-            if is_layout_table(child, w):
-                for tc in (tc for tr in _children(child, "tr") for tc in _children(tr, "tc")):
-                    _walk_blocks(tc, w, blocks, warnings)
-            else:
-                blocks.append(read_table(child, w))
+            _table_blocks(child, w, blocks, warnings)
         elif local in _WRAPPERS:
             _walk_blocks(child, w, blocks, warnings)
         elif local == "AlternateContent":
@@ -189,14 +185,30 @@ def _walk_blocks(parent: etree._Element, w: _Names, blocks: list[Block], warning
             warnings.append("the document embeds content (w:altChunk) that is not read")
 
 
-def is_layout_table(tbl: etree._Element, w: _Names) -> bool:
-    """A table is a frame around content when a table nested in its cells has rows of its own (as in HTML)."""
+def is_frame_row(tr: etree._Element, w: _Names) -> bool:
+    """A row is a frame around content when a table nested in its cells has rows of its own (as in HTML)."""
     return any(
-        len(_children(nested, "tr")) >= LAYOUT_NESTED_ROWS
-        for tr in _children(tbl, "tr")
-        for tc in _children(tr, "tc")
-        for nested in tc.iter(w("tbl"))
+        len(_children(nested, "tr")) >= LAYOUT_NESTED_ROWS for tc in _children(tr, "tc") for nested in tc.iter(w("tbl"))
     )
+
+
+def _table_blocks(tbl: etree._Element, w: _Names, blocks: list[Block], warnings: list[str]) -> None:
+    """A w:tbl as one grid; or, when some of its rows are frames holding tables (a layout table, or
+    tables glued together by an editor), the runs of other rows as grids and each frame row's cell
+    content as blocks in their place."""
+    rows = _children(tbl, "tr")
+    run: list[etree._Element] = []
+    for tr in rows:
+        if not is_frame_row(tr, w):
+            run.append(tr)
+            continue
+        if run:
+            blocks.append(read_rows(run, w))
+            run = []
+        for tc in _children(tr, "tc"):
+            _walk_blocks(tc, w, blocks, warnings)
+    if run:
+        blocks.append(read_rows(run, w))
 
 
 def _alternate_choice(alt: etree._Element) -> etree._Element:
@@ -301,11 +313,16 @@ def _cell_lines(parent: etree._Element, w: _Names, lines: list[str]) -> None:
 
 def read_table(tbl: etree._Element, w: _Names) -> Table:
     """A w:tbl as a grid: one Cell per printed (possibly merged) cell, holes filled with empty cells."""
+    return read_rows(_children(tbl, "tr"), w)
+
+
+def read_rows(rows: list[etree._Element], w: _Names) -> Table:
+    """Table rows (w:tr) as a grid: one Cell per printed (possibly merged) cell, holes filled."""
     tr_pr, grid_before, tc_pr, grid_span = w("trPr"), w("gridBefore"), w("tcPr"), w("gridSpan")
     v_merge, h_merge, val = w("vMerge"), w("hMerge"), w("val")
     cells: list[Cell] = []
     open_v: dict[int, Cell] = {}  # grid column -> the cell a vMerge region started at, still open
-    for r, tr in enumerate(_children(tbl, "tr")):
+    for r, tr in enumerate(rows):
         trpr = tr.find(tr_pr)
         col = _int_val(trpr.find(grid_before) if trpr is not None else None, w, 0)
         next_open: dict[int, Cell] = {}
