@@ -3,7 +3,11 @@
 Pure geometry on plain tuples, in PDF points with a top-left origin (pdfplumber's ``top``/``bottom``).
 Ruling lines come as stroked lines, as thin filled rectangles (WPS draws cell borders that way), as
 the edges of stroked rectangles, and as straight pieces of stroked paths. Filled rectangles that are
-not thin (shaded header cells, white paragraph backgrounds) are not lines.
+not thin (shaded header cells, white paragraph backgrounds) are not lines, with two exceptions that
+browsers print: dotted or dashed borders drawn as rows of tiny filled squares (joined into lines), and
+white cells painted over a dark table background (the background showing between them is the rule:
+their edges are lines). Cells boxed separately (``<table border=1>``: two parallel borders a few
+points apart, broken at every crossing) give one grid line per pair.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from ingest.units import join_units
 THIN = 2.0  # a filled rectangle no thicker than this is a ruling line
 AXIS_TOL = 1.0  # a line whose ends differ by less than this across its length is axis-aligned
 SNAP = 2.0  # segments this close across their length lie on one line
-JOIN = 3.0  # collinear segments with a gap up to this are one segment
+JOIN = 4.5  # collinear segments with a gap up to this are one segment (separately boxed cells leave 2-4 pt)
 MIN_LEN = 3.0  # shorter pieces are ticks or glyph parts, not rulings
 TOUCH = 3.0  # a horizontal and a vertical segment this close are connected
-MIN_GAP = 3.0  # grid lines closer than this are one grid line
+MIN_GAP = 4.5  # grid lines closer than this are one grid line (the two borders of boxed cells)
+DOT_ROW = 0.5  # tiny squares whose centres are this close across a row lie on one dotted line
+MIN_DOTS = 3  # a dotted line has at least this many dots
 COVER = 0.6  # a border exists where segments cover this share of a cell edge
 WHITE = 0.95  # a colour whose every component is at least this (gray/RGB) is paper-white
 
@@ -144,17 +150,100 @@ def segments_from_curve(obj: Mapping[str, Any]) -> list[Seg]:
     return out
 
 
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+def _box(obj: Mapping[str, Any]) -> Box:
+    return float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"])
+
+
+def _inked_fill(obj: Mapping[str, Any]) -> bool:
+    return bool(obj.get("fill")) and not is_white(obj.get("non_stroking_color"))
+
+
+def dotted_segments(rects: Sequence[Mapping[str, Any]]) -> list[Seg]:
+    """Dotted or dashed rules drawn as rows of tiny filled squares, each row joined into one segment."""
+    boxes = [_box(r) for r in rects if _inked_fill(r)]
+    dots = [b for b in boxes if min(b[2] - b[0], b[3] - b[1]) <= THIN and max(b[2] - b[0], b[3] - b[1]) < MIN_LEN]
+    out: list[Seg] = []
+    for horizontal in (True, False):
+        # (centre across the row, start, end along it)
+        keyed = sorted(((b[1] + b[3]) / 2, b[0], b[2]) if horizontal else ((b[0] + b[2]) / 2, b[1], b[3]) for b in dots)
+        rows: list[list[tuple[float, float, float]]] = []
+        for k in keyed:
+            if rows and k[0] - rows[-1][0][0] <= DOT_ROW:
+                rows[-1].append(k)
+            else:
+                rows.append([k])
+        for row in rows:
+            pos = sum(k[0] for k in row) / len(row)
+            chain: list[tuple[float, float, float]] = []
+            for k in sorted(row, key=lambda k: k[1]) + [(pos, float("inf"), float("inf"))]:
+                if chain and k[1] - chain[-1][2] > JOIN:
+                    a0, a1 = chain[0][1], max(c[2] for c in chain)
+                    if len(chain) >= MIN_DOTS and a1 - a0 >= MIN_LEN:
+                        out.append(Seg(horizontal, pos, a0, a1))
+                    chain = []
+                chain.append(k)
+    return out
+
+
+def window_segments(rects: Sequence[Mapping[str, Any]]) -> list[Seg]:
+    """Edges of white cells painted over a dark table background (the background between them is the rule)."""
+    backs = [_box(r) for r in rects if _inked_fill(r)]
+    backs = [b for b in backs if b[2] - b[0] > THIN and b[3] - b[1] > THIN]
+    if not backs:
+        return []
+    out: list[Seg] = []
+    for r in rects:
+        if not r.get("fill") or not is_white(r.get("non_stroking_color")):
+            continue
+        x0, top, x1, bottom = _box(r)
+        if x1 - x0 < MIN_LEN or bottom - top < MIN_LEN:
+            continue
+        inside = any(b[0] - AXIS_TOL <= x0 and x1 <= b[2] + AXIS_TOL and b[1] - AXIS_TOL <= top and bottom <= b[3] + AXIS_TOL
+                     and (x0 - b[0] > AXIS_TOL / 4 or b[2] - x1 > AXIS_TOL / 4 or top - b[1] > AXIS_TOL / 4 or b[3] - bottom > AXIS_TOL / 4)
+                     for b in backs)  # fmt: skip
+        if inside:
+            out += [
+                Seg(True, top, x0, x1),
+                Seg(True, bottom, x0, x1),
+                Seg(False, x0, top, bottom),
+                Seg(False, x1, top, bottom),
+            ]
+    return out
+
+
 def page_segments(
     lines: Iterable[Mapping[str, Any]], rects: Iterable[Mapping[str, Any]], curves: Iterable[Mapping[str, Any]]
 ) -> list[Seg]:
     """Every ruling segment drawn on a page (before snapping)."""
     out: list[Seg] = []
     for ln in lines:
-        out += segments_from_line(ln)
+        out += clipped(segments_from_line(ln), ln.get("clip"))
+    rects = list(rects)
     for r in rects:
-        out += segments_from_rect(r)
+        out += clipped(segments_from_rect(r), r.get("clip"))
+    out += dotted_segments(rects)
+    out += window_segments(rects)
     for c in curves:
-        out += segments_from_curve(c)
+        out += clipped(segments_from_curve(c), c.get("clip"))
+    return out
+
+
+def clipped(segs: list[Seg], clip: Box | None) -> list[Seg]:
+    """The parts of segments inside the object's clip box (x0, top, x1, bottom); all when no clip is known."""
+    if clip is None or not segs:
+        return segs
+    x0, top, x1, bottom = clip
+    out = []
+    for s in segs:
+        lo, hi, across = (x0, x1, (top, bottom)) if s.horizontal else (top, bottom, (x0, x1))
+        if not across[0] - AXIS_TOL <= s.pos <= across[1] + AXIS_TOL:
+            continue
+        a0, a1 = max(s.a0, lo), min(s.a1, hi)
+        if a1 - a0 >= MIN_LEN:
+            out.append(Seg(s.horizontal, s.pos, a0, a1))
     return out
 
 
@@ -226,7 +315,8 @@ def coverage(segs: Sequence[Seg], pos: float, lo: float, hi: float) -> float:
     length = hi - lo
     if length <= 0:
         return 1.0
-    spans = sorted((max(s.a0, lo), min(s.a1, hi)) for s in segs if abs(s.pos - pos) <= SNAP and s.a1 > lo and s.a0 < hi)
+    tol = max(SNAP, MIN_GAP / 2)  # a grid line may stand between the two borders of boxed cells
+    spans = sorted((max(s.a0, lo), min(s.a1, hi)) for s in segs if abs(s.pos - pos) <= tol and s.a1 > lo and s.a0 < hi)
     covered, end = 0.0, lo
     for a0, a1 in spans:
         if a1 > end:

@@ -30,6 +30,9 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 FONT_NAME_BYTES = 256  # buffer for a font's name (longer names are cut, which only merges fonts)
 UNMAPPED = "\ufffd"  # text of a char PDFium could not map to Unicode
 UNSCALED = 3.0  # a loose char box this many ems across is PDFium's unscaled vertical-writing box
+AXIS_SLANT = 0.01  # an upright char's text matrix has |c| at most this share of d
+GLYPH_BOX = 0.85  # a loose box less than this many ems tall may be the glyph's own box (see glyph_box_bottom)
+DESCENT = 0.12  # the descent (ems below the baseline) given to a char whose box is its glyph's
 MAX_FORM_DEPTH = 8  # nested form XObjects deeper than this are not searched for paths
 BAND_MARGIN = 36.0  # points rendered above and below a page's tables for overlays (their headings)
 
@@ -214,6 +217,23 @@ def unscaled_vertical(loose: Box, size: float) -> bool:
     return max(x1 - x0, y1 - y0) > UNSCALED * max(size, 0.1)
 
 
+def glyph_box_bottom(raw_tp: Any, i: int, loose: Box, size: float, origin: Any) -> float:
+    """The bottom of an upright char's box: the loose box's, unless that box is the glyph's own.
+
+    For some embedded fonts (Chromium's subsets) PDFium's loose box of a flat glyph such as 一 or 二
+    is the glyph's outline box, which starts above the baseline; a box taken from there stands half
+    an em above its line. Such a char gets the baseline less DESCENT ems.
+    """
+    import pypdfium2.raw as R
+
+    if loose[3] - loose[1] >= GLYPH_BOX * size:
+        return loose[1]
+    ox, oy = origin
+    if not R.FPDFText_GetCharOrigin(raw_tp, i, ox, oy) or loose[1] <= oy.value + 0.02 * size:
+        return loose[1]
+    return oy.value - DESCENT * size
+
+
 def page_chars(page: Any, height: float) -> list[Obj]:
     """Every char PDFium reads on the page (generated spaces and line breaks left out)."""
     import pypdfium2.raw as R
@@ -248,6 +268,8 @@ def page_chars(page: Any, height: float) -> list[Obj]:
                 R.FPDFText_GetCharOrigin(raw, i, ox, oy)
                 x0, y0, x1, y1 = ox.value, oy.value, ox.value + size, oy.value + size
             else:
+                if d > 0 and abs(c) <= AXIS_SLANT * d:
+                    loose = (loose[0], glyph_box_bottom(raw, i, loose, size, (ox, oy)), loose[2], loose[3])
                 x0, y0, x1, y1 = em_box(loose, c, d, size)
             top, bottom = height - y1, height - y0
             out.append(
@@ -356,6 +378,31 @@ def classify(shape: str, pts: list[Point], base: Obj, height: float) -> tuple[st
     return "curve", {**base, **box, "pts": [(px, height - py) for px, py in pts]}
 
 
+def clip_box(obj: Any, height: float) -> Box | None:
+    """The bounding box (x0, top, x1, bottom, top-left origin) of a page-level object's clip path.
+
+    Chromium draws a table cell cut by a page break whole and clips it to the page's content area;
+    what lies outside the clip is not on the page. None when the object has no clip path.
+    """
+    import pypdfium2.raw as R
+
+    clip = R.FPDFPageObj_GetClipPath(obj)
+    if not clip:
+        return None
+    xs: list[float] = []
+    ys: list[float] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for i in range(R.FPDFClipPath_CountPaths(clip)):
+        for j in range(R.FPDFClipPath_CountPathSegments(clip, i)):
+            seg = R.FPDFClipPath_GetPathSegment(clip, i, j)
+            if seg and R.FPDFPathSegment_GetPoint(seg, x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+    if not xs:
+        return None
+    return (min(xs), height - max(ys), max(xs), height - min(ys))
+
+
 def path_base(obj: Any) -> Obj:
     """Paint attributes of a path object: fill, stroke and their colours."""
     import pypdfium2.raw as R
@@ -383,6 +430,10 @@ def walk(objs: Iterator[Any], matrix: Matrix, height: float, out: PagePaths, dep
             base = path_base(obj)
             if not (base["fill"] or base["stroke"]):
                 continue
+            if depth == 0:  # (inside a form XObject the clip's space is not the page's)
+                clip = clip_box(obj, height)
+                if clip is not None:
+                    base["clip"] = clip
             for shape, pts in subpaths(obj, compose(object_matrix(obj), matrix)):
                 typed = classify(shape, pts, base, height)
                 if typed is not None:
