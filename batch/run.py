@@ -426,11 +426,36 @@ def chunk_outcomes(fut: Any, count: int) -> list[dict[str, Any]]:
     return outcomes
 
 
+def workers_share(client: Any, out_dir: str) -> bool:
+    """True when every worker of the cluster reads this process's output folder at the same path (always so
+    on the embedded cluster): the workers then write the JSON files themselves. Checked with a probe file."""
+    import secrets
+
+    probe = os.path.abspath(os.path.join(out_dir, f".probe.{os.getpid()}{PARTIAL_SUFFIX}"))
+    token = secrets.token_hex(16)
+    try:
+        with open(probe, "w", encoding="utf-8") as f:
+            f.write(token)
+        expr, env = remote_args("sees_file", probe, token)
+        seen = client.run(eval, expr, env)
+    except Exception:  # an unwritable folder, a worker that does not answer: the JSON travels back
+        return False
+    finally:
+        try:
+            os.remove(probe)
+        except OSError:
+            pass
+    return bool(seen) and all(seen.values())
+
+
 def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, settings: BatchSettings) -> None:
     """Submit conversions (several small files per task) with a bounded number of tasks in flight and
-    record each file as its task completes."""
+    record each file as its task completes. Workers that share the output folder write the JSON files
+    (a worker joining later that does not share it fails its files with a clear error, tried again by
+    the next run); otherwise each report travels back and this process writes it."""
     from dask.distributed import as_completed
 
+    shared = workers_share(client, batch.out_dir)
     window = InFlight(client, settings.tasks_per_thread)
     sizer = ChunkSize(settings)
     opts = dataclasses.asdict(options)
@@ -445,7 +470,7 @@ def drive(batch: Batch, client: Any, inputs: list[Input], options: Options, sett
                 return
             expr, env = remote_args(
                 "convert_chunk",
-                [(ex.input.abs_path, batch.json_path(ex)) for ex in chunk],
+                [(ex.input.abs_path, batch.json_path(ex) if shared else None) for ex in chunk],
                 opts,
                 settings.timeout_s,
                 settings.memory_limit_bytes,

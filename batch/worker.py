@@ -340,6 +340,15 @@ def convert_chunk(
     return [convert_and_write(p, j, options, timeout_s, memory_limit_bytes, files_per_child, root) for p, j in jobs]
 
 
+def sees_file(path: str, content: str) -> bool:
+    """True when this worker reads the given content at path (the batch's probe of a shared output folder)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read() == content
+    except OSError:
+        return False
+
+
 def shutdown_children() -> int:
     """Stop every idle child of this worker process (run on each worker at the end of a batch)."""
     with _all_lock:

@@ -530,3 +530,49 @@ def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch, tmp_pat
     # pinned to a core of its own: the two converters of this process claimed different ones
     assert conv.core is not None and affinity == [conv.core]
     assert other.core != conv.core and (other.core is not None or len(os.sched_getaffinity(0)) == 1)
+
+
+class _LocalRun:
+    """A stand-in for a Dask client whose run() calls the function here, as one worker named w."""
+
+    def __init__(self, answer: bool | None = None) -> None:
+        self.answer = answer
+
+    def run(self, fn: Any, *args: Any) -> dict[str, Any]:
+        return {"tcp://w": fn(*args) if self.answer is None else self.answer}
+
+
+def test_workers_write_only_where_they_share_the_output_folder(tmp_path: Path) -> None:
+    from batch.run import workers_share
+
+    assert workers_share(_LocalRun(), str(tmp_path))  # this process is a worker that sees the probe
+    assert not workers_share(_LocalRun(answer=False), str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # the probe is gone
+
+
+def test_reports_travel_back_when_the_workers_do_not_share_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With workers that cannot see OUT_DIR, the batch process writes every JSON itself, duplicates too."""
+    from batch.run import run_batch
+
+    monkeypatch.setenv("GOVREPORT_TOOLKIT_VERSION", VERSION)
+    monkeypatch.setattr("batch.run.workers_share", lambda client, out_dir: False)
+    pairs = sources_with_truth(SHARED / "seeds")[:2]
+    inp = tmp_path / "in"
+    inp.mkdir()
+    truth = {}
+    for src, exp in pairs:
+        shutil.copyfile(src, inp / src.name)
+        truth[src.stem] = json.loads(exp.read_text(encoding="utf-8"))
+    shutil.copyfile(pairs[0][0], inp / "copy.txt")
+    truth["copy"] = truth[pairs[0][0].stem]
+    out = tmp_path / "out"
+    assert run_batch(str(inp), str(out), workers=1, progress=False) == 0
+    for stem, expected in truth.items():
+        report = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+        assert table_mismatches(report, expected) == []
+        assert report["source"]["file"] == (f"{stem}.txt")
+    conn = sqlite3.connect(out / "index.sqlite")
+    assert conn.execute("SELECT count(*) FROM files WHERE status = 'ok'").fetchone()[0] == 3
+    assert conn.execute('SELECT count(DISTINCT path) FROM "values"').fetchone()[0] == 3
