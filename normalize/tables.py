@@ -64,12 +64,34 @@ def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row
             if title is not None:  # a section with a table sets it; 一、五、六 end it
                 heading = prev = title[0].get("table")
             continue
-        kind = classify(b) or heading or prev
-        if kind is not None:
-            out[kind].extend(table_rows(b, index))
-            prev = kind
+        rows = table_rows(b, index)
+        parts = _heading_parts(rows, tpl)
+        if len({k for k, _ in parts}) < 2:
+            parts = [(classify(b) or heading or prev, rows)]
+        for kind, part in parts:
+            kind = kind or heading or prev
+            if kind is not None:
+                out[kind].extend(part)
+                prev = kind
         index += 1
     return out
+
+
+def _heading_parts(rows: list[Row], tpl: dict[str, Any]) -> list[tuple[str | None, list[Row]]]:
+    """A table cut at its full-width rows that are section headings (二、主动公开… printed as a table
+    row): each part with the section its heading names (None for rows before the first heading).
+    Tables glued together by an editor hold several sections so."""
+    parts: list[tuple[str | None, list[Row]]] = [(None, [])]
+    for r in rows:
+        cells = {id(c): c for c in r.cells if c is not None}
+        if len(cells) == 1:
+            (only,) = cells.values()
+            title = section_heading(only.text.strip(), tpl) if only.row == r.index else None
+            if title is not None and title[0].get("table"):
+                parts.append((title[0]["table"], []))
+                continue
+        parts[-1][1].append(r)
+    return [(k, p) for k, p in parts if p]
 
 
 def _value(fid: str, c: Cell | None, label: str, by_position: bool = False) -> Value:
