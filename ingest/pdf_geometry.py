@@ -23,10 +23,10 @@ from ingest.units import join_units
 THIN = 2.0  # a filled rectangle no thicker than this is a ruling line
 AXIS_TOL = 1.0  # a line whose ends differ by less than this across its length is axis-aligned
 SNAP = 2.0  # segments this close across their length lie on one line
-JOIN = 4.5  # collinear segments with a gap up to this are one segment (separately boxed cells leave 2-4 pt)
+JOIN = 6.0  # collinear segments with a gap up to this are one segment (separately boxed cells leave 2-6 pt)
 MIN_LEN = 3.0  # shorter pieces are ticks or glyph parts, not rulings
 TOUCH = 3.0  # a horizontal and a vertical segment this close are connected
-MIN_GAP = 4.5  # grid lines closer than this are one grid line (the two borders of boxed cells)
+MIN_GAP = 6.0  # grid lines closer than this are one grid line (the two borders of boxed cells)
 DOT_ROW = 0.5  # tiny squares whose centres are this close across a row lie on one dotted line
 MIN_DOTS = 3  # a dotted line has at least this many dots
 COVER = 0.6  # a border exists where segments cover this share of a cell edge
@@ -221,7 +221,8 @@ def page_segments(
     out: list[Seg] = []
     for ln in lines:
         out += clipped(segments_from_line(ln), ln.get("clip"))
-    rects = list(rects)
+    curves = list(curves)
+    rects = list(rects) + [c for c in curves if is_box(c)]
     for r in rects:
         out += clipped(segments_from_rect(r), r.get("clip"))
     out += dotted_segments(rects)
@@ -229,6 +230,18 @@ def page_segments(
     for c in curves:
         out += clipped(segments_from_curve(c), c.get("clip"))
     return out
+
+
+def is_box(obj: Mapping[str, Any]) -> bool:
+    """True for a filled path that is an axis-aligned rectangle drawn as a polygon (Chromium's dashes)."""
+    pts = obj.get("pts") or []
+    if not obj.get("fill") or obj.get("stroke") or not 4 <= len(pts) <= 5:
+        return False
+    x0, top, x1, bottom = _box(obj)
+    return all(
+        min(abs(x - x0), abs(x - x1)) <= AXIS_TOL / 4 and min(abs(y - top), abs(y - bottom)) <= AXIS_TOL / 4
+        for x, y in pts
+    )
 
 
 def clipped(segs: list[Seg], clip: Box | None) -> list[Seg]:
@@ -310,13 +323,17 @@ def connected_groups(segs: Sequence[Seg]) -> list[list[Seg]]:
     return list(groups.values())
 
 
-def coverage(segs: Sequence[Seg], pos: float, lo: float, hi: float) -> float:
-    """Share of the edge [lo, hi] at position pos that the given collinear segments cover."""
+Band = tuple[float, float]  # the positions of the rules clustered into one grid line (lowest, highest)
+
+
+def coverage(segs: Sequence[Seg], band: Band, lo: float, hi: float) -> float:
+    """Share of the edge [lo, hi] of a grid line that the segments in its band cover (either border
+    of a pair drawn by separately boxed cells counts)."""
     length = hi - lo
     if length <= 0:
         return 1.0
-    tol = max(SNAP, MIN_GAP / 2)  # a grid line may stand between the two borders of boxed cells
-    spans = sorted((max(s.a0, lo), min(s.a1, hi)) for s in segs if abs(s.pos - pos) <= tol and s.a1 > lo and s.a0 < hi)
+    b0, b1 = band[0] - SNAP, band[1] + SNAP
+    spans = sorted((max(s.a0, lo), min(s.a1, hi)) for s in segs if b0 <= s.pos <= b1 and s.a1 > lo and s.a0 < hi)
     covered, end = 0.0, lo
     for a0, a1 in spans:
         if a1 > end:
@@ -325,25 +342,28 @@ def coverage(segs: Sequence[Seg], pos: float, lo: float, hi: float) -> float:
     return covered / length
 
 
-def grid_lines(segs: Sequence[Seg], horizontal: bool) -> list[float]:
-    """Positions of the grid lines of one orientation, including the network's outer extent."""
+def grid_lines(segs: Sequence[Seg], horizontal: bool) -> list[tuple[float, Band]]:
+    """Positions of the grid lines of one orientation, including the network's outer extent, each
+    with the band of rule positions it stands for."""
     own = [s for s in segs if s.horizontal == horizontal]
     other = [s for s in segs if s.horizontal != horizontal]
     positions = [s.pos for s in own]
     # The extent of the crossing segments closes a table whose outer border is not drawn.
     positions += [min(s.a0 for s in other), max(s.a1 for s in other)] if other else []
-    return [sum(g) / len(g) for g in cluster_positions(positions, MIN_GAP)]
+    return [(sum(g) / len(g), (g[0], g[-1])) for g in cluster_positions(positions, MIN_GAP)]
 
 
-def unit_groups(xs: Sequence[float], ys: Sequence[float], segs: Sequence[Seg]) -> dict[tuple[int, int], int]:
+def unit_groups(
+    xs: Sequence[float], ys: Sequence[float], segs: Sequence[Seg], xb: Sequence[Band], yb: Sequence[Band]
+) -> dict[tuple[int, int], int]:
     """Grid units joined wherever no border separates them; returns unit -> group id."""
     hsegs = [s for s in segs if s.horizontal]
     vsegs = [s for s in segs if not s.horizontal]
     return join_units(
         len(ys) - 1,
         len(xs) - 1,
-        lambda i, j: coverage(vsegs, xs[j + 1], ys[i], ys[i + 1]) < COVER,
-        lambda i, j: coverage(hsegs, ys[i + 1], xs[j], xs[j + 1]) < COVER,
+        lambda i, j: coverage(vsegs, xb[j + 1], ys[i], ys[i + 1]) < COVER,
+        lambda i, j: coverage(hsegs, yb[i + 1], xs[j], xs[j + 1]) < COVER,
     )
 
 
@@ -395,11 +415,12 @@ def drop_unused_lines(
 
 def build_grid(segs: Sequence[Seg]) -> Grid | None:
     """The cell grid of one connected network of segments, or None if it encloses no cell."""
-    xs = grid_lines(segs, horizontal=False)
-    ys = grid_lines(segs, horizontal=True)
-    if len(xs) < 2 or len(ys) < 2:
+    xl = grid_lines(segs, horizontal=False)
+    yl = grid_lines(segs, horizontal=True)
+    if len(xl) < 2 or len(yl) < 2:
         return None
-    rects = rectangles(unit_groups(xs, ys, segs))
+    xs, ys = [x for x, _ in xl], [y for y, _ in yl]
+    rects = rectangles(unit_groups(xs, ys, segs, [b for _, b in xl], [b for _, b in yl]))
     xs, ys, rects = drop_unused_lines(xs, ys, rects)
     if len(rects) < 2:
         return None
