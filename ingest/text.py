@@ -72,10 +72,18 @@ def _md_cells(line: str) -> list[str]:
     return [_BR.sub("\n", c.replace("\\|", "|")).strip() for c in cells]
 
 
+_NONE_MARK = re.compile(r"^[-—–/／]+$")
+
+
 def _is_spaced_row(line: str) -> bool:
     """A line of cells aligned by runs of spaces, one of them a number (`pdftotext -layout`)."""
     s = line.strip()
-    return bool(_SPACED.search(s)) and any(ch.isdigit() for ch in s) and len(_SPACE_SPLIT.split(s)) >= 2
+    if not _SPACED.search(s):
+        return False
+    parts = _SPACE_SPLIT.split(s)
+    if any(ch.isdigit() for ch in s):
+        return len(parts) >= 2
+    return sum(1 for p in parts for t in p.split(" ") if _NONE_MARK.match(t)) >= 2  # a row of dashes or slashes
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -137,10 +145,10 @@ def parse_blocks(text: str) -> list[Block]:
                 blocks.append(_table(rows))
             continue
         if mode == "spaces" and _is_spaced_row(line):
-            rows = []
+            spaced: list[list[Token]] = []
             while i < n:
                 if _is_spaced_row(lines[i]) or _is_label_line(lines, i):
-                    rows.append(_spaced_cells(lines[i]))
+                    spaced.append(_spaced_tokens(lines[i]))
                     i += 1
                     continue
                 j = i
@@ -150,7 +158,7 @@ def parse_blocks(text: str) -> list[Block]:
                     i = j
                     continue
                 break
-            blocks.append(_table(rows))
+            blocks.append(aligned_table(spaced))
             continue
         if line.strip():
             blocks.append(Paragraph(text=line.strip()))
@@ -161,20 +169,112 @@ def parse_blocks(text: str) -> list[Block]:
 _NUMBERS_RUN = re.compile(r"^[\d.,\-—/]+(?: [\d.,\-—/]+)+$")
 
 
-def _spaced_cells(line: str) -> list[str]:
-    """Cells of a space-aligned row; a run of numbers one space apart is several cells."""
-    out: list[str] = []
-    for cell in _SPACE_SPLIT.split(line.strip()):
-        out.extend(cell.split(" ") if _NUMBERS_RUN.match(cell) else [cell])
+# One cell of a space-aligned row: its text and the character column of its middle.
+Token = tuple[str, float]
+# A value cell: a number, or a dash or slash standing for none.
+_VALUE = re.compile(r"^(?:[\d][\d.,]*|[-—–/／]+)$")
+# Largest misfit (characters) of a value's column against the table's columns, and the margin by which the
+# best way of placing a short row's values must beat the next best to be taken.
+ALIGN_TOLERANCE = 1.5
+ALIGN_MARGIN = 1.0
+# Confidence of the values of a row whose columns could not be told (fewer values than columns, no fit).
+UNPLACED_CONFIDENCE = 0.5
+
+
+def _spaced_tokens(line: str) -> list[Token]:
+    """Cells of a space-aligned row with their middle columns; a run of numbers one space apart is several cells."""
+    out: list[Token] = []
+    for m in re.finditer(r"\S+(?: \S+)*", line.replace("\u3000", "  ")):
+        cell = m.group(0)
+        if _NUMBERS_RUN.match(cell):
+            start = m.start()
+            for part in cell.split(" "):
+                out.append((part, start + (len(part) - 1) / 2))
+                start += len(part) + 1
+        else:
+            out.append((cell, m.start() + (len(cell) - 1) / 2))
     return out
 
 
+def _trailing_values(row: list[Token]) -> int:
+    """How many cells at the end of the row are values."""
+    k = 0
+    while k < len(row) and _VALUE.match(row[len(row) - 1 - k][0]):
+        k += 1
+    return k
+
+
+def value_columns(rows: list[list[Token]]) -> list[float] | None:
+    """The value columns' middles relative to the first, from the rows holding the most values (at least two
+    such rows, agreeing within the tolerance); None when they cannot be told."""
+    counts = [_trailing_values(r) for r in rows]
+    width = max(counts, default=0)
+    full = [r[len(r) - width :] for r, k in zip(rows, counts, strict=True) if k == width]
+    if width < 2 or len(full) < 2:
+        return None
+    offsets = [[pos - vals[0][1] for _, pos in vals] for vals in full]
+    cols = [sorted(o[j] for o in offsets)[len(offsets) // 2] for j in range(width)]
+    agree = sum(all(abs(o[j] - cols[j]) <= ALIGN_TOLERANCE for j in range(width)) for o in offsets)
+    return cols if agree * 2 > len(offsets) else None
+
+
+def place_values(positions: list[float], cols: list[float]) -> list[int] | None:
+    """The columns of a row's values (in order), when one way of placing them fits clearly best; else None.
+    Each row may sit shifted as a whole (pdftotext counts a CJK label as fewer columns than it is wide)."""
+    from itertools import combinations
+
+    fits: list[tuple[float, tuple[int, ...]]] = []
+    for combo in combinations(range(len(cols)), len(positions)):
+        shift = sum(p - cols[j] for p, j in zip(positions, combo, strict=True)) / len(positions)
+        misfit = max(abs(p - cols[j] - shift) for p, j in zip(positions, combo, strict=True))
+        fits.append((misfit, combo))
+    fits.sort()
+    best = fits[0]
+    if best[0] > ALIGN_TOLERANCE or len(fits) > 1 and fits[1][0] < best[0] + ALIGN_MARGIN:
+        return None
+    return list(best[1])
+
+
+def aligned_table(rows: list[list[Token]]) -> Table:
+    """A space-aligned table: a row with fewer values than the table has value columns gets empty cells
+    where its values' columns say a cell was left blank; when its columns cannot be told, its values are
+    kept in order at a doubtful confidence."""
+    cols = value_columns(rows)
+    cells: list[Cell] = []
+    for r, row in enumerate(rows):
+        k = _trailing_values(row)
+        labels, values = row[: len(row) - k], row[len(row) - k :]
+        texts = [t for t, _ in labels]
+        conf = 1.0
+        if cols is not None and 0 < k < len(cols):
+            placed = place_values([p for _, p in values], cols)
+            if placed is None:
+                conf = UNPLACED_CONFIDENCE
+                texts += [t for t, _ in values]
+            else:
+                slots = [""] * len(cols)
+                for (t, _), j in zip(values, placed, strict=True):
+                    slots[j] = t
+                texts += slots
+        else:
+            texts += [t for t, _ in values]
+        for c, t in enumerate(texts):
+            cells.append(Cell(text=t, row=r, col=c, confidence=conf if c >= len(labels) else 1.0))
+    return Table(cells=cells, exact=False)
+
+
 def _is_label_line(lines: list[str], i: int, depth: int = 2) -> bool:
-    """A short label line inside a space-aligned table (a wrapped label), up to two before a table row."""
+    """A short label line inside a space-aligned table (a wrapped label), up to two before a table row
+    (blank lines between them, a page break, do not count)."""
     s = lines[i].strip()
-    if not (0 < len(s) <= 24) or s.endswith("。") or i + 1 >= len(lines):
+    if not (0 < len(s) <= 24) or s.endswith("。"):
         return False
-    return _is_spaced_row(lines[i + 1]) or (depth > 1 and _is_label_line(lines, i + 1, depth - 1))
+    j = i + 1
+    while j < len(lines) and j - i <= 3 and not lines[j].strip():
+        j += 1
+    if j >= len(lines) or not lines[j].strip():
+        return False
+    return _is_spaced_row(lines[j]) or (depth > 1 and _is_label_line(lines, j, depth - 1))
 
 
 def read(path: str, data: bytes, options: Options) -> Document:

@@ -308,30 +308,67 @@ def _merge_rows(table: Table, upper: int, lower: int) -> Table:
     return replace(table, cells=out + moved, seams=seams)
 
 
+def _label_end(row: list[Cell]) -> int:
+    """Index just past the row's last label cell (0 when it has none)."""
+    return max((i + 1 for i, c in enumerate(row) if c.text.strip() and not _NUMERIC.match(c.text)), default=0)
+
+
+def _label_text(rows: list[list[Cell]]) -> str:
+    """The label cells of rows, joined in reading order."""
+    return "".join(c.text for r in rows for c in r[: _label_end(r)] if c.text.strip())
+
+
+def _wrapped_item(rows: list[list[Cell]]) -> bool:
+    """Lines that read as the start of one numbered item's label wrapped over them: each a single text,
+    the first starting an item (`3.补正后申`, not `第二十条第（六）项`, not a header of several cells)."""
+    first = next((c.text for c in rows[0] if c.text.strip()), "")
+    return _starts_item(rows[0]) and not first.lstrip().startswith("第")
+
+
+_NONE_MARK = re.compile(r"^\s*[-—–/／]+\s*$")
+
+
+def _has_values(cells: list[Cell]) -> bool:
+    """True when some cell of the row holds a number, or a dash or slash printed for none."""
+    return has_number(cells) or any(_NONE_MARK.match(c.text) for c in cells)
+
+
 def join_value_rows(table: Table) -> Table:
-    """In a ragged dump, a row of numbers alone belongs to the label line(s) printed just above it
-    (`（二）部分公开（…` / `计其他情形）` / `9 0 0 0 0 0 9`): they become one row."""
+    """In a ragged dump, a label wrapped over several lines becomes one row with its numbers, wherever
+    its numbers were printed: on a line of their own below it (`（二）部分公开（…` / `计其他情形）` /
+    `9 0 0 0 0 0 9`) or beside its middle line (`3.补正后申` / `请内容仍不  1 / 1` / `明确`, a label
+    centred on its cell). A line continues a numbered item's label when it does not start an item itself
+    and holds nothing but that text."""
     if table.exact:
         return table
     rows = table.rows()
     out: list[list[Cell]] = []
     pending: list[list[Cell]] = []  # label-only rows waiting for their numbers
+    tail_ok = False  # the last row of out is a numbered item whose label may go on below its numbers
     for row in rows:
-        labelled = _label_of(row)
-        if labelled and not has_number(row):
+        labelled, numbered = _label_of(row), _has_values(row)
+        if labelled and not numbered:
+            texts = [c for c in row if c.text.strip()]
+            if tail_ok and not pending and len(texts) == 1 and not _starts_item(row):
+                head = out[-1][0]
+                out[-1][0] = replace(head, text=head.text + texts[0].text)
+                continue
+            tail_ok = False
             if pending and _starts_item(row):
                 out.extend(pending)
                 pending = []
             pending.append(row)
             continue
-        if pending and not labelled and has_number(row):
-            text = "".join(c.text for r in pending for c in r if c.text.strip())
-            out.append([Cell(text, 0, 0, page=pending[0][0].page), *row])
+        if pending and numbered and (not labelled or _wrapped_item(pending) and not _starts_item(row)):
+            end = _label_end(row)
+            out.append([Cell(_label_text([*pending, row]), 0, 0, page=pending[0][0].page), *row[end:]])
+            tail_ok = _wrapped_item(pending)
             pending = []
             continue
         out.extend(pending)
         pending = []
         out.append(row)
+        tail_ok = labelled and numbered and _starts_item(row)
     out.extend(pending)
     if len(out) == len(rows):
         return table

@@ -131,6 +131,69 @@ def test_space_aligned_dump_of_a_real_report(tmp_path: Path) -> None:
     assert table_mismatches(report, expected) == []
 
 
+def test_space_aligned_dump_with_wrapped_labels_and_values_beside_their_middle_line(tmp_path: Path) -> None:
+    """`pdftotext -layout` of a LibreOffice PDF whose narrow label column wraps labels over three lines,
+    the numbers printed beside the middle one (`3.补正后申` / `请内容仍不  / / 1 ...` / `明确`)."""
+    import json
+    import subprocess
+
+    from conftest import ROOT, table_mismatches
+
+    from pipeline import convert
+
+    pdf = ROOT / "samples" / "pdf" / "pdf2019_s5_002.pdf"
+    out = tmp_path / "layout.txt"
+    subprocess.run(["pdftotext", "-layout", str(pdf), str(out)], check=True)
+    assert "请内容仍不" in out.read_text(encoding="utf-8")  # the dump still has the layout this test is about
+    expected = json.loads(pdf.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    wrong = table_mismatches(convert(str(out)), expected)
+    # Every row right but one: `4.保护第三` / `（三）不予  / / 1 ...` / `方合法权益` / `公开`, whose numbers
+    # stand beside the group's label (a text dump has no columns to tell the two labels apart).
+    assert {w.split(".")[1] for w in wrong} <= {"denied_third_party_rights"}, wrong
+
+
+def test_space_aligned_rows_keep_blank_cells_in_their_columns() -> None:
+    """A row with fewer numbers than the table has columns: each number goes to the column it stands under,
+    the row as a whole shifted (pdftotext counts a CJK label as fewer columns than it is wide)."""
+    text = "\n".join(
+        [
+            "  一、本年新收政府信息公开申请数量         8   7    0           0   7    22",
+            "  二、上年结转政府信息公开申请数量         0   0    0     0     0        0",
+            "            （一）予以公开        4   1    0     0     0   2    7",
+            "         （二）部分公开        1   1    0     0     0   0    2",
+            "      3.其他       5",
+        ]
+    )
+    (table,) = [b for b in parse_blocks(text) if isinstance(b, Table)]
+    rows = [[c.text for c in r] for r in table.rows()]
+    assert rows[0][1:] == ["8", "7", "0", "", "0", "7", "22"]
+    assert rows[1][1:] == ["0", "0", "0", "0", "0", "", "0"]
+    assert rows[2][1:] == ["4", "1", "0", "0", "0", "2", "7"]
+    # a label wrapped around its numbers, a page break, a row of slashes
+    text = "\n".join(
+        [
+            "  一、本年新收政府信息公开申请数量    8   7    0     1     0   7    23",
+            "  二、上年结转政府信息公开申请数量    0   0    0     0     0   0    0",
+            "            （一）予以公开        4   1    0     0     0   2    7",
+            "         （二）部分公开        1   1    0     0     0   0    2",
+            "              1.本机关不",
+            "\f              掌握相关政           /   /   1        /     /   /   1",
+            "                府信息",
+            "              2.没有现成",
+            "              信息需要另           /   /    /       /     /   /   /",
+            "                行制作",
+        ]
+    )
+    (wrapped,) = [b for b in parse_blocks(text) if isinstance(b, Table)]
+    joined = [
+        [c.text for c in r] for r in repair(Document(path="x.txt", format="text", blocks=[wrapped])).tables[0].rows()
+    ]
+    assert [r[0] for r in joined][-2:] == ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另"]
+    assert joined[-2][1:] == ["/", "/", "1", "/", "/", "/", "1"]
+    # one number alone could stand under any column: kept, but doubtful
+    assert rows[4] == ["3.其他", "5"] and [c.confidence for c in table.rows()[4]] == [1.0, 0.5]
+
+
 def test_markdown_cells_with_html_breaks_and_escaped_pipes() -> None:
     blocks = parse_blocks("| 结果<br>维持 | a\\|b |\n|---|---|\n| 1 | 2 |")
     table = blocks[0]
