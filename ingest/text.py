@@ -240,13 +240,17 @@ def aligned_table(rows: list[list[Token]]) -> Table:
     where its values' columns say a cell was left blank; when its columns cannot be told, its values are
     kept in order at a doubtful confidence."""
     cols = value_columns(rows)
+    widest = max((_trailing_values(r) for r in rows), default=0)
     cells: list[Cell] = []
     for r, row in enumerate(rows):
         k = _trailing_values(row)
         labels, values = row[: len(row) - k], row[len(row) - k :]
         texts = [t for t, _ in labels]
         conf = 1.0
-        if cols is not None and 0 < k < len(cols):
+        if cols is None and 0 < k < widest:  # short of the widest row, with no columns to place it by
+            conf = UNPLACED_CONFIDENCE
+            texts += [t for t, _ in values]
+        elif cols is not None and 0 < k < len(cols):
             placed = place_values([p for _, p in values], cols)
             if placed is None:
                 conf = UNPLACED_CONFIDENCE

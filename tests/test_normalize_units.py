@@ -190,6 +190,13 @@ def test_space_aligned_rows_keep_blank_cells_in_their_columns() -> None:
     ]
     assert [r[0] for r in joined][-2:] == ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另"]
     assert joined[-2][1:] == ["/", "/", "1", "/", "/", "/", "1"]
+    # a short row in a table without two full rows to take the columns from: kept in order, but doubtful
+    short = parse_blocks(
+        text
+        + "\n二、主动公开政府信息情况。本节列出本机关制发和废止的规章及规范性文件。\n规章       5\n行政规范性文件     3    0    5\n"
+    )
+    rules = [b for b in short if isinstance(b, Table)][-1].rows()[0]
+    assert [(c.text, c.confidence) for c in rules] == [("规章", 1.0), ("5", 0.5)]
     # one number alone could stand under any column: kept, but doubtful
     assert rows[4] == ["3.其他", "5"] and [c.confidence for c in table.rows()[4]] == [1.0, 0.5]
 
