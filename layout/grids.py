@@ -181,16 +181,23 @@ def _norm_row(cells: list[Cell]) -> tuple[str, ...]:
     return tuple(re.sub(r"\s+", "", c.text) for c in cells)
 
 
+# How many rows (a title row, a caption printed as a row) may stand above the header a part repeats.
+HEADER_OFFSET = 3
+
+
 def _drop_repeated_header(a: Table, b: Table) -> Table:
-    """Drop b's leading rows that repeat a's first rows (a header printed again on the next page)."""
+    """Drop b's leading rows that repeat a's first rows (a header printed again on the next page),
+    the title rows above a's header not repeated."""
     ra, rb = a.rows(), b.rows()
+    first = _norm_row(rb[0]) if rb else None
+    j = next((j for j in range(min(HEADER_OFFSET + 1, len(ra))) if _norm_row(ra[j]) == first), 0)
     k = 0
     while (
         k < len(rb)
-        and k < len(ra)
+        and j + k < len(ra)
         and _label_of(rb[k])
         and not has_number(rb[k])
-        and _norm_row(rb[k]) == _norm_row(ra[k])
+        and _norm_row(rb[k]) == _norm_row(ra[j + k])
     ):
         k += 1
     if k == 0:

@@ -266,7 +266,8 @@ def test_committed_examples_read() -> None:
     assert len(paths) >= 6
     for p in paths:
         doc = load(str(p))
-        assert doc.format == "docx" and len(doc.tables) >= 3
+        # a report whose tables an editor glued together holds its three sections in one table
+        assert doc.format == "docx" and len(doc.tables) >= (1 if "glued" in p.name else 3)
         assert json.loads(p.with_suffix(".expected.json").read_text(encoding="utf-8"))["source"] == p.name
 
 

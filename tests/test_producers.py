@@ -147,3 +147,17 @@ def test_a_table_glued_from_several_sections_is_cut_at_their_heading_rows(tmp_pa
     report = _convert_html(tmp_path, page)
     assert report["tables"]["active_disclosure"]["administrative_licensing"]["decisions"] == 42
     assert _review(report) == [[1, 0, 0, 0, 1], [0, 2, 0, 0, 2], [3, 0, 0, 0, 3]]
+
+
+def test_a_header_repeated_under_a_title_row_is_dropped_when_parts_are_stitched() -> None:
+    from ingest.grid import Cell
+    from layout.grids import stitch
+
+    def table(rows: list[list[str]]) -> Table:
+        return Table(cells=[Cell(text=t, row=r, col=k) for r, row in enumerate(rows) for k, t in enumerate(row)])
+
+    header = [["", "自然人", "总计"], ["", "甲", "乙"]]
+    a = table([["三、收到和处理", "三、收到和处理", "三、收到和处理"], *header, ["一、新收", "1", "1"]])
+    b = table([*header, ["二、结转", "2", "2"]])
+    (whole,) = stitch([a, b])
+    assert [[c.text for c in row] for row in whole.rows()][-2:] == [["一、新收", "1", "1"], ["二、结转", "2", "2"]]
