@@ -21,6 +21,7 @@ import dataclasses
 import html as htmllib
 import io
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,10 @@ class Style:
     caption: bool = False  # HTML: each section's heading as its first table's <caption>
     layout_tables: bool = False  # HTML: an old CMS page laid out in tables, the article in a <td>
     th_labels: bool = False  # HTML: row labels as <th> too
+    note: str = "none"  # the 勾稽关系 note: none | corner (the empty top-left header cell) | bottom (a last row)
+    numbering: str = "cjk"  # cjk: （一） 1.; ascii: (一) 1.; fullstop: （一） 1．
+    excel: bool = False  # HTML pasted from Excel: x:num cells, <col>s, empty columns and rows around
+    spurious: int = 0  # PDF-to-Word conversion: this many thin empty columns and rows split into the tables
 
 
 PRODUCERS = ("cms", "word_html", "mht", "docx_plain", "docx_soffice", "docx_odt")
@@ -126,6 +131,9 @@ def random_style(rng: random.Random, producer: str) -> Style:
     s.header_words = rng.random() < 0.3
     s.split_review = rng.random() < 0.2
     s.review_rows = not s.split_review and rng.random() < 0.15
+    s.note = rng.choice(["none", "none", "corner", "bottom"])
+    s.numbering = rng.choice(["cjk", "cjk", "ascii", "fullstop"])
+    s.spurious = rng.choice([0, 0, 0, 1, 2])
     if html_like:
         s.header_table = rng.random() < 0.3
         s.th = rng.random() < 0.5
@@ -140,6 +148,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.caption = not s.title_rows and rng.random() < 0.2
         s.layout_tables = producer == "cms" and rng.random() < 0.4
         s.th_labels = s.th and rng.random() < 0.4
+        s.excel = producer == "cms" and rng.random() < 0.25
     else:
         s.text_direction = rng.choice(["", "tbRlV", "btLr"])
         s.multi_para = rng.random() < 0.5
@@ -177,7 +186,12 @@ def printed_truth(values: dict[str, Any], s: Style) -> dict[str, Any]:
 
 
 def label(text: str, s: Style) -> str:
-    return TYPOS.get(text, text) if s.typos else text
+    text = TYPOS.get(text, text) if s.typos else text
+    if s.numbering == "ascii":
+        text = text.replace("（", "(").replace("）", ")")
+    elif s.numbering == "fullstop":
+        text = re.sub(r"^(\d)\.", r"\1．", text)
+    return text
 
 
 # ---------------------------------------------------------------- the grids
@@ -248,7 +262,7 @@ def applications_grid(values: dict[str, Any], s: Style) -> Grid:
     app = values["applications"]
     groups = values.get("applications_group_totals") or {}
     g = Grid(header_rows=3)
-    g.rows.append([h("", rowspan=3, colspan=3), h("申请人情况", colspan=7)])
+    g.rows.append([h(gen.NOTE_TEXT if s.note == "corner" else "", rowspan=3, colspan=3), h("申请人情况", colspan=7)])
     g.rows.append(
         [h("自然人", rowspan=2, vertical=True), h("法人或其他组织", colspan=5), h("总计", rowspan=2, vertical=True)]
     )
@@ -274,15 +288,17 @@ def applications_grid(values: dict[str, Any], s: Style) -> Grid:
         elif grp in groups:
             if grp not in done:
                 done.add(grp)
-                block.append([Cell(gen.GROUP_LABELS[grp], colspan=2), *vals(groups[grp])])
+                block.append([Cell(label(gen.GROUP_LABELS[grp], s), colspan=2), *vals(groups[grp])])
         else:
             sub = gen.GROUP_ROWS[grp]
             first = rid == sub[0]
-            lead = [Cell(gen.GROUP_LABELS[grp], rowspan=len(sub), vertical=True)] if first else []
+            lead = [Cell(label(gen.GROUP_LABELS[grp], s), rowspan=len(sub), vertical=True)] if first else []
             block.append([*lead, Cell(label(lab, s)), *vals(app[rid])])
     block[0].insert(0, Cell("三、本年度办理结果", rowspan=len(block), vertical=True))
     g.rows.extend(block)
     g.rows.append([Cell(label(rows_by_id["carried_forward"][0], s), colspan=3), *vals(app["carried_forward"])])
+    if s.note == "bottom":
+        g.rows.append([Cell("注：" + gen.NOTE_TEXT, colspan=10)])
     return g
 
 
@@ -386,9 +402,40 @@ def _rows_from(rows: list[list[tuple[Cell, bool] | None]]) -> list[list[Cell]]:
     return out
 
 
+def with_spurious(g: Grid, rng: random.Random, n: int) -> Grid:
+    """The grid as a PDF-to-Word converter leaves it: thin empty columns and rows where ruling lines
+    did not align; a label or header crossing one spans it, a value keeps its column (an empty cell
+    beside it)."""
+    pos = dense(g)
+    for _ in range(n):
+        k = rng.randint(1, len(pos[0]) - 1)
+        for row in pos:
+            left, right = row[k - 1], row[k]
+            same = left is not None and right is not None and left[0] is right[0]
+            if same or (left is not None and not left[0].value):
+                row.insert(k, (left[0], False))  # type: ignore[index]
+            else:
+                row.insert(k, (Cell(""), True))
+        if len(pos) - 1 < g.header_rows + 1:
+            continue
+        i = rng.randint(g.header_rows + 1, len(pos) - 1)
+        new: list[tuple[Cell, bool] | None] = []
+        for above, below in zip(pos[i - 1], pos[i], strict=True):
+            if above is not None and below is not None and above[0] is below[0]:
+                new.append((above[0], False))
+            else:
+                new.append((Cell(""), True))
+        pos.insert(i, new)
+    out = Grid(header_rows=g.header_rows)
+    out.rows = _rows_from(pos)
+    return out
+
+
 def section_grids(values: dict[str, Any], template: str, s: Style, rng: random.Random) -> dict[str, list[Grid]]:
     """Every section's tables as this report prints them."""
     apps = applications_grid(values, s)
+    if s.spurious:  # the whole table converted at once: its parts share the spurious columns
+        apps = with_spurious(apps, rng, s.spurious)
     parts = [apps]
     if s.split_apps:
         at = rng.randint(apps.header_rows + 3, len(apps.rows) - 3)
@@ -397,7 +444,10 @@ def section_grids(values: dict[str, Any], template: str, s: Style, rng: random.R
         at = rng.randint(apps.header_rows + 5, len(apps.rows) - 3)
         top, bottom = cut(apps, at, repeat_header=True)
         parts = [Grid(rows=top.rows + bottom.rows, header_rows=apps.header_rows)]
-    out = {"二": active_grids(values, template, s), "三": parts, "四": review_grids(values, s)}
+    reviews = review_grids(values, s)
+    if s.spurious:
+        reviews = [with_spurious(g, rng, s.spurious) for g in reviews]
+    out = {"二": active_grids(values, template, s), "三": parts, "四": reviews}
     if not s.merged:
         out = {k: [unmerged(g) for g in gs] for k, gs in out.items()}
     if s.title_rows:
@@ -474,6 +524,11 @@ def html_table(g: Grid, s: Style, rng: random.Random, caption: str = "") -> str:
     lines = [f"<table{attrs}>"]
     if caption:
         lines.append(f"<caption><strong>{caption}</strong></caption>")
+    n_cols = sum(c.colspan for c in g.rows[0])
+    if s.excel:
+        # Excel's used range: <col>s, and empty cells around the table (a row above, a column right)
+        lines.append("<col width=72 style='width:54pt'>" * (n_cols + 1))
+        lines.append("<tr height=19>" + "<td height=19 class=xl65></td>" * (n_cols + 1) + "</tr>")
     body_rows = g.rows[g.header_rows :]
     head_rows = g.rows[: g.header_rows]
 
@@ -493,7 +548,11 @@ def html_table(g: Grid, s: Style, rng: random.Random, caption: str = "") -> str:
                 inner = f"<p class=MsoNormal align=center style='text-align:center'><span lang=EN-US>{inner}<o:p></o:p></span></p>"
             elif style:
                 a += f' style="{style}"'
+            if s.excel:
+                a += " class=xl66 x:num" if c.value and c.text.strip().isdigit() else " class=xl67"
             cells.append(f"<{tag}{a}>{inner}</{tag}>")
+        if s.excel:
+            cells.append("<td class=xl65></td>")
         tr = f"<tr style='mso-yfti-irow:{r}'>" if word else "<tr>"
         return tr + "".join(cells) + "</tr>"
 
@@ -520,7 +579,6 @@ def html_table(g: Grid, s: Style, rng: random.Random, caption: str = "") -> str:
         lines.append("</tbody>")
     if word:
         # Word's trailer for tables with uneven columns: a hidden row of zero-width cells.
-        n_cols = sum(c.colspan for c in g.rows[0])
         lines.append(
             "<![if !supportMisalignedColumns]><tr height=0>"
             + "<td width=40 style='border:none'></td>" * n_cols
@@ -595,10 +653,8 @@ def render_html(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
             out.extend(para.format("\u3000\u3000" + t if not word else t) for t in texts[num])
             continue
         gs = grids[num]
-        if num == "三" and s.header_table and s.merged and gs[0].header_rows:
-            head = Grid(rows=gs[0].rows[:3], header_rows=3)
-            rest = Grid(rows=gs[0].rows[3:], header_rows=0)
-            gs = [head, rest, *gs[1:]]
+        if num == "三" and s.header_table and gs[0].header_rows:
+            gs = [*cut(gs[0], gs[0].header_rows, repeat_header=False), *gs[1:]]
         for i, g in enumerate(gs):
             out.append(html_table(g, s, rng, caption=heading if s.caption and i == 0 else ""))
             if word:
@@ -832,6 +888,9 @@ EXAMPLES: dict[str, tuple[str, str, str, str | None, bool, dict[str, Any]]] = {
                                   split_review=True, review_rows=False)),
     "prod2019_docx_soffice": ("docx", "2019", "docx_soffice", "review_total", True,
                               dict(split_apps=2, label_break="br", span_numbers=True, blank="—", cut_blank=True)),
+    "prod2021_cms_pdf2word_repeated_header": ("html", "2021", "cms", None, False,
+                                              dict(spurious=2, split_apps=2, title_rows=True, excel=True,
+                                                   note="bottom", numbering="fullstop", merged=True)),
     "prod2019_docx_odt_glued": ("docx", "2019", "docx_odt", None, True,
                                 dict(title_rows=True, nested=False, review_rows=True, split_review=False,
                                      merged=False, mixed_blanks=True)),
