@@ -8,6 +8,7 @@ from dataclasses import replace
 from ingest.grid import Document, Paragraph, Table
 from layout.clean import clean_cell, clean_text
 from layout.grids import consistent, drop_empty_rows, join_cut_rows, join_value_rows, stitch
+from layout.spill import take_spilled_text
 
 Step = Callable[[Document], Document]
 
@@ -58,7 +59,7 @@ def join_values(doc: Document) -> Document:
     return per_table(join_value_rows, doc)
 
 
-STEPS: list[Step] = [clean, drop_empty, stitch_pages, join_cut, join_values]
+STEPS: list[Step] = [clean, drop_empty, take_spilled_text, stitch_pages, join_cut, join_values]
 
 
 def repair(doc: Document, steps: list[Step] | None = None) -> Document:

@@ -654,8 +654,8 @@ EXAMPLES: list[tuple[str, str, bool, str | None, Variant]] = [
     # (producer, template, collapsed （六）, error, variant)
     ("chromium", "2021", False, None, Variant("chromium", "separate", vertical=True, blank_text="—", intro_paragraphs=7,
                                               bold=False, truetype=True)),
-    ("chromium", "2021", True, "random", Variant("chromium", "double", font="sans", table_pt=9.0, blank_text="/", thead=False,
-                                                 intro_paragraphs=1, bold=False, truetype=True)),
+    ("chromium", "2021", True, "random", Variant("chromium", "double", font="sans", table_pt=9.0, blank_text="/",
+                                                 intro_paragraphs=4, bold=False, truetype=True)),
     ("chromium", "2019", False, None, Variant("chromium", "spacing", landscape=True, blank_text="-", thead=False,
                                               intro_paragraphs=2, bold=False, truetype=True)),
     ("chromium", "2021", False, None, Variant("chromium", "shaded", vertical=True, table_pt=12.0, intro_paragraphs=5, bold=False,

@@ -146,3 +146,31 @@ def test_segments_are_clipped() -> None:
     out = clipped(segs, (10, 10, 90, 800))
     assert Seg(False, 50, 10, 800) in out and Seg(True, 20, 10, 90) in out and len(out) == 2
     assert clipped(segs, None) == segs
+
+
+def test_cell_text_spilled_under_a_table_part_is_put_back() -> None:
+    """Chromium prints the rest of a merged cell cut by the page break under the part's last rule."""
+    from ingest.grid import Cell, Document, PageInfo, Paragraph, Table
+    from layout.spill import take_spilled_text
+
+    upper = Table(
+        cells=[
+            Cell("三、本", 0, 0, page=1, bbox=(60, 700, 100, 760)),
+            Cell("（一）予以公开", 0, 1, page=1, bbox=(100, 700, 500, 760)),
+        ],
+        page=1,
+        bbox=(60, 700, 500, 760),
+    )
+    lower = Table(cells=[Cell("（二）部分公开", 0, 0, page=2, bbox=(60, 60, 500, 80))], page=2, bbox=(60, 60, 500, 80))
+    spill = [Paragraph("年度办", 1, (70, 762, 97, 771)), Paragraph("理结果", 1, (70, 774, 97, 783))]
+    pages = [PageInfo(1, 595, 842), PageInfo(2, 595, 842)]
+    doc = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *spill, lower], pages=pages))
+    assert [type(b).__name__ for b in doc.blocks] == ["Table", "Table"]
+    assert doc.blocks[0].cells[0].text == "三、本\n年度办\n理结果"  # type: ignore[union-attr]
+    # A heading between the parts, or a line wider than the cell, is not spill.
+    for other in (
+        [Paragraph("四、政府信息公开行政复议", 1, (60, 770, 300, 783))],
+        [spill[0], Paragraph("注", 1, (70, 300, 80, 310))],
+    ):
+        kept = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *other, lower], pages=pages))
+        assert len(kept.blocks) == 2 + len(other)
