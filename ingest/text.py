@@ -44,10 +44,13 @@ def _is_tab_row(line: str) -> bool:
 
 
 def dialect(lines: list[str]) -> str:
-    """'cells' when most tab lines hold one indented cell, else 'tabs'."""
+    """'cells' when most tab lines hold one indented cell, 'spaces' or 'words' for rows aligned by runs of
+    spaces or written one space apart (no tabs), else 'tabs'."""
     tab_lines = [ln for ln in lines if "\t" in ln and not _is_md(ln)]
     if not tab_lines and sum(1 for ln in lines if not _is_md(ln) and _is_spaced_row(ln)) >= 5:
         return "spaces"
+    if not tab_lines and sum(1 for ln in lines if not _is_md(ln) and _is_word_row(ln)) >= 8:
+        return "words"
     single = sum(1 for ln in tab_lines if _is_cell_line(ln))
     return "cells" if tab_lines and single * 2 > len(tab_lines) else "tabs"
 
@@ -143,6 +146,13 @@ def parse_blocks(text: str) -> list[Block]:
                         i = j
             if rows:
                 blocks.append(_table(rows))
+            continue
+        if mode == "words" and (_is_word_row(line) or _is_word_label(lines, i)):
+            word_rows: list[list[str]] = []
+            while i < n and (_is_word_row(lines[i]) or _is_word_label(lines, i)):
+                word_rows.append(_word_cells(lines[i]))
+                i += 1
+            blocks.append(word_table(word_rows))
             continue
         if mode == "spaces" and _is_spaced_row(line):
             spaced: list[list[Token]] = []
@@ -279,6 +289,71 @@ def _is_label_line(lines: list[str], i: int, depth: int = 2) -> bool:
     if j >= len(lines) or not lines[j].strip():
         return False
     return _is_spaced_row(lines[j]) or (depth > 1 and _is_label_line(lines, j, depth - 1))
+
+
+# A row written one space apart (`pdfplumber`'s extract_text): a label, then its values, one space between.
+_WORD_VALUE = r"(?:\d[\d,]*(?:\.\d+)?|[-—–/／])"
+_WORD_ROW = re.compile(
+    r"^(?P<label>.*?[^\d\s,.。，；;:：])?\s*(?P<values>" + _WORD_VALUE + r"(?: " + _WORD_VALUE + r")*)$"
+)
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
+
+
+def _word_parts(line: str) -> tuple[str, list[str]] | None:
+    """(label, values) of a row written one space apart; None for any other line."""
+    s = line.strip()
+    if not s or _PAGE_NUMBER.match(s):
+        return None
+    m = _WORD_ROW.match(s)
+    if not m:
+        return None
+    label, values = (m.group("label") or "").strip(), m.group("values").split(" ")
+    if label and (len(label) > 40 or not re.search(r"[\u4e00-\u9fff]", label) or label.endswith(("年", "月", "第"))):
+        return None
+    if not label and len(values) < 2:
+        return None
+    return label, values
+
+
+def _is_word_row(line: str) -> bool:
+    return _word_parts(line) is not None
+
+
+def _is_word_label(lines: list[str], i: int, depth: int = 2) -> bool:
+    """A short line inside a table written one space apart: part of a wrapped label (or a header), up to
+    two lines before a row of values."""
+    s = lines[i].strip()
+    if not (0 < len(s) <= 24) or s.endswith(("。", "；")) or _PAGE_NUMBER.match(s) or i + 1 >= len(lines):
+        return False
+    return _is_word_row(lines[i + 1]) or (depth > 1 and _is_word_label(lines, i + 1, depth - 1))
+
+
+def _word_cells(line: str) -> list[str]:
+    parts = _word_parts(line)
+    if parts is None:
+        return [line.strip()]
+    label, values = parts
+    return ([label] if label else []) + values
+
+
+def word_table(rows: list[list[str]]) -> Table:
+    """A table written one space apart: no positions tell a blank cell's column, so a row with fewer values
+    than the table's widest keeps them in order at a doubtful confidence."""
+    counts = [_trailing_values_text(r) for r in rows]
+    widest = max(counts, default=0)
+    cells: list[Cell] = []
+    for r, (row, k) in enumerate(zip(rows, counts, strict=True)):
+        for c, t in enumerate(row):
+            doubtful = 0 < k < widest and c >= len(row) - k
+            cells.append(Cell(text=t, row=r, col=c, confidence=UNPLACED_CONFIDENCE if doubtful else 1.0))
+    return Table(cells=cells, exact=False)
+
+
+def _trailing_values_text(row: list[str]) -> int:
+    k = 0
+    while k < len(row) and _VALUE.match(row[len(row) - 1 - k]):
+        k += 1
+    return k
 
 
 def read(path: str, data: bytes, options: Options) -> Document:

@@ -201,6 +201,29 @@ def test_space_aligned_rows_keep_blank_cells_in_their_columns() -> None:
     assert rows[4] == ["3.其他", "5"] and [c.confidence for c in table.rows()[4]] == [1.0, 0.5]
 
 
+def test_dump_written_one_space_apart(tmp_path: Path) -> None:
+    """pdfplumber's extract_text of the real WPS report: each row's label and values one space apart, labels
+    wrapped over lines, values sometimes on a line of their own. Most values are read; none is wrong
+    without a doubt shown (a low confidence, a failing check or a warning)."""
+    import json
+
+    import pdfplumber
+    from conftest import SHARED, silent_errors, table_fields, table_mismatches
+
+    from pipeline import convert
+
+    out = tmp_path / "hongze_words.txt"
+    with pdfplumber.open(SHARED / "real" / "hongze_2024.pdf") as pdf:
+        out.write_text("\n".join(page.extract_text() or "" for page in pdf.pages), encoding="utf-8")
+    assert dialect(out.read_text(encoding="utf-8").split("\n")) == "words"
+    expected = json.loads((SHARED / "real" / "hongze_2024.expected.json").read_text(encoding="utf-8"))
+    report = convert(str(out))
+    wrong = table_mismatches(report, expected)
+    assert len(wrong) <= table_fields(expected) // 5, wrong
+    assert silent_errors(report, expected, wrong) == []
+    assert report["tables"]["applications"]["new_received"] == expected["tables"]["applications"]["new_received"]
+
+
 def test_markdown_cells_with_html_breaks_and_escaped_pipes() -> None:
     blocks = parse_blocks("| 结果<br>维持 | a\\|b |\n|---|---|\n| 1 | 2 |")
     table = blocks[0]
