@@ -1,9 +1,11 @@
-"""Text-dump adapter: reports as text other tools extracted, in three table dialects.
+"""Text-dump adapter: reports as text other tools extracted, in five table dialects.
 
 - cell lines: one cell per tab-indented line, a blank line between rows (Word text export);
 - Markdown pipe tables, cut into several tables where the source had page breaks;
 - tab-separated rows (PDF text export), where a blank line inside a table marks a page break;
-- space-aligned rows (`pdftotext -layout`), cells separated by runs of two or more spaces.
+- space-aligned rows (`pdftotext -layout`), cells separated by runs of two or more spaces; a row with
+  fewer values than the table has columns gets its blanks where its values' positions say;
+- rows written one space apart (pdfplumber's `extract_text`): a label, then its values.
 Lines outside tables become paragraphs. Nothing here knows the report template.
 """
 
