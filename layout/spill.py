@@ -4,8 +4,9 @@ A browser printing a table cut by a page break (Chromium) can draw the rest of a
 below the last ruled line of the page's part of the table, as loose lines (``三、本`` in the cell,
 ``年度办`` and ``理结果`` under it). Such lines lie, one under the other, in the column of one of the
 part's bottom cells, right under the table, in the bottom quarter of the page, and the table goes on
-on the next page. They are put back at the end of that cell's text; anything else between the two parts
-(a heading, a note wider than the cell) leaves the blocks as they were.
+on the next page, where the cut cell goes on empty (under any header rows repeated there). They are put
+back at the end of that cell's text; anything else between the two parts (a heading, a note wider than
+the cell, a next table whose first row has text in that column) leaves the blocks as they were.
 """
 
 from __future__ import annotations
@@ -13,14 +14,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ingest.grid import Block, Document, Paragraph, Table
-from layout.grids import is_furniture
+from layout.grids import _drop_repeated_header, is_furniture
 
 EDGE = 2.0  # points: a cell ends at the table's bottom, a line lies inside a column, within this
 GAP = 1.5  # a spilled line starts at most this many line heights below the table or the line above it
 LOW = 0.75  # the spilled lines end below this share of the page height
 
 
-def _put_back(table: Table, lines: list[Paragraph], page_height: float | None) -> Table | None:
+def _goes_on_empty(table: Table, nxt: Table, x0: float, x1: float) -> bool:
+    """True when the next part's first row (after a repeated header) is empty between x0 and x1."""
+    rest = _drop_repeated_header(table, nxt)
+    if not rest.cells:
+        return False
+    first = min(c.row for c in rest.cells)
+    under = [c for c in rest.cells if c.row == first and c.bbox and c.bbox[0] < x1 - EDGE and c.bbox[2] > x0 + EDGE]
+    return bool(under) and all(not c.text.strip() for c in under)
+
+
+def _put_back(table: Table, lines: list[Paragraph], page_height: float | None, nxt: Table) -> Table | None:
     """The table with the lines appended to the bottom cell holding them, or None when they are not spill."""
     if table.bbox is None or not lines:
         return None
@@ -43,7 +54,7 @@ def _put_back(table: Table, lines: list[Paragraph], page_height: float | None) -
             ),
             None,
         )
-        if k is None:
+        if k is None or not _goes_on_empty(table, nxt, *_xs(table.cells[k].bbox)):
             return None
         added.setdefault(k, []).append(p.text)
         above = low
@@ -54,6 +65,10 @@ def _put_back(table: Table, lines: list[Paragraph], page_height: float | None) -
         for i, c in enumerate(table.cells)
     ]
     return replace(table, cells=cells)
+
+
+def _xs(bbox: tuple[float, float, float, float] | None) -> tuple[float, float]:
+    return (bbox[0], bbox[2]) if bbox else (0.0, 0.0)
 
 
 def take_spilled_text(doc: Document) -> Document:
@@ -76,7 +91,7 @@ def take_spilled_text(doc: Document) -> Document:
             continue
         between = [p for p in blocks[i:j] if isinstance(p, Paragraph)]
         lines = [p for p in between if not is_furniture(p)]
-        fixed = _put_back(b, lines, heights.get(b.page))
+        fixed = _put_back(b, lines, heights.get(b.page), nxt)
         if fixed is not None:
             out[-1] = fixed
             out.extend(p for p in between if is_furniture(p))

@@ -161,7 +161,14 @@ def test_cell_text_spilled_under_a_table_part_is_put_back() -> None:
         page=1,
         bbox=(60, 700, 500, 760),
     )
-    lower = Table(cells=[Cell("（二）部分公开", 0, 0, page=2, bbox=(60, 60, 500, 80))], page=2, bbox=(60, 60, 500, 80))
+    lower = Table(
+        cells=[
+            Cell("", 0, 0, page=2, bbox=(60, 60, 100, 80)),
+            Cell("（二）部分公开", 0, 1, page=2, bbox=(100, 60, 500, 80)),
+        ],
+        page=2,
+        bbox=(60, 60, 500, 80),
+    )
     spill = [Paragraph("年度办", 1, (70, 762, 97, 771)), Paragraph("理结果", 1, (70, 774, 97, 783))]
     pages = [PageInfo(1, 595, 842), PageInfo(2, 595, 842)]
     doc = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *spill, lower], pages=pages))
@@ -174,3 +181,7 @@ def test_cell_text_spilled_under_a_table_part_is_put_back() -> None:
     ):
         kept = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *other, lower], pages=pages))
         assert len(kept.blocks) == 2 + len(other)
+    # Nor are lines over a next table that starts with text in that column (a new table, not a continuation).
+    new = Table(cells=[Cell("行政复议", 0, 0, page=2, bbox=(60, 60, 500, 80))], page=2, bbox=(60, 60, 500, 80))
+    kept = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *spill, new], pages=pages))
+    assert len(kept.blocks) == 4
