@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.grid import Block, Cell, Paragraph, Table
 from normalize.meta import section_heading
+from normalize.numbers import looks_numeric
 from normalize.rows import Row, fit, table_rows
 from normalize.template import all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
@@ -173,17 +175,19 @@ def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str
 
 
 def column_leaf(header: list[Row], k: int) -> str:
-    """The canonical text of the innermost header cell over column k ("" when none names it)."""
+    """The canonical text of the innermost header cell over column k ("" when none names it); a
+    blank mark or number (a row of dashes taken for header) names no column."""
     for r in reversed(header):
         c = r.cells[k] if k < len(r.cells) else None
-        if c is not None and c.text.strip():
+        if c is not None and c.text.strip() and not looks_numeric(c.text):
             return canon(c.text)
     return ""
 
 
 def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | None:
     """For a grid with real geometry: the column index of each canonical applicant column, from the header."""
-    header = [r for r in rows[:8] if not r.numbers()]
+    # the rows above the first row of numbers (a row of dashes below them is no header)
+    header = list(itertools.takewhile(lambda r: not r.numbers(), rows[:8]))
     if not header:
         return None
     cols = tpl["applications"]["columns"]
@@ -297,6 +301,10 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             cid: _value(f"applications_group_totals.{key}.{cid}", vals[k] if k < len(vals) else None, row.leaf)
             for k, cid in enumerate(tcols)
         }
+    # a column that prints nothing in any row is a split of the grid (a PDF-to-Word converter's
+    # sliver beside a real column), not a column of the report
+    for label in [k for k, vals in ex.extra_columns.items() if not any(v.raw and v.raw.strip() for v in vals.values())]:
+        del ex.extra_columns[label]
     if ex.extra_columns:
         ex.warnings.append(
             f"applications: column(s) not in the template kept under applications_extra_columns: {', '.join(ex.extra_columns)}"

@@ -161,3 +161,32 @@ def test_a_header_repeated_under_a_title_row_is_dropped_when_parts_are_stitched(
     b = table([*header, ["二、结转", "2", "2"]])
     (whole,) = stitch([a, b])
     assert [[c.text for c in row] for row in whole.rows()][-2:] == [["一、新收", "1", "1"], ["二、结转", "2", "2"]]
+
+
+def test_a_row_of_dashes_is_no_header_and_an_empty_sliver_column_no_extra_column(tmp_path: Path) -> None:
+    import samples.generate as gen
+
+    # a PDF-to-Word sliver: 社会公益组织 spans two grid columns, its values in the first, the second empty;
+    # 二、上年结转 prints only slashes (so it has no number, like the header rows above it)
+    head = (
+        "<tr><td rowspan=3 colspan=3></td><td colspan=8>申请人情况</td></tr>"
+        "<tr><td rowspan=2>自然人</td><td colspan=6>法人或其他组织</td><td rowspan=2>总计</td></tr>"
+        "<tr><td>商业企业</td><td>科研机构</td><td colspan=2>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>"
+    )
+    body = ""
+    for i, (rid, label, _) in enumerate(r for r in gen.APP_ROWS if not r[0].startswith("other_")):
+        vals = (
+            ["/", "/", "/", "/", "", "/", "/", "/"]
+            if rid == "carried_over"
+            else [str(i), "0", "0", str(i), "", "0", "0", str(2 * i)]
+        )
+        body += f"<tr><td colspan=3>{label}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>"
+    page = HEAD + "<p>三、收到和处理政府信息公开申请情况</p><table>" + head + body + "</table></body></html>"
+    report = _convert_html(tmp_path, page)
+    app = report["tables"]["applications"]
+    assert app["granted"] == {
+        "natural_person": 2, "commercial": 0, "research": 0, "social_welfare": 2,
+        "legal_services": 0, "other_org": 0, "total": 4,
+    }  # fmt: skip
+    assert app["carried_over"]["social_welfare"] is None
+    assert "applications_extra_columns" not in report["tables"]
