@@ -296,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # an option out of range
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`cli.py show x | head`): nothing more to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        return 141
     return status
 
 

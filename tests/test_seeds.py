@@ -121,3 +121,18 @@ def test_cli_show(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "unable_not_held" in proc.stdout and "31" in proc.stdout
     assert "checks: " in proc.stdout and "0 failing" in proc.stdout
+
+
+def test_cli_show_into_a_closed_pipe_ends_quietly() -> None:
+    """`cli.py show x | head -1`: the reader leaves early; no traceback, the shell's status for SIGPIPE."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "show", str(SHARED / "real" / "hongze_2024.pdf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the conversion is done: its first write finds no reader
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait() == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
