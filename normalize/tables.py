@@ -449,22 +449,27 @@ def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extractio
     parts: list[tuple[Row, list[int], list[str]]] = []
     last: dict[int, int] = {}  # table -> index of its last value row
     for r in rows:
-        if r.labels or not r.numbers():
-            continue
+        if r.labels or not any(c is not None and c.text.strip() for c in r.values):
+            continue  # a value row holds numbers or blank marks, and no label
         header = [h for h in rows if h.table == r.table and last.get(r.table, -1) < h.index < r.index]
         last[r.table] = r.index
         columns = _field_columns(header, spec)
         if columns is None or not _fits_columns(r, columns):
             return False
-        named: dict[str, int] = {}
-        for h in header:
-            for c in h.cells:
-                gid = _review_group(c.text, spec) if c is not None else None
-                if c is not None and gid is not None and gid not in named:
-                    named[gid] = c.col
-        groups = sorted(named, key=lambda gid: named[gid])
         if len(columns) == n * len(spec["groups"]):
             groups = [g["id"] for g in spec["groups"]]
+        else:
+            # the groups the nearest header rows name, as many as the columns hold (a part whose own
+            # value row was dropped as empty leaves its header above the next part's)
+            named: dict[str, int] = {}
+            for h in reversed(header):
+                for c in h.cells:
+                    gid = _review_group(c.text, spec) if c is not None else None
+                    if c is not None and gid is not None and gid not in named:
+                        named[gid] = c.col
+                if len(named) * n >= len(columns):
+                    break
+            groups = sorted(named, key=lambda gid: named[gid])
         if len(groups) * n != len(columns):
             return False
         parts.append((r, columns, groups))

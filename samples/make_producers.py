@@ -92,6 +92,7 @@ class Style:
     text_direction: str = ""  # DOCX: tbRlV | btLr on vertical headers
     multi_para: bool = False  # DOCX: labels in several paragraphs
     nested: bool = False  # DOCX: section 三's table nested in a one-cell frame table
+    fields: bool = False  # DOCX: the last column's values are Word formula fields (=SUM(LEFT)) showing their result
     tbl_header: bool = False  # DOCX: header rows marked w:tblHeader
     cut_blank: bool = False  # a span cut by a table split keeps its text above only (Word's "split table")
     title_rows: bool = False  # each section's heading printed as the first row of its table
@@ -154,6 +155,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.multi_para = rng.random() < 0.5
         s.nested = rng.random() < 0.3
         s.tbl_header = rng.random() < 0.5
+        s.fields = rng.random() < 0.4
     return s
 
 
@@ -727,7 +729,10 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
                 elif s.multi_para and not c.value and len(c.text) >= 6:
                     k2 = len(c.text) // 2
                     lines = [c.text[:k2], c.text[k2:]]
-                cell.paragraphs[0].text = lines[0]
+                if s.fields and c.value and c.text and k == len(row) - 1:
+                    _formula_field(cell.paragraphs[0], c.text, rng)
+                else:
+                    cell.paragraphs[0].text = lines[0]
                 for extra in lines[1:]:
                     cell.add_paragraph(extra)
                 if c.vertical and s.text_direction:
@@ -757,6 +762,25 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
     buf = io.BytesIO()
     d.save(buf)
     return gen._frozen_zip(buf.getvalue())
+
+
+def _formula_field(paragraph: Any, result: str, rng: random.Random) -> None:
+    """A Word formula field showing ``result``: simple (w:fldSimple) or complex (w:fldChar runs)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    if rng.random() < 0.5:
+        xml = f'<w:fldSimple {nsdecls("w")} w:instr=" =SUM(LEFT) "><w:r><w:t>{result}</w:t></w:r></w:fldSimple>'
+        paragraph._p.append(parse_xml(xml))
+        return
+    for part in (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+        '<w:r><w:instrText xml:space="preserve"> =SUM(LEFT) \\# "0" </w:instrText></w:r>',
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r><w:t>{result}</w:t></w:r>",
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>',
+    ):
+        paragraph._p.append(parse_xml(part.replace("<w:r>", f"<w:r {nsdecls('w')}>", 1)))
 
 
 def soffice_docx(page: bytes, workdir: Path) -> bytes:

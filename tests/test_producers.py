@@ -190,3 +190,19 @@ def test_a_row_of_dashes_is_no_header_and_an_empty_sliver_column_no_extra_column
     }  # fmt: skip
     assert app["carried_over"]["social_welfare"] is None
     assert "applications_extra_columns" not in report["tables"]
+
+
+@pytest.mark.parametrize("review_row", ["<td colspan=2>—</td>" * 5, "<td colspan=2></td>" * 5])
+def test_review_parts_glued_into_one_table_each_under_its_nearest_header(tmp_path: Path, review_row: str) -> None:
+    fields2 = "".join(f"<td colspan=2>{t}</td>" for t in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+    page = (
+        HEAD + "<p>四、政府信息公开行政复议、行政诉讼情况</p><table>"
+        "<tr><td colspan=10>行政复议</td></tr><tr>" + fields2 + "</tr><tr>" + review_row + "</tr>"
+        "<tr><td colspan=10>行政诉讼</td></tr><tr><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
+        "<tr>" + FIELDS * 2 + "</tr>"
+        "<tr><td>5</td><td>0</td><td>0</td><td>1</td><td>6</td><td>0</td><td>7</td><td>0</td><td>0</td><td>7</td></tr>"
+        "</table><p>五、存在的主要问题及改进情况</p></body></html>"
+    )
+    report = _convert_html(tmp_path, page)
+    assert _review(report)[1:] == [[5, 0, 0, 1, 6], [0, 7, 0, 0, 7]]
+    assert _review(report)[0] == [None] * 5
