@@ -906,7 +906,7 @@ EXAMPLES: dict[str, tuple[str, str, str, str | None, bool, dict[str, Any]]] = {
                           label_break="br_each", header_words=True)),
     "prod2021_docx_unmerged_vertical": ("docx", "2021", "docx_plain", "row_total", False,
                                         dict(merged=False, text_direction="tbRlV", multi_para=True,
-                                             tbl_header=True, split_apps=1, thousands=True, fee_decimals=True)),
+                                             tbl_header=True, split_apps=1, thousands=True, fee_decimals=True, fields=True)),
     "prod2021_docx_nested": ("docx", "2021", "docx_plain", None, True,
                              dict(nested=True, text_direction="btLr", typos=True, blank="0", fullwidth=True,
                                   split_review=True, review_rows=False)),
