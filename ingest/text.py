@@ -330,12 +330,20 @@ def _is_word_label(lines: list[str], i: int, depth: int = 2) -> bool:
     return _is_word_row(lines[i + 1]) or (depth > 1 and _is_word_label(lines, i + 1, depth - 1))
 
 
+# A character of a label printed one character per line, glued before the next column's text
+# (`年 3.危及“三安全一稳定”`: 年 of the stacked 三、本年度办理结果).
+_LONE_CHAR = re.compile(r"^(\S) (\S.*)$")
+
+
 def _word_cells(line: str) -> list[str]:
     parts = _word_parts(line)
     if parts is None:
-        return [line.strip()]
-    label, values = parts
-    return ([label] if label else []) + values
+        label, values = line.strip(), []
+    else:
+        label, values = parts
+    m = _LONE_CHAR.match(label)
+    labels = [m.group(1), m.group(2)] if m else [label] if label else []
+    return labels + values
 
 
 def word_table(rows: list[list[str]]) -> Table:

@@ -340,6 +340,17 @@ def _has_values(cells: list[Cell]) -> bool:
     return has_number(cells) or any(_NONE_MARK.match(c.text) for c in cells)
 
 
+def _own_values_follow(rows: list[list[Cell]], i: int) -> bool:
+    """True when the numbers of row i's label come after it: the next row (past lone characters of a label
+    printed one character per line) holds numbers and starts no item of its own."""
+    for row in rows[i + 1 :]:
+        texts = [c.text.strip() for c in row if c.text.strip()]
+        if len(texts) == 1 and len(texts[0]) == 1 and not _has_values(row):
+            continue
+        return _has_values(row) and not _starts_item(row)
+    return False
+
+
 def join_value_rows(table: Table) -> Table:
     """In a ragged dump, a label wrapped over several lines becomes one row with its numbers, wherever
     its numbers were printed: on a line of their own below it (`（二）部分公开（…` / `计其他情形）` /
@@ -352,7 +363,8 @@ def join_value_rows(table: Table) -> Table:
     out: list[list[Cell]] = []
     pending: list[list[Cell]] = []  # label-only rows waiting for their numbers
     tail_ok = False  # the last row of out is a numbered item whose label may go on below its numbers
-    for row in rows:
+    orphan = False  # the last row of out is a row of numbers that no label above claimed
+    for i, row in enumerate(rows):
         labelled, numbered = _label_of(row), _has_values(row)
         if labelled and not numbered:
             texts = [c for c in row if c.text.strip()]
@@ -360,7 +372,13 @@ def join_value_rows(table: Table) -> Table:
                 head = out[-1][0]
                 out[-1][0] = replace(head, text=head.text + texts[0].text)
                 continue
-            tail_ok = False
+            if orphan and not pending and _starts_item(row) and not _own_values_follow(rows, i):
+                # numbers printed a line above their label (text extraction sorts a row's words by
+                # their tops, and a label centred lower than its numbers comes second)
+                out[-1] = [Cell(_label_text([row]), 0, 0, page=row[0].page), *out[-1]]
+                orphan, tail_ok = False, True
+                continue
+            orphan = tail_ok = False
             if pending and _starts_item(row):
                 out.extend(pending)
                 pending = []
@@ -372,6 +390,7 @@ def join_value_rows(table: Table) -> Table:
             tail_ok = _wrapped_item(pending)
             pending = []
             continue
+        orphan = not pending and numbered and not labelled
         out.extend(pending)
         pending = []
         out.append(row)
