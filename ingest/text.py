@@ -336,11 +336,7 @@ _LONE_CHAR = re.compile(r"^(\S) (\S.*)$")
 
 
 def _word_cells(line: str) -> list[str]:
-    parts = _word_parts(line)
-    if parts is None:
-        label, values = line.strip(), []
-    else:
-        label, values = parts
+    label, values = _word_parts(line) or (line.strip(), [])
     m = _LONE_CHAR.match(label)
     labels = [m.group(1), m.group(2)] if m else [label] if label else []
     return labels + values
