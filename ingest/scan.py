@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from ingest import scan_grid as sg
+from ingest import scan_photo
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
 from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric, split_wide
@@ -522,7 +523,9 @@ def upsampled(gray: np.ndarray, max_pixels: int) -> np.ndarray:
 def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
     engine = get_engine(options.ocr_engine)
-    gray = upsampled(sg.to_gray(img), options.max_pixels)
+    gray, squared = scan_photo.rectify(sg.to_gray(img))
+    gray = upsampled(gray, options.max_pixels)
+    gray, evened = scan_photo.flatten(gray)
     setting = sg.threshold_for(gray)
     gray, skew = sg.deskew(gray, setting)
     gray, rotation, found = upright(gray, options.ocr_engine, setting)
@@ -584,6 +587,9 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     notes = (
         [f"page {number}: {partial} body paragraphs read in part (their first characters, then …)"] if partial else []
     )
+    if squared or evened:
+        done = ["the page squared from a photo's perspective"] * squared + ["its uneven light evened"] * evened
+        notes.append(f"page {number}: " + " and ".join(done))
     return [b for _, b in blocks], PageInfo(number, float(w), float(h), True, rotation, skew), notes
 
 
