@@ -28,6 +28,18 @@ def clean(doc: Document) -> Document:
     return replace(doc, blocks=blocks)
 
 
+def unbox(doc: Document) -> Document:
+    """A table of one column is text set in a box (a signature block, a note): its lines become paragraphs."""
+    blocks: list[Paragraph | Table] = []
+    for b in doc.blocks:
+        if isinstance(b, Table) and b.n_cols == 1:
+            for c in sorted(b.cells, key=lambda c: c.row):
+                blocks.extend(Paragraph(line, c.page, c.bbox) for line in c.text.split("\n") if line.strip())
+        else:
+            blocks.append(b)
+    return replace(doc, blocks=blocks)
+
+
 def per_table(fix: Callable[[Table], Table], doc: Document) -> Document:
     """Apply a table repair to every table; a repair that would break the grid's consistency is not applied."""
     blocks: list[Paragraph | Table] = []
@@ -59,7 +71,7 @@ def join_values(doc: Document) -> Document:
     return per_table(join_value_rows, doc)
 
 
-STEPS: list[Step] = [clean, drop_empty, take_spilled_text, stitch_pages, join_cut, join_values]
+STEPS: list[Step] = [unbox, clean, drop_empty, take_spilled_text, stitch_pages, join_cut, join_values]
 
 
 def repair(doc: Document, steps: list[Step] | None = None) -> Document:

@@ -92,6 +92,7 @@ class Style:
     text_direction: str = ""  # DOCX: tbRlV | btLr on vertical headers
     multi_para: bool = False  # DOCX: labels in several paragraphs
     nested: bool = False  # DOCX: section 三's table nested in a one-cell frame table
+    signature: str = "para"  # the agency and date at the end: para | table (a borderless table) | box (DOCX text box)
     fields: bool = False  # DOCX: the last column's values are Word formula fields (=SUM(LEFT)) showing their result
     tbl_header: bool = False  # DOCX: header rows marked w:tblHeader
     cut_blank: bool = False  # a span cut by a table split keeps its text above only (Word's "split table")
@@ -135,6 +136,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
     s.note = rng.choice(["none", "none", "corner", "bottom"])
     s.numbering = rng.choice(["cjk", "cjk", "ascii", "fullstop"])
     s.spurious = rng.choice([0, 0, 0, 1, 2])
+    s.signature = rng.choice(["para", "para", "table"] + ([] if html_like else ["box"]))
     if html_like:
         s.header_table = rng.random() < 0.3
         s.th = rng.random() < 0.5
@@ -661,10 +663,14 @@ def render_html(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
             out.append(html_table(g, s, rng, caption=heading if s.caption and i == 0 else ""))
             if word:
                 out.append("<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>")
-    out.append(para.format(meta.agency).replace("text-indent:2em", "text-align:right"))
+    sig = [meta.agency]
     if meta.published:
         y, m, d = meta.published.split("-")
-        out.append(para.format(f"{y}年{int(m)}月{int(d)}日").replace("text-indent:2em", "text-align:right"))
+        sig.append(f"{y}年{int(m)}月{int(d)}日")
+    if s.signature == "table":
+        out.append('<table border="0" align="right">' + "".join(f"<tr><td>{t}</td></tr>" for t in sig) + "</table>")
+    else:
+        out.extend(para.format(t).replace("text-indent:2em", "text-align:right") for t in sig)
     if word:
         out.append("</div></body></html>")
     else:
@@ -755,13 +761,44 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
                 add_table(frame.cell(0, 0), g)
             else:
                 add_table(d, g)
-    d.add_paragraph(meta.agency)
+    sig = [meta.agency]
     if meta.published:
         y, m, dd = meta.published.split("-")
-        d.add_paragraph(f"{y}年{int(m)}月{int(dd)}日")
+        sig.append(f"{y}年{int(m)}月{int(dd)}日")
+    if s.signature == "table":
+        d.add_paragraph("")
+        t = d.add_table(rows=len(sig), cols=1)
+        for i, text in enumerate(sig):
+            t.cell(i, 0).paragraphs[0].text = text
+    elif s.signature == "box":
+        _text_box(d.add_paragraph(""), sig)
+    else:
+        for text in sig:
+            d.add_paragraph(text)
     buf = io.BytesIO()
     d.save(buf)
     return gen._frozen_zip(buf.getvalue())
+
+
+def _text_box(paragraph: Any, lines: list[str]) -> None:
+    """A floating text box (as WPS and Word draw a signature block) holding the lines."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    paras = "".join(f"<w:p><w:r><w:t>{t}</w:t></w:r></w:p>" for t in lines)
+    xml = (
+        f'<w:r {nsdecls("w", "wp", "a")} xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+        ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:AlternateContent>'
+        '<mc:Choice Requires="wps"><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0"'
+        ' relativeHeight="1" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>3000000</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '<wp:extent cx="2400000" cy="600000"/><wp:wrapNone/><wp:docPr id="9" name="Text Box 9"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f"<wps:wsp><wps:txbx><w:txbxContent>{paras}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>"
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice></mc:AlternateContent></w:r>"
+    )
+    paragraph._p.append(parse_xml(xml))
 
 
 def _formula_field(paragraph: Any, result: str, rng: random.Random) -> None:

@@ -206,3 +206,17 @@ def test_review_parts_glued_into_one_table_each_under_its_nearest_header(tmp_pat
     report = _convert_html(tmp_path, page)
     assert _review(report)[1:] == [[5, 0, 0, 1, 6], [0, 7, 0, 0, 7]]
     assert _review(report)[0] == [None] * 5
+
+
+def test_a_signature_set_in_a_one_column_table_is_read_as_the_closing_lines(tmp_path: Path) -> None:
+    page = (
+        "<html><body><p>2024年政府信息公开工作年度报告</p><p>四、政府信息公开行政复议、行政诉讼情况</p>"
+        "<table><tr><td colspan=5>行政复议</td><td colspan=10>行政诉讼</td></tr>"
+        "<tr><td colspan=5></td><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
+        "<tr>" + FIELDS * 3 + "</tr>" + VALUES + "</table><p>六、其他需要报告的事项</p><p>无。</p>"
+        '<table align="right"><tr><td>某县某镇人民政府</td></tr><tr><td>2025年1月20日</td></tr></table>'
+        "</body></html>"
+    )
+    report = _convert_html(tmp_path, page)
+    assert report["report"]["published"] == "2025-01-20"
+    assert report["report"]["agency"] == "某县某镇人民政府"
