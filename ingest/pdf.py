@@ -26,6 +26,7 @@ from ingest import pdf_pdfium as pdfium_reader
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, PageRaster, Paragraph, Table
 from ingest.options import Options
+from ingest.pdf_bands import band_table, rule_bands
 from ingest.pdf_geometry import Grid, Seg, find_grids, page_segments
 from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
 
@@ -52,6 +53,8 @@ class PageRead:
     has_images: bool = False
     unusable_cells: list[Cell] = field(default_factory=list)
     raster: PageRaster | None = None  # the page in grayscale, kept for overlays (Options.page_images)
+    # Tables ruled with horizontal lines only, with their text as lines (see use_bands).
+    bands: list[tuple[Table, list[Line]]] = field(default_factory=list)
 
 
 def check_complete(data: bytes) -> None:
@@ -172,9 +175,36 @@ def read_page(src: PageSource, grids_for: GridsFor) -> PageRead:
         else:
             loose.append(ch)
     tables = [grid_table(g, per_cell[gi], number) for gi, g in enumerate(grids)]
+    bands: list[tuple[Table, list[Line]]] = []
+    for band in rule_bands(src.segments, grids, width):
+        inside = [
+            c
+            for c in loose
+            if band[0] <= (c["x0"] + c["x1"]) / 2 <= band[2] and band[1] <= (c["top"] + c["bottom"]) / 2 <= band[3]
+        ]
+        table = band_table(inside, band, number)
+        if table is not None:
+            bands.append((table, text_lines(inside)))
+            taken = {id(c) for c in inside}
+            loose = [c for c in loose if id(c) not in taken]
     lines = [ln for ln in text_lines(loose) if not is_page_number(ln, height)]
     unusable = [c for t in tables for c in t.cells if is_unusable(c.text)]
-    return PageRead(info, tables, lines, bool(chars), src.has_images, unusable)
+    return PageRead(info, tables, lines, bool(chars), src.has_images, unusable, bands=bands)
+
+
+def use_bands(pages: Sequence[PageRead]) -> None:
+    """Tables ruled with horizontal lines only are read as tables in a document without ruled grids; in a
+    document whose tables are ruled, their text stays text (a 三线表 of other figures beside them)."""
+    ruled = any(p.tables for p in pages)
+    for p in pages:
+        for table, lines in p.bands:
+            if ruled:
+                p.lines.extend(lines)
+            else:
+                p.tables.append(table)
+        p.lines.sort(key=lambda ln: (ln.top, ln.x0))
+        p.tables.sort(key=lambda t: t.bbox[1] if t.bbox else 0.0)
+        p.bands = []
 
 
 def ruling_grids(src: PageSource) -> list[Grid]:
@@ -428,6 +458,7 @@ def read_with(path: str, data: bytes, options: Options, grids_for: GridsFor, rea
     options = options.validated()
     check_complete(data)
     pages = READERS[reader](data, options, grids_for)
+    use_bands(pages)
     textless = [p.info.number for p in pages if not p.has_text and p.has_images]
     if textless and not any(p.has_text for p in pages):
         if options.ocr == "never":

@@ -121,7 +121,9 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     extract_applications(rows["applications"], tpl, exact, ex)
     extract_review(rows["review_litigation"], tpl, ex)
     if template_id is not None and not ex.found:
-        raise ReportError("not_a_report", "tables were found but none maps to the report template")
+        if title is None or "政府信息公开" not in title:
+            raise ReportError("not_a_report", "tables were found but none maps to the report template")
+        warnings.append("tables were found but none maps to the report template; tables left empty")
     warnings.extend(ex.warnings)
 
     tables = empty_tables(tpl)
