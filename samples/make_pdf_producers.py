@@ -148,7 +148,7 @@ def active_grid(values: dict[str, Any], variant: Variant, template: str) -> Grid
             ("第二十条第（九）项", ["采购项目数量", "采购总金额"], [("政府集中采购", "government_procurement")],
              ["items", "amount"]),
         ]  # fmt: skip
-    g = Grid([3.2, 2.4, 2.4, 2.4])
+    g = Grid([3.2, 2.4, 2.4, 2.4], header_rows=2)
     r = 0
     for title, headers, rows, fields in items:
         g.add(r, 0, title, colspan=4, header=True)
@@ -266,7 +266,7 @@ CSS = {
     "grid": "td,th{border:1px solid #000}",
     "thin": "td,th{border:0.5px solid #000}",
     "threeline": "table{border-top:1.5px solid #000;border-bottom:1.5px solid #000}"
-    " tbody tr:first-child td{border-top:0.75px solid #000} thead tr:last-child th{border-bottom:0.75px solid #000}",
+    " tr.hr th,tr.hr td{border-bottom:0.75px solid #000}",  # the rule under the header rows
     "shaded": "td,th{border:1px solid #444} th{background:#d9d9d9}",
     # <table border=1> as browsers draw it: every cell boxed on its own, a gap between the boxes.
     "separate": "table{border-collapse:separate !important;border-spacing:2px;border:1px solid #000} td,th{border:1px solid #000}",
@@ -291,7 +291,10 @@ def grid_html(g: Grid, variant: Variant) -> str:
         rows.setdefault(c.row, []).append(f"<{tag}{span}{cls}>{html.escape(c.text)}</{tag}>")
     total = sum(g.widths)
     cols = "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in g.widths)
-    head = [f"<tr>{''.join(rows.get(r, []))}</tr>" for r in range(g.header_rows)]
+    last = ' class="hr"'
+    head = [
+        f"<tr{last if r == g.header_rows - 1 else ''}>{''.join(rows.get(r, []))}</tr>" for r in range(g.header_rows)
+    ]
     rest = [f"<tr>{''.join(rows.get(r, []))}</tr>" for r in range(g.header_rows, g.n_rows)]
     if variant.thead and head:
         return f"<table><colgroup>{cols}</colgroup><thead>{''.join(head)}</thead><tbody>{''.join(rest)}</tbody></table>"

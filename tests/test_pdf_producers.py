@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, failing_rules, table_mismatches
+from conftest import ROOT, failing_rules, silent_errors, table_fields, table_mismatches
 
 import pipeline
+from ingest.pdf_bands import band_table, rule_bands
 from ingest.pdf_geometry import Seg, clipped, dotted_segments, find_grids, is_box, page_segments, window_segments
 from samples import make_pdf_producers as producers
 
@@ -87,17 +88,40 @@ def test_fresh_chromium_reports_convert_exactly(tmp_path: Path) -> None:
 
 
 @chromium
-def test_borderless_three_line_table_is_not_guessed(tmp_path: Path) -> None:
-    """A 三线表 (horizontal rules only) is not read as a grid; no number is made up for it."""
-    rng = random.Random(47)
+@pytest.mark.parametrize(("seed", "read"), [(47, True), (48, False)])
+def test_three_line_tables_are_read_without_silent_errors(tmp_path: Path, seed: int, read: bool) -> None:
+    """A 三线表 (horizontal rules only, no grid) is read as a ragged table; whatever is not read right is
+    owned up to (null, doubtful, or covered by a failing check), never a confident wrong number. (Seed 48's
+    tables break over pages leaving fewer than three rules on a page: not read, and nothing made up.)"""
+    rng = random.Random(seed)
     variant = producers.random_variant(rng, "chromium")
-    variant.style = "threeline"
+    variant.style, variant.vertical = "threeline", False
     pdf, _ = producers.make_one(rng, tmp_path, "threeline", "chromium", "2021", None, variant)
     expected = expected_of(pdf)
     report = pipeline.convert(str(pdf))
-    wrong = [m for m in table_mismatches(report, expected) if m.split(".")[0] in ("active_disclosure", "applications")]
-    assert all(": got None," in m for m in wrong), wrong[:5]
-    assert report["warnings"]
+    wrong = table_mismatches(report, expected)
+    if read:
+        assert len(wrong) < table_fields(expected) // 2, wrong[:5]  # most of it is read
+    confident = [w for w in silent_errors(report, expected, wrong) if ": got None," not in w]
+    assert confident == []
+
+
+def test_horizontal_rules_only_make_a_band() -> None:
+    """Three rules of one extent with no vertical rule between them bound a table; two (a page's header
+    and footer rules) do not, nor do rules inside a ruled grid."""
+    rules = [Seg(True, y, 60, 530) for y in (100, 130, 400)]
+    assert rule_bands(rules, [], 595) == [(60, 100, 530, 400)]
+    assert rule_bands(rules[::2], [], 595) == []
+    assert rule_bands([*rules, Seg(False, 300, 90, 410)], [], 595) == []
+    chars = [
+        {"text": t, "x0": x, "x1": x + 10, "top": y, "bottom": y + 10, "size": 10.0}
+        for y, row in ((110, "项目 1 2"), (140, "甲 3 4"), (160, "乙 5 6"), (180, "丙 7 8"))
+        for x, t in zip((70, 300, 400), row.split(), strict=True)
+    ]
+    table = band_table(chars, (60, 100, 530, 400), 1)
+    assert table is not None and not table.exact
+    assert [c.text for c in table.cells if c.row == 1] == ["甲", "3", "4"]
+    assert band_table(chars[:6], (60, 100, 530, 400), 1) is None  # too few rows of numbers
 
 
 # ---------------------------------------------------------------- the geometry behind them
