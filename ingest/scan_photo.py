@@ -19,6 +19,8 @@ import numpy as np
 
 # The page is looked for in a copy reduced to this many pixels on its long side.
 FIND_SIDE = 800
+# The light over the photo, page and background alike, is a blur this share of the long side wide.
+LIGHT_BLUR = 0.15
 # A page covers at least this share of the photo.
 MIN_PAGE_AREA = 0.25
 # A page is on a background when some corner stands this far (share of the image side) inside the
@@ -55,7 +57,10 @@ def page_quad(gray: np.ndarray) -> np.ndarray | None:
     # Ink is closed away first so the page is one bright region, text and tables inside it.
     k = max(3, int(sw / 100) | 1)
     paper = cv2.morphologyEx(blur, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    _, mask = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Page and background share the light: divided by a wide blur, the paper stands above the
+    # background everywhere (a gradient or a shadow no longer straddles Otsu's threshold).
+    even = cv2.divide(paper, cv2.GaussianBlur(paper, (0, 0), LIGHT_BLUR * max(sh, sw)), scale=128)
+    _, mask = cv2.threshold(even, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
