@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ingest.docx_numbering import Numbering, parse_numbering
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
 from ingest.limits import check_zip, reject_doctype_entities, safe_xml_parser
@@ -69,9 +70,10 @@ _WRAPPERS = frozenset({"sdt", "sdtContent", "customXml", "smartTag", "ins", "mov
 
 @dataclass
 class _Names:
-    """Clark-notation tag names for the document's WordprocessingML namespace."""
+    """Clark-notation tag names for the document's WordprocessingML namespace (and its list numbering)."""
 
     ns: str
+    numbering: Numbering | None = None
 
     def __call__(self, local: str) -> str:
         """The qualified tag for a local name."""
@@ -85,7 +87,7 @@ def read(path: str, data: bytes, options: Options) -> Document:
     check_zip(data, options.max_unzipped_bytes)
     root = parse_main_part(data, options.max_unzipped_bytes)
     doc = Document(path=path, format="docx")
-    doc.blocks = read_body(root, doc.warnings)
+    doc.blocks = read_body(root, doc.warnings, read_numbering(data, root, options.max_unzipped_bytes))
     return doc
 
 
@@ -128,6 +130,31 @@ def main_part_name(z: zipfile.ZipFile) -> str:
     return DEFAULT_MAIN_PART
 
 
+def read_numbering(data: bytes, root: etree._Element, max_bytes: int) -> Numbering | None:
+    """The list definitions (word/numbering.xml, found through the main part's relationships), or None
+    when the package has none or they cannot be read (numbers Word draws are then not printed)."""
+    ns = etree.QName(root).namespace or ""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            main = main_part_name(z)
+            folder = posixpath.dirname(main)
+            name = posixpath.join(folder, "numbering.xml")
+            rels_name = posixpath.join(folder, "_rels", posixpath.basename(main) + ".rels")
+            if rels_name in z.namelist():
+                for rel in parse_xml(z.read(rels_name), rels_name).iter(f"{{{REL_NS}}}Relationship"):
+                    if (rel.get("Type") or "").endswith("/numbering") and rel.get("TargetMode") != "External":
+                        name = posixpath.normpath(posixpath.join(folder, rel.get("Target") or ""))
+            if name not in z.namelist():
+                return None
+            with z.open(name) as f:
+                xml = f.read(max_bytes + 1)
+        if len(xml) > max_bytes:
+            return None
+        return parse_numbering(parse_xml(xml, name), ns)
+    except (ReportError, zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
+        return None
+
+
 def parse_xml(xml: bytes, name: str) -> etree._Element:
     """Parse one XML part with no entity expansion, no DTD, no network; errors -> corrupt."""
     if not xml.strip():
@@ -152,12 +179,12 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def read_body(root: etree._Element, warnings: list[str]) -> list[Block]:
-    """The blocks of w:body in document order."""
+def read_body(root: etree._Element, warnings: list[str], numbering: Numbering | None = None) -> list[Block]:
+    """The blocks of w:body in document order (body paragraphs numbered by Word get their printed number)."""
     ns = etree.QName(root).namespace or ""
     if ns not in W_NAMESPACES or _local(root.tag) != "document":
         raise ReportError("corrupt", "the main part is not a WordprocessingML document")
-    w = _Names(ns)
+    w = _Names(ns, numbering)
     body = root.find(w("body"))
     if body is None:
         raise ReportError("corrupt", "the document has no body")
@@ -173,6 +200,8 @@ def _walk_blocks(parent: etree._Element, w: _Names, blocks: list[Block], warning
         if local == "p":
             boxes: list[str] = []
             text = paragraph_text(child, w, boxes)
+            if w.numbering is not None and text.strip():
+                text = _list_number(child, w, w.numbering) + text
             blocks.extend(Paragraph(line) for line in text.split("\n") if line.strip())
             blocks.extend(Paragraph(line) for box in boxes for line in box.split("\n") if line.strip())
         elif local == "tbl":
@@ -209,6 +238,18 @@ def _table_blocks(tbl: etree._Element, w: _Names, blocks: list[Block], warnings:
             _walk_blocks(tc, w, blocks, warnings)
     if run:
         blocks.append(read_rows(run, w))
+
+
+def _list_number(p: etree._Element, w: _Names, numbering: Numbering) -> str:
+    """The number Word prints before a paragraph of a numbered list ('' when it is in none)."""
+    ppr = p.find(w("pPr"))
+    num_pr = ppr.find(w("numPr")) if ppr is not None else None
+    if num_pr is None:
+        return ""
+    num_id = num_pr.find(w("numId"))
+    if num_id is None:
+        return ""
+    return numbering.prefix(num_id.get(w("val"), ""), _int_val(num_pr.find(w("ilvl")), w, 0))
 
 
 def _alternate_choice(alt: etree._Element) -> etree._Element:

@@ -93,6 +93,7 @@ class Style:
     multi_para: bool = False  # DOCX: labels in several paragraphs
     nested: bool = False  # DOCX: section 三's table nested in a one-cell frame table
     signature: str = "para"  # the agency and date at the end: para | table (a borderless table) | box (DOCX text box)
+    auto_numbering: bool = False  # DOCX: section headings numbered by Word's list numbering (no 一、 in the text)
     fields: bool = False  # DOCX: the last column's values are Word formula fields (=SUM(LEFT)) showing their result
     tbl_header: bool = False  # DOCX: header rows marked w:tblHeader
     cut_blank: bool = False  # a span cut by a table split keeps its text above only (Word's "split table")
@@ -158,6 +159,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.nested = rng.random() < 0.3
         s.tbl_header = rng.random() < 0.5
         s.fields = rng.random() < 0.4
+        s.auto_numbering = rng.random() < 0.3
     return s
 
 
@@ -711,6 +713,21 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
     grids = section_grids(values, template, s, rng)
     texts = body_parts(meta, rng)
     d = docx.Document()
+    if s.auto_numbering:
+        # the list the section headings are numbered by: 一、二、… (Chinese counting, then 、)
+        numbering = d.part.numbering_part.element
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsdecls
+
+        numbering.insert(
+            0,
+            parse_xml(
+                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="70"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+                '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/>'
+                "</w:lvl></w:abstractNum>"
+            ),
+        )
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="7"><w:abstractNumId w:val="70"/></w:num>'))
     d.add_paragraph(f"{meta.agency}{meta.year}年政府信息公开工作年度报告")
 
     def add_table(container: Any, g: Grid) -> Any:
@@ -750,7 +767,17 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
 
     for num, heading in HEADINGS.items():
         if num in texts or not s.title_rows:
-            d.add_paragraph(heading)
+            if s.auto_numbering:
+                # Word's automatic list numbering prints 一、; the paragraph's text has no numeral
+                p = d.add_paragraph(heading.split("、", 1)[1])
+                num_pr = OxmlElement("w:numPr")
+                for tag, val in (("w:ilvl", "0"), ("w:numId", "7")):
+                    el = OxmlElement(tag)
+                    el.set(qn("w:val"), val)
+                    num_pr.append(el)
+                p._p.get_or_add_pPr().append(num_pr)
+            else:
+                d.add_paragraph(heading)
         if num in texts:
             for t in texts[num]:
                 d.add_paragraph("\u3000\u3000" + t)

@@ -220,3 +220,24 @@ def test_a_signature_set_in_a_one_column_table_is_read_as_the_closing_lines(tmp_
     report = _convert_html(tmp_path, page)
     assert report["report"]["published"] == "2025-01-20"
     assert report["report"]["agency"] == "某县某镇人民政府"
+
+
+def test_headings_numbered_by_word_lists_are_read_with_their_numbers(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    style = mp.random_style(rng, "docx_plain")
+    style.auto_numbering, style.title_rows = True, False
+    path, exp_path = mp.make_one(rng, tmp_path, "numbered", "2021", "docx_plain", style=style)
+    doc = read_docx(str(path), path.read_bytes(), Options())
+    assert "一、总体情况" in [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    report = pipeline.convert(str(path))
+    assert [s["number"] for s in report["sections"]] == list("一二三四五六")
+    assert table_mismatches(report, json.loads(exp_path.read_text(encoding="utf-8"))) == []
+
+
+def test_list_number_formats() -> None:
+    from ingest.docx_numbering import format_number
+
+    cases = [(1, "chineseCounting", "一"), (11, "chineseCounting", "十一"), (20, "chineseCountingThousand", "二十"),
+             (105, "chineseCounting", "一百〇五"), (3, "decimalFullWidth", "３"), (2, "ideographTraditional", "乙"),
+             (4, "upperRoman", "IV"), (28, "lowerLetter", "bb"), (3, "decimalEnclosedCircle", "③"), (1, "bullet", None)]  # fmt: skip
+    assert [format_number(n, f) for n, f, _ in cases] == [want for _, _, want in cases]
