@@ -48,6 +48,10 @@ RULED_COVERAGE = 0.6
 MIN_TABLE_ROWS = 1
 MIN_TABLE_COLS = 2
 MIN_TABLE_UNITS = 8
+# A cell's side is moved onto its ruling when the ruling stands more than SNAP_UNITS off the grid's
+# position there (looked for within SNAP_RANGE_UNITS).
+SNAP_UNITS = 0.12
+SNAP_RANGE_UNITS = 0.8
 # Deskew search: coarse range and steps in degrees.
 SKEW_RANGE = 4.0
 SKEW_COARSE = 0.25
@@ -427,6 +431,40 @@ def _mask_of(shape: tuple[int, ...], segs: list[tuple[int, int, int, int]], src:
     return out
 
 
+def _line_at(mask: np.ndarray, horizontal: bool, at: int, a: int, b: int, r: int) -> int | None:
+    """Where the ruling near position `at` (within r) runs along a..b: the centre of its pixels
+    there, None when it leaves none."""
+    if horizontal:
+        lo = max(0, at - r)
+        prof = mask[lo : at + r + 1, a:b].sum(axis=1, dtype=np.int64)
+    else:
+        lo = max(0, at - r)
+        prof = mask[a:b, lo : at + r + 1].sum(axis=0, dtype=np.int64)
+    total = int(prof.sum())
+    if total == 0:
+        return None
+    return lo + int(round(float((np.arange(len(prof)) * prof).sum()) / total))
+
+
+def snapped(c: GridCell, hmask: np.ndarray, vmask: np.ndarray, unit: float) -> GridCell:
+    """A cell's box moved onto the rulings beside it where they stand off the grid's straight
+    positions by more than SNAP_UNITS (a bowed or unevenly squared page: a ruling left inside the
+    crop reads as 1); a cell on a straight grid keeps its box."""
+    x0, y0, x1, y1 = c.bbox
+    r = max(2, int(SNAP_RANGE_UNITS * unit))
+    m = max(1, int(0.3 * unit))
+    got = [
+        _line_at(vmask, False, x0, y0 + m, y1 - m, r),
+        _line_at(hmask, True, y0, x0 + m, x1 - m, r),
+        _line_at(vmask, False, x1, y0 + m, y1 - m, r),
+        _line_at(hmask, True, y1, x0 + m, x1 - m, r),
+    ]
+    box = [v if g is None or abs(g - v) <= SNAP_UNITS * unit else g for v, g in zip(c.bbox, got, strict=True)]
+    if box[2] - box[0] < 2 * m or box[3] - box[1] < 2 * m:
+        return c
+    return GridCell(c.row, c.col, c.rowspan, c.colspan, (box[0], box[1], box[2], box[3]))
+
+
 def find_tables(
     gray: np.ndarray, setting: Threshold | None = None, binary: np.ndarray | None = None
 ) -> list[GridTable]:
@@ -447,6 +485,7 @@ def find_tables(
             continue
         hmask, vmask = _mask_of(horiz.shape, inside_h, horiz), _mask_of(vert.shape, inside_v, vert)
         cells = _fill_holes(grid_cells(xs, ys, hmask, vmask, unit), len(ys) - 1, len(xs) - 1, xs, ys)
+        cells = [snapped(c, hmask, vmask, unit) for c in cells]
         lines = [(s[0], (s[1] + s[3]) // 2, s[2], (s[1] + s[3]) // 2) for s in inside_h]
         lines += [((s[0] + s[2]) // 2, s[1], (s[0] + s[2]) // 2, s[3]) for s in inside_v]
         tables.append(GridTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, lines))
