@@ -191,6 +191,9 @@ ALIGN_TOLERANCE = 1.5
 ALIGN_MARGIN = 1.0
 # Confidence of the values of a row whose columns could not be told (fewer values than columns, no fit).
 UNPLACED_CONFIDENCE = 0.5
+# Confidence of the values of a short row placed by where they stand on the line alone (a column no row
+# fills would be missed, shifting the columns after it).
+CLUSTERED_CONFIDENCE = 0.75
 
 
 def _spaced_tokens(line: str) -> list[Token]:
@@ -247,19 +250,58 @@ def place_values(positions: list[float], cols: list[float]) -> list[int] | None:
     return list(best[1])
 
 
+def value_clusters(rows: list[list[Token]]) -> list[tuple[float, float]] | None:
+    """Columns as spans of the line where values stand, when rows hold too few full rows to fit them
+    otherwise: every value's middle, grouped where they stand apart by more than the tolerance. None
+    unless each row's values fall in different groups and no row holds more values than there are groups
+    (rows shifted as a whole smear their columns into each other)."""
+    mids = sorted(pos for r in rows for _, pos in r[len(r) - _trailing_values(r) :])
+    if not mids:
+        return None
+    spans: list[list[float]] = [[mids[0], mids[0]]]
+    for m in mids[1:]:
+        if m - spans[-1][1] > ALIGN_TOLERANCE:
+            spans.append([m, m])
+        else:
+            spans[-1][1] = m
+    out = [(a, b) for a, b in spans]
+    if any(b - a > 2 * ALIGN_TOLERANCE for a, b in out):
+        return None
+    support = [0] * len(out)
+    for r in rows:
+        k = _trailing_values(r)
+        groups = [_cluster_of(pos, out) for _, pos in r[len(r) - k :]]
+        if len(set(groups)) != len(groups) or groups != sorted(groups):
+            return None
+        for g in groups:
+            support[g] += 1
+    return out if min(support) >= 2 else None  # a column seen once may be a row shifted as a whole
+
+
+def _cluster_of(pos: float, spans: list[tuple[float, float]]) -> int:
+    return next(i for i, (a, b) in enumerate(spans) if a <= pos <= b)
+
+
 def aligned_table(rows: list[list[Token]]) -> Table:
     """A space-aligned table: a row with fewer values than the table has value columns gets empty cells
     where its values' columns say a cell was left blank; when its columns cannot be told, its values are
     kept in order at a doubtful confidence."""
     cols = value_columns(rows)
     widest = max((_trailing_values(r) for r in rows), default=0)
+    clusters = value_clusters(rows) if cols is None else None
     cells: list[Cell] = []
     for r, row in enumerate(rows):
         k = _trailing_values(row)
         labels, values = row[: len(row) - k], row[len(row) - k :]
         texts = [t for t, _ in labels]
         conf = 1.0
-        if cols is None and 0 < k < widest:  # short of the widest row, with no columns to place it by
+        if cols is None and 0 < k and clusters is not None and len(clusters) > widest:  # placed where it stands
+            conf = CLUSTERED_CONFIDENCE
+            slots = [""] * len(clusters)
+            for t, pos in values:
+                slots[_cluster_of(pos, clusters)] = t
+            texts += slots
+        elif cols is None and 0 < k < widest:  # short of the widest row, with no columns to place it by
             conf = UNPLACED_CONFIDENCE
             texts += [t for t, _ in values]
         elif cols is not None and 0 < k < len(cols):

@@ -201,6 +201,27 @@ def test_space_aligned_rows_keep_blank_cells_in_their_columns() -> None:
     assert rows[4] == ["3.其他", "5"] and [c.confidence for c in table.rows()[4]] == [1.0, 0.5]
 
 
+def test_space_aligned_rows_without_full_rows_are_placed_by_where_they_stand() -> None:
+    """No row fills every column, but the numbers stand at the same places on every line: each goes to the
+    column it stands in (at a confidence that says a column no row fills would have been missed)."""
+
+    def line(label: str, values: list[str]) -> str:
+        text = "  " + label + " " * (40 - 2 - len(label))
+        return text + "".join(v.rjust(6) for v in values).rstrip()
+
+    rows = [
+        ("一、本年新收政府信息公开申请数量", ["12", "0", "", "3", "", "12", "27"]),
+        ("二、上年结转政府信息公开申请数量", ["0", "", "0", "", "0", "", "0"]),
+        ("（一）予以公开", ["11", "0", "0", "", "", "12", "23"]),
+        ("（二）部分公开", ["", "0", "0", "1", "", "", "1"]),
+        ("1.属于国家秘密", ["0", "", "", "0", "0", "0", "0"]),
+    ]
+    (table,) = [b for b in parse_blocks("\n".join(line(lb, v) for lb, v in rows)) if isinstance(b, Table)]
+    got = [[c.text for c in r] for r in table.rows()]
+    assert got == [[lb, *v] for lb, v in rows]
+    assert {c.confidence for r in table.rows() for c in r[1:]} == {0.75}
+
+
 def test_dump_written_one_space_apart(tmp_path: Path) -> None:
     """pdfplumber's extract_text of the real WPS report: each row's label and values one space apart, labels
     wrapped over lines, values sometimes on a line of their own. Most values are read; none is wrong
