@@ -131,26 +131,31 @@ def main_part_name(z: zipfile.ZipFile) -> str:
 
 
 def read_numbering(data: bytes, root: etree._Element, max_bytes: int) -> Numbering | None:
-    """The list definitions (word/numbering.xml, found through the main part's relationships), or None
-    when the package has none or they cannot be read (numbers Word draws are then not printed)."""
+    """The list definitions (word/numbering.xml, found through the main part's relationships) with the
+    paragraph styles that number their paragraphs (word/styles.xml), or None when the package has none
+    or they cannot be read (numbers Word draws are then not printed)."""
     ns = etree.QName(root).namespace or ""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             main = main_part_name(z)
             folder = posixpath.dirname(main)
-            name = posixpath.join(folder, "numbering.xml")
+            names = {kind: posixpath.join(folder, f"{kind}.xml") for kind in ("numbering", "styles")}
             rels_name = posixpath.join(folder, "_rels", posixpath.basename(main) + ".rels")
             if rels_name in z.namelist():
                 for rel in parse_xml(z.read(rels_name), rels_name).iter(f"{{{REL_NS}}}Relationship"):
-                    if (rel.get("Type") or "").endswith("/numbering") and rel.get("TargetMode") != "External":
-                        name = posixpath.normpath(posixpath.join(folder, rel.get("Target") or ""))
-            if name not in z.namelist():
-                return None
-            with z.open(name) as f:
-                xml = f.read(max_bytes + 1)
-        if len(xml) > max_bytes:
+                    kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
+                    if kind in names and rel.get("TargetMode") != "External":
+                        names[kind] = posixpath.normpath(posixpath.join(folder, rel.get("Target") or ""))
+            parts: dict[str, etree._Element] = {}
+            for kind, name in names.items():
+                if name in z.namelist():
+                    with z.open(name) as f:
+                        xml = f.read(max_bytes + 1)
+                    if len(xml) <= max_bytes:
+                        parts[kind] = parse_xml(xml, name)
+        if "numbering" not in parts:
             return None
-        return parse_numbering(parse_xml(xml, name), ns)
+        return parse_numbering(parts["numbering"], ns, parts.get("styles"))
     except (ReportError, zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
         return None
 
@@ -244,12 +249,16 @@ def _list_number(p: etree._Element, w: _Names, numbering: Numbering) -> str:
     """The number Word prints before a paragraph of a numbered list ('' when it is in none)."""
     ppr = p.find(w("pPr"))
     num_pr = ppr.find(w("numPr")) if ppr is not None else None
-    if num_pr is None:
-        return ""
-    num_id = num_pr.find(w("numId"))
-    if num_id is None:
-        return ""
-    return numbering.prefix(num_id.get(w("val"), ""), _int_val(num_pr.find(w("ilvl")), w, 0))
+    num_id = num_pr.find(w("numId")) if num_pr is not None else None
+    ilvl = num_pr.find(w("ilvl")) if num_pr is not None else None
+    style = ppr.find(w("pStyle")) if ppr is not None else None
+    by_style = numbering.style_list(style.get(w("val"), "")) if style is not None else None
+    if num_id is not None:
+        level = _int_val(ilvl, w, by_style[1] if by_style and ilvl is None else 0)
+        return numbering.prefix(num_id.get(w("val"), ""), level)
+    if by_style is not None:  # numbered by its paragraph style
+        return numbering.prefix(by_style[0], _int_val(ilvl, w, by_style[1]))
+    return ""
 
 
 def _alternate_choice(alt: etree._Element) -> etree._Element:

@@ -101,6 +101,24 @@ class Numbering:
     nums: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)  # numId -> (abstract, starts)
     counters: dict[str, dict[int, int]] = field(default_factory=dict)  # abstractNumId -> level -> count
     started: set[str] = field(default_factory=set)  # numIds already used (their overrides applied)
+    styles: dict[str, tuple[str | None, int | None, str | None]] = field(default_factory=dict)
+    # paragraph styleId -> (numId, ilvl, basedOn) as styles.xml gives them
+
+    def style_list(self, style_id: str) -> tuple[str, int] | None:
+        """The list (numId, level) a paragraph style numbers its paragraphs in, through basedOn."""
+        num_id: str | None = None
+        ilvl: int | None = None
+        seen: set[str] = set()
+        current: str | None = style_id
+        while current and current in self.styles and current not in seen and len(seen) < 20:
+            seen.add(current)
+            sid, slvl, based = self.styles[current]
+            num_id = sid if num_id is None else num_id
+            ilvl = slvl if ilvl is None else ilvl
+            current = based
+        if not num_id or num_id == "0":
+            return None
+        return num_id, ilvl or 0
 
     def prefix(self, num_id: str, ilvl: int) -> str:
         """The printed number of the next paragraph of list num_id at level ilvl ('' when none)."""
@@ -129,8 +147,8 @@ class Numbering:
         return text + (level.suffix if text else "")
 
 
-def parse_numbering(root: etree._Element, ns: str) -> Numbering:
-    """The definitions of a w:numbering part."""
+def parse_numbering(root: etree._Element, ns: str, styles: etree._Element | None = None) -> Numbering:
+    """The definitions of a w:numbering part, and the numbering of the paragraph styles of w:styles."""
 
     def q(local: str) -> str:
         return f"{{{ns}}}{local}"
@@ -170,4 +188,16 @@ def parse_numbering(root: etree._Element, ns: str) -> Numbering:
                 except ValueError:
                     continue
         out.nums[num.get(q("numId"), "")] = (val(num.find(q("abstractNumId"))), starts)
+    for st in styles.iter(q("style")) if styles is not None else ():
+        if st.get(q("type"), "paragraph") != "paragraph":
+            continue
+        num_pr = st.find(f"{q('pPr')}/{q('numPr')}")
+        num_id = num_pr.find(q("numId")) if num_pr is not None else None
+        lvl_el = num_pr.find(q("ilvl")) if num_pr is not None else None
+        based = st.find(q("basedOn"))
+        out.styles[st.get(q("styleId"), "")] = (
+            None if num_id is None else val(num_id),
+            None if lvl_el is None else int_val(lvl_el, 0),
+            None if based is None else val(based),
+        )
     return out

@@ -93,7 +93,7 @@ class Style:
     multi_para: bool = False  # DOCX: labels in several paragraphs
     nested: bool = False  # DOCX: section 三's table nested in a one-cell frame table
     signature: str = "para"  # the agency and date at the end: para | table (a borderless table) | box (DOCX text box)
-    auto_numbering: bool = False  # DOCX: section headings numbered by Word's list numbering (no 一、 in the text)
+    auto_numbering: str = ""  # DOCX: headings numbered by Word's lists (no 一、 in the text): direct | style
     fields: bool = False  # DOCX: the last column's values are Word formula fields (=SUM(LEFT)) showing their result
     tbl_header: bool = False  # DOCX: header rows marked w:tblHeader
     cut_blank: bool = False  # a span cut by a table split keeps its text above only (Word's "split table")
@@ -159,7 +159,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.nested = rng.random() < 0.3
         s.tbl_header = rng.random() < 0.5
         s.fields = rng.random() < 0.4
-        s.auto_numbering = rng.random() < 0.3
+        s.auto_numbering = rng.choice(["", "", "", "", "direct", "style"])
     return s
 
 
@@ -728,6 +728,13 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
             ),
         )
         numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="7"><w:abstractNumId w:val="70"/></w:num>'))
+        d.styles.element.append(
+            parse_xml(
+                f'<w:style {nsdecls("w")} w:type="paragraph" w:customStyle="1" w:styleId="ReportHeading">'
+                '<w:name w:val="ReportHeading"/><w:basedOn w:val="Normal"/>'
+                '<w:pPr><w:numPr><w:numId w:val="7"/></w:numPr></w:pPr></w:style>'
+            )
+        )
     d.add_paragraph(f"{meta.agency}{meta.year}年政府信息公开工作年度报告")
 
     def add_table(container: Any, g: Grid) -> Any:
@@ -770,12 +777,15 @@ def render_docx(values: dict[str, Any], meta: gen.Meta, template: str, s: Style,
             if s.auto_numbering:
                 # Word's automatic list numbering prints 一、; the paragraph's text has no numeral
                 p = d.add_paragraph(heading.split("、", 1)[1])
-                num_pr = OxmlElement("w:numPr")
-                for tag, val in (("w:ilvl", "0"), ("w:numId", "7")):
-                    el = OxmlElement(tag)
-                    el.set(qn("w:val"), val)
-                    num_pr.append(el)
-                p._p.get_or_add_pPr().append(num_pr)
+                if s.auto_numbering == "style":  # a heading style that numbers its paragraphs
+                    p.style = d.styles["ReportHeading"]
+                else:
+                    num_pr = OxmlElement("w:numPr")
+                    for tag, val in (("w:ilvl", "0"), ("w:numId", "7")):
+                        el = OxmlElement(tag)
+                        el.set(qn("w:val"), val)
+                        num_pr.append(el)
+                    p._p.get_or_add_pPr().append(num_pr)
             else:
                 d.add_paragraph(heading)
         if num in texts:
@@ -974,7 +984,7 @@ EXAMPLES: dict[str, tuple[str, str, str, str | None, bool, dict[str, Any]]] = {
                                              tbl_header=True, split_apps=1, thousands=True, fee_decimals=True, fields=True)),
     "prod2021_docx_nested": ("docx", "2021", "docx_plain", None, True,
                              dict(nested=True, text_direction="btLr", typos=True, blank="0", fullwidth=True,
-                                  split_review=True, review_rows=False, auto_numbering=True, signature="box")),
+                                  split_review=True, review_rows=False, auto_numbering="style", signature="box")),
     "prod2019_docx_soffice": ("docx", "2019", "docx_soffice", "review_total", True,
                               dict(split_apps=2, label_break="br", span_numbers=True, blank="—", cut_blank=True)),
     "prod2021_cms_pdf2word_repeated_header": ("html", "2021", "cms", None, False,

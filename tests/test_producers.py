@@ -222,10 +222,11 @@ def test_a_signature_set_in_a_one_column_table_is_read_as_the_closing_lines(tmp_
     assert report["report"]["agency"] == "某县某镇人民政府"
 
 
-def test_headings_numbered_by_word_lists_are_read_with_their_numbers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["direct", "style"])
+def test_headings_numbered_by_word_lists_are_read_with_their_numbers(tmp_path: Path, how: str) -> None:
     rng = random.Random(7)
     style = mp.random_style(rng, "docx_plain")
-    style.auto_numbering, style.title_rows = True, False
+    style.auto_numbering, style.title_rows = how, False
     path, exp_path = mp.make_one(rng, tmp_path, "numbered", "2021", "docx_plain", style=style)
     doc = read_docx(str(path), path.read_bytes(), Options())
     assert "一、总体情况" in [b.text for b in doc.blocks if isinstance(b, Paragraph)]
