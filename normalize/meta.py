@@ -212,6 +212,17 @@ def find_sections(blocks: list[Block], tpl: dict[str, Any]) -> list[dict[str, An
     done: set[str] = set()
     for b in blocks:
         if isinstance(b, Table):
+            # a heading printed as a table's row across it (二、主动公开… above its table; its text
+            # repeated in every cell when the row is not merged)
+            width = b.n_cols
+            for row in b.rows():
+                texts = [c for c in row if c.text.strip()]
+                if len({c.text.strip() for c in texts}) == 1 and 2 * sum(c.colspan for c in texts) >= width:
+                    heading = section_heading(texts[0].text.strip(), tpl)
+                    if heading and heading[0]["number"] not in done:
+                        current = {"number": heading[0]["number"], "title": heading[1], "text": ""}
+                        found.append(current)
+                        done.add(current["number"])
             continue
         heading = section_heading(b.text, tpl)
         if heading and heading[0]["number"] not in done:

@@ -160,6 +160,8 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.tbl_header = rng.random() < 0.5
         s.fields = rng.random() < 0.4
         s.auto_numbering = rng.choice(["", "", "", "", "direct", "style"])
+        if s.title_rows:  # headings in table rows would take no list numbers: an author numbers all or none
+            s.auto_numbering = ""
     return s
 
 

@@ -146,6 +146,7 @@ def test_a_table_glued_from_several_sections_is_cut_at_their_heading_rows(tmp_pa
     )
     report = _convert_html(tmp_path, page)
     assert report["tables"]["active_disclosure"]["administrative_licensing"]["decisions"] == 42
+    assert [s["number"] for s in report["sections"]] == ["一", "二", "四", "五"]  # headings in table rows
     assert _review(report) == [[1, 0, 0, 0, 1], [0, 2, 0, 0, 2], [3, 0, 0, 0, 3]]
 
 
