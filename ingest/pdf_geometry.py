@@ -434,7 +434,11 @@ def find_grids(raw: Sequence[Seg]) -> list[Grid]:
     segs = merge_segments(raw)
     grids = []
     for group in connected_groups(segs):
-        if sum(s.horizontal for s in group) < 2 or sum(not s.horizontal for s in group) < 2:
+        n_h = sum(s.horizontal for s in group)
+        n_v = len(group) - n_h
+        # A grid has two rules each way, or (a part on a new page whose top rule was drawn at the foot of
+        # the page before) one rule across at least three that hang from it.
+        if n_v < 2 or n_h < 1 or n_h == 1 and n_v < 3:
             continue
         g = build_grid(group)
         if g is not None:

@@ -210,3 +210,12 @@ def test_cell_text_spilled_under_a_table_part_is_put_back() -> None:
     new = Table(cells=[Cell("行政复议", 0, 0, page=2, bbox=(60, 60, 500, 80))], page=2, bbox=(60, 60, 500, 80))
     kept = take_spilled_text(Document(path="x.pdf", format="pdf", blocks=[upper, *spill, new], pages=pages))
     assert len(kept.blocks) == 4
+
+
+def test_table_part_without_its_top_rule_is_a_grid() -> None:
+    """A row continued on a new page whose top rule was drawn at the foot of the page before: one rule
+    across, four hanging from it; a lone rule with two ticks stays no table."""
+    comb = [Seg(True, 74, 63, 300), *(Seg(False, x, 57, 74) for x in (63, 140, 220, 300))]
+    grids = find_grids(comb)
+    assert len(grids) == 1 and len(grids[0].cells) == 3 and grids[0].ys == [57, 74]
+    assert find_grids([Seg(True, 74, 63, 300), Seg(False, 63, 57, 74), Seg(False, 300, 57, 74)]) == []
