@@ -140,12 +140,13 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         best, row = spec[t], data[i]
         n = len(best["fields"])
         vals = fit(row.values, n)
-        if len(vals) < n:
+        short = len(vals) < n  # which of the fields went unprinted is a guess
+        if short:
             ex.warnings.append(f"active_disclosure.{best['id']}: {len(vals)} value cells where {n} were expected")
         ex.found.add(best["id"])
         for k, fname in enumerate(best["fields"]):
             fid = f"active_disclosure.{best['id']}.{fname}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed)
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
 
 
 # ---------------------------------------------------------------- section 三
@@ -284,12 +285,13 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     for i, row in assigned.items():
         rid = trows[i]["id"]
         vals, extra = cells_of(row)
-        if len(vals) < len(tcols):
+        short = len(vals) < len(tcols)  # which columns went unprinted is a guess
+        if short:
             ex.warnings.append(f"applications.{rid}: {len(vals)} value cells where {len(tcols)} were expected")
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed)
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
@@ -388,9 +390,10 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         if len(vals) > len(ids):
             vals = vals[-len(ids) :]
     ex.found.add("review_litigation")
+    short = len(vals) < len(ids)  # which fields went unprinted is a guess
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "")
+        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "", short)
 
 
 def _review_group(text: str, spec: dict[str, Any]) -> str | None:
@@ -407,9 +410,10 @@ def _review_group(text: str, spec: dict[str, Any]) -> str | None:
 
 
 def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: dict[str, Any], ex: Extraction) -> None:
+    short = len(vals) < len(spec["fields"])  # which fields went unprinted is a guess
     for k, f in enumerate(spec["fields"]):
         fid = f"review_litigation.{gid}.{f['id']}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label)
+        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label, short)
 
 
 def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:

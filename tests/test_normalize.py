@@ -192,3 +192,22 @@ def test_a_row_placed_by_its_position_is_doubtful_and_a_blank_one_is_not_placed(
     report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
     assert report["tables"]["active_disclosure"]["normative_documents"]["in_force"] is None
     assert not any("row read by its position" in w for w in report["warnings"])
+
+
+def test_a_row_short_of_value_cells_is_doubtful() -> None:
+    """A row printed with fewer value cells than its template row has fields: which field went unprinted is
+    a guess, so its values are doubtful (and a warning says so); a full row stays sure."""
+    from ingest.grid import Cell
+    from normalize.build import POSITION_CONFIDENCE
+
+    def table(rows: list[list[str]]) -> Table:
+        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
+
+    head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    rows = [head, ["规章", "0", "5"], ["行政规范性文件", "7", "8", "9"]]
+    report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
+    conf = {c["field"]: c["confidence"] for c in report["cells"]}
+    assert conf["active_disclosure.rules.issued"] <= POSITION_CONFIDENCE
+    assert conf["active_disclosure.rules.repealed"] <= POSITION_CONFIDENCE
+    assert conf["active_disclosure.normative_documents.in_force"] == 1.0
+    assert any(w.startswith("active_disclosure.rules: 2 value cells where 3") for w in report["warnings"])
