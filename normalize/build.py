@@ -84,7 +84,7 @@ def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> 
             if fid in ex.values or group in collapsed:
                 continue
             row = ".".join(fid.split(".")[:2])
-            if not missing_table and not any(f"{row}." in w for w in warnings):
+            if not missing_table and not any(f"{row}." in w or w.startswith(f"{row}:") for w in warnings):
                 warnings.append(f"{row}: row not found; its fields are null")
             entries.append({"field": fid, "raw": None, "value": None, "page": None, "bbox": None, "confidence": 0.0})
     return entries

@@ -211,3 +211,20 @@ def test_a_row_short_of_value_cells_is_doubtful() -> None:
     assert conf["active_disclosure.rules.repealed"] <= POSITION_CONFIDENCE
     assert conf["active_disclosure.normative_documents.in_force"] == 1.0
     assert any(w.startswith("active_disclosure.rules: 2 value cells where 3") for w in report["warnings"])
+
+
+def test_a_row_not_found_is_warned_about_once() -> None:
+    """Every field of a missing row is null at confidence 0, and one warning names the row (not one per field)."""
+    from ingest.grid import Cell
+
+    def table(rows: list[list[str]]) -> Table:
+        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
+
+    head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
+    rows = [head, ["行政规范性文件", "7", "8", "9"]]
+    report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
+    assert report["tables"]["active_disclosure"]["rules"] == {"issued": None, "repealed": None, "in_force": None}
+    assert {c["confidence"] for c in report["cells"] if c["field"].startswith("active_disclosure.rules.")} == {0.0}
+    assert [w for w in report["warnings"] if w.startswith("active_disclosure.rules:")] == [
+        "active_disclosure.rules: row not found; its fields are null"
+    ]
