@@ -108,6 +108,7 @@ class Style:
     th_labels: bool = False  # HTML: row labels as <th> too
     note: str = "none"  # the 勾稽关系 note: none | corner (the empty top-left header cell) | bottom (a last row)
     numbering: str = "cjk"  # cjk: （一） 1.; ascii: (一) 1.; fullstop: （一） 1．
+    ragged_rows: bool = False  # HTML: a row's empty cells at its end left out (hand-edited pages)
     excel: bool = False  # HTML pasted from Excel: x:num cells, <col>s, empty columns and rows around
     spurious: int = 0  # PDF-to-Word conversion: this many thin empty columns and rows split into the tables
 
@@ -153,6 +154,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
         s.layout_tables = producer == "cms" and rng.random() < 0.4
         s.th_labels = s.th and rng.random() < 0.4
         s.excel = producer == "cms" and rng.random() < 0.25
+        s.ragged_rows = not s.excel and rng.random() < 0.25
     else:
         s.text_direction = rng.choice(["", "tbRlV", "btLr"])
         s.multi_para = rng.random() < 0.5
@@ -542,6 +544,9 @@ def html_table(g: Grid, s: Style, rng: random.Random, caption: str = "") -> str:
 
     def row_html(row: list[Cell], r: int) -> str:
         cells = []
+        if s.ragged_rows and r >= g.header_rows:
+            while row and row[-1].value and not row[-1].text.strip():
+                row = row[:-1]  # the editor drops a row's empty cells at its end
         for c in row:
             tag = "th" if (c.header and s.th) or (s.th_labels and not c.value and c.text) else "td"
             a = ""
