@@ -33,10 +33,12 @@ MIN_SOLIDITY = 0.9
 # of the background: a dark frame would read as a ruling around everything).
 TRIM = 0.012
 # Background of the light: closing with a kernel this many page units (page width / 100) wide, on a
-# copy reduced REDUCE times; flattened when its 2nd to 98th percentiles differ by more than UNEVEN_LEVELS.
+# copy reduced REDUCE times; flattened when the brightest paper of TILES x TILES tiles ranges over more
+# than UNEVEN_LEVELS.
 CLOSE_UNITS = 1.6
 REDUCE = 4
 UNEVEN_LEVELS = 28.0
+TILES = 6
 
 
 def _order(pts: np.ndarray) -> np.ndarray:
@@ -44,6 +46,16 @@ def _order(pts: np.ndarray) -> np.ndarray:
     s = pts.sum(axis=1)
     d = pts[:, 0] - pts[:, 1]
     return np.array([pts[np.argmin(s)], pts[np.argmax(d)], pts[np.argmax(s)], pts[np.argmin(d)]], dtype=np.float32)
+
+
+def _wide_blur(img: np.ndarray, share: float) -> np.ndarray:
+    """A Gaussian blur `share` of the long side wide, done on a copy reduced to 100 pixels (a wide
+    kernel at full size costs seconds)."""
+    h, w = img.shape[:2]
+    f = 100 / max(h, w)
+    small = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (0, 0), share * 100)
+    return cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def page_quad(gray: np.ndarray) -> np.ndarray | None:
@@ -59,7 +71,7 @@ def page_quad(gray: np.ndarray) -> np.ndarray | None:
     paper = cv2.morphologyEx(blur, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     # Page and background share the light: divided by a wide blur, the paper stands above the
     # background everywhere (a gradient or a shadow no longer straddles Otsu's threshold).
-    even = cv2.divide(paper, cv2.GaussianBlur(paper, (0, 0), LIGHT_BLUR * max(sh, sw)), scale=128)
+    even = cv2.divide(paper, _wide_blur(paper, LIGHT_BLUR), scale=128)
     _, mask = cv2.threshold(even, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -118,12 +130,25 @@ def light(gray: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(bg, (0, 0), k)
 
 
+def unevenness(bg: np.ndarray) -> float:
+    """How far the paper's brightness ranges over the page: the spread of the brightest background
+    of each of TILES x TILES tiles (a shaded table cell is not the light: the paper beside it in its
+    tile is still bright)."""
+    h, w = bg.shape[:2]
+    tops = [
+        float(np.percentile(tile, 95))
+        for i in range(TILES)
+        for j in range(TILES)
+        if (tile := bg[i * h // TILES : (i + 1) * h // TILES, j * w // TILES : (j + 1) * w // TILES]).size
+    ]
+    return max(tops) - min(tops) if tops else 0.0
+
+
 def flatten(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """The page with its uneven light divided away when the light varies by more than UNEVEN_LEVELS;
     the image as it is otherwise. True when flattened."""
     bg = light(gray)
-    lo, hi = np.percentile(bg, (2, 98))
-    if hi - lo <= UNEVEN_LEVELS:
+    if unevenness(bg) <= UNEVEN_LEVELS:
         return gray, False
     big = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     out = cv2.divide(gray, np.maximum(big, 1), scale=255)

@@ -11,7 +11,7 @@ JSON is the source's, with ``source`` and ``note`` changed.
 
 CLI::
 
-    python samples/make_photos.py --out DIR [--seed S] [--dpi 200] [--pages 2,3] [--output pdf|jpeg] PDF...
+    python samples/make_photos.py --out DIR [--seed S] [--dpi 200] [--pages 2,3] [--output pdf|jpeg] [--quality Q] PDF...
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MAX_SHADOW = 0.15  # depth of the soft shadow band
 MAX_BARREL = 0.02  # radial distortion coefficient (0 = none)
 MARGIN = 0.05  # background around the page, share of its size
 JPEG_QUALITY = (70, 88)
-NOISE = 3.0  # sensor noise, grey levels
+NOISE = 2.0  # sensor noise left after the phone's denoising, grey levels
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Shot:
         )
 
 
-def random_shot(rng: np.random.Generator, barrel: bool = True) -> Shot:
+def random_shot(rng: np.random.Generator, barrel: bool = True, quality: int | None = None) -> Shot:
     """A seeded phone shot."""
     grey = int(rng.integers(60, 140))
     return Shot(
@@ -78,7 +78,7 @@ def random_shot(rng: np.random.Generator, barrel: bool = True) -> Shot:
         barrel=float(rng.uniform(0.0, MAX_BARREL)) if barrel else 0.0,
         background=(grey + int(rng.integers(0, 20)), grey, max(0, grey - int(rng.integers(0, 25)))),
         tint=(1.0, float(rng.uniform(0.96, 1.0)), float(rng.uniform(0.88, 0.97))),
-        jpeg=int(rng.integers(*JPEG_QUALITY)),
+        jpeg=int(rng.integers(*JPEG_QUALITY)) if quality is None else quality,
     )
 
 
@@ -94,15 +94,12 @@ def _barrel(img: np.ndarray, k: float, fill: tuple[int, int, int]) -> np.ndarray
     return cv2.remap(img, cx + dx * f * r0, cy + dy * f * r0, cv2.INTER_LINEAR, borderValue=fill)
 
 
-def photograph(page: Image.Image, s: Shot, rng: np.random.Generator) -> Image.Image:
-    """One page as a phone photo: on a background, in perspective, unevenly lit, JPEG-compressed."""
-    gray = np.asarray(page.convert("L"), dtype=np.float32)
-    h, w = gray.shape
-    paper = np.dstack([gray * t for t in s.tint])
+def page_corners(s: Shot, w: int, h: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Where a w x h page's corners (tl, tr, br, bl) land in the photo (before any barrel
+    curvature), and the photo's size."""
     mx, my = int(w * MARGIN), int(h * MARGIN)
     W, H = w + 2 * mx, h + 2 * my
     c = s.corners
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = np.float32(
         [
             [mx + w * c[0], my + h * c[1]],
@@ -112,7 +109,16 @@ def photograph(page: Image.Image, s: Shot, rng: np.random.Generator) -> Image.Im
         ]
     )
     rot = cv2.getRotationMatrix2D((W / 2, H / 2), s.turn, 1.0)
-    dst = cv2.transform(dst[None], rot)[0].astype(np.float32)
+    return cv2.transform(dst[None], rot)[0].astype(np.float32), (W, H)
+
+
+def photograph(page: Image.Image, s: Shot, rng: np.random.Generator) -> Image.Image:
+    """One page as a phone photo: on a background, in perspective, unevenly lit, JPEG-compressed."""
+    gray = np.asarray(page.convert("L"), dtype=np.float32)
+    h, w = gray.shape
+    paper = np.dstack([gray * t for t in s.tint])
+    dst, (W, H) = page_corners(s, w, h)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     m = cv2.getPerspectiveTransform(src, dst)
     bg = tuple(float(v) for v in s.background)
     img = cv2.warpPerspective(paper, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=bg)
@@ -122,7 +128,7 @@ def photograph(page: Image.Image, s: Shot, rng: np.random.Generator) -> Image.Im
     light = 1.0 - s.falloff * np.clip(along, 0, 1)
     band = (yy / H - s.shadow_at - s.shadow_slope * (xx / W - 0.5)) / 0.08
     light = light - s.shadow * np.exp(-band * band)
-    img = img * light[..., None] + rng.normal(0, NOISE, img.shape)
+    img = img * light[..., None] + rng.normal(0, NOISE, (H, W, 1))  # a phone's noise is mostly in luma
     rgb = np.clip(img, 0, 255).astype(np.uint8)
     buf = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buf, "JPEG", quality=s.jpeg)
@@ -139,17 +145,18 @@ def make_photo(
     pages: list[int] | None = None,
     output: str = "pdf",
     barrel: bool = True,
+    quality: int | None = None,
 ) -> tuple[list[Path], Path]:
     """Photos of a PDF's pages (1-based numbers; all when None) and their expected JSON in out_dir."""
     rng = np.random.default_rng(seed)
     rendered = render_pages(pdf_path, dpi)
     wanted = pages or list(range(1, len(rendered) + 1))
-    shots = [random_shot(rng, barrel) for _ in wanted]
+    shots = [random_shot(rng, barrel, quality) for _ in wanted]
     photos = [photograph(rendered[p - 1], s, rng) for p, s in zip(wanted, shots, strict=True)]
     out_dir.mkdir(parents=True, exist_ok=True)
     if output == "pdf":
         files = [out_dir / f"{name}.pdf"]
-        _jpeg_pdf(photos, files[0], dpi)
+        _jpeg_pdf(photos, files[0], dpi, min(s.jpeg for s in shots))
     else:
         files = []
         for p, img in zip(wanted, photos, strict=True):
@@ -158,6 +165,8 @@ def make_photo(
             files.append(f)
     exp = json.loads(expected_path.read_text(encoding="utf-8"))
     exp["source"] = files[0].name
+    if pages and not {1, len(rendered)} <= set(pages):
+        exp.pop("report", None)  # title, agency, year and date are on the first and last pages
     exp["note"] = (
         f"phone photo of pages {wanted} at {dpi} dpi: {shots[0].describe()} (first page); from {pdf_path.name}"
     )
@@ -176,9 +185,9 @@ def _jpeg_bytes(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _jpeg_pdf(photos: list[Image.Image], path: Path, dpi: int) -> None:
-    """An image-only PDF whose pages are the JPEGs as they are (img2pdf-like, via PIL)."""
-    photos[0].save(path, "PDF", save_all=True, append_images=photos[1:], resolution=dpi, quality=90)
+def _jpeg_pdf(photos: list[Image.Image], path: Path, dpi: int, quality: int) -> None:
+    """An image-only PDF of the photos, each page a JPEG (at the shots' lowest quality)."""
+    photos[0].save(path, "PDF", save_all=True, append_images=photos[1:], resolution=dpi, quality=quality)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", help="comma-separated 1-based page numbers (default: all)")
     ap.add_argument("--output", choices=("pdf", "jpeg"), default="pdf")
     ap.add_argument("--no-barrel", action="store_true")
+    ap.add_argument("--quality", type=int, help=f"JPEG quality of every page (default: drawn from {JPEG_QUALITY})")
     args = ap.parse_args(argv)
     pages = [int(p) for p in args.pages.split(",")] if args.pages else None
     for i, pdf in enumerate(args.pdfs):
@@ -209,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             pages,
             args.output,
             not args.no_barrel,
+            args.quality,
         )
         print("\t".join(str(f) for f in files))
     return 0
