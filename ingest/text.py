@@ -189,6 +189,8 @@ _VALUE = re.compile(r"^(?:[\d][\d.,]*|[-—–/／]+)$")
 # best way of placing a short row's values must beat the next best to be taken.
 ALIGN_TOLERANCE = 1.5
 ALIGN_MARGIN = 1.0
+# Ways of placing a short row's values tried at most (15 columns, 7 values: 6435).
+MAX_PLACEMENTS = 20000
 # Confidence of the values of a row whose columns could not be told (fewer values than columns, no fit).
 UNPLACED_CONFIDENCE = 0.5
 # Confidence of the values of a short row placed by where they stand on the line alone (a column no row
@@ -237,7 +239,10 @@ def place_values(positions: list[float], cols: list[float]) -> list[int] | None:
     """The columns of a row's values (in order), when one way of placing them fits clearly best; else None.
     Each row may sit shifted as a whole (pdftotext counts a CJK label as fewer columns than it is wide)."""
     from itertools import combinations
+    from math import comb
 
+    if comb(len(cols), len(positions)) > MAX_PLACEMENTS:  # a hostile table: not worth the time
+        return None
     fits: list[tuple[float, tuple[int, ...]]] = []
     for combo in combinations(range(len(cols)), len(positions)):
         shift = sum(p - cols[j] for p, j in zip(positions, combo, strict=True)) / len(positions)

@@ -298,3 +298,13 @@ def test_image_with_ocr_off_is_refused(tmp_path: Path) -> None:
         assert e.kind == "unreadable" and "--ocr never" in e.reason
     else:
         raise AssertionError("an image was read with OCR off")
+
+
+def test_space_aligned_table_of_many_columns_is_read_in_bounded_time() -> None:
+    """Forty value columns and rows holding half of them: too many ways to place a short row (about 10^11)
+    to try them all, so its values stay in order, doubtful, and the dump is read at once."""
+    full = "  标签" + "".join(f"{k % 10:>4}" for k in range(40))
+    short = "  标签" + "".join(f"{k % 10:>4}" if k % 2 else "    " for k in range(40))
+    (table,) = [b for b in parse_blocks("\n".join([full, full, short, full, full, short])) if isinstance(b, Table)]
+    row = table.rows()[2]
+    assert len(row) == 21 and {c.confidence for c in row[1:]} == {0.5}
