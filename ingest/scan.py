@@ -26,6 +26,8 @@ from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
 from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric, split_wide
 from ingest.options import Options
 
+# Ink within this many units around a table's box is the table's (its border), not running text.
+TABLE_MARGIN_UNITS = 0.6
 # Cell interiors are read this far (units) inside the ruling lines.
 CELL_MARGIN_UNITS = 0.35
 # Inside a cell crop, a blob touching the crop's edge at most this thin (units) and this long
@@ -376,9 +378,12 @@ def page_ink(gray: np.ndarray, setting: sg.Threshold) -> PageInk:
     binary = sg.binarize(gray, setting)
     tables = sg.find_tables(gray, setting, binary)
     text = binary.copy()
+    # A table's box and a margin around it: a photo's bowed border strays a few pixels outside the
+    # box, and that sliver, read as a tall text line, swallowed the heading under the table.
+    e = max(3, int(TABLE_MARGIN_UNITS * sg.unit_of(gray)))
     for t in tables:
         x0, y0, x1, y1 = t.bbox
-        text[max(0, y0 - 3) : y1 + 4, max(0, x0 - 3) : x1 + 4] = 0
+        text[max(0, y0 - e) : y1 + e + 1, max(0, x0 - e) : x1 + e + 1] = 0
     return PageInk(binary, tables, _ink(text, sg.unit_of(gray)))
 
 
