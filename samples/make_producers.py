@@ -108,6 +108,7 @@ class Style:
     th_labels: bool = False  # HTML: row labels as <th> too
     note: str = "none"  # the 勾稽关系 note: none | corner (the empty top-left header cell) | bottom (a last row)
     numbering: str = "cjk"  # cjk: （一） 1.; ascii: (一) 1.; fullstop: （一） 1．
+    flat_header: bool = False  # section 三's header as one row of the seven applicant columns
     ragged_rows: bool = False  # HTML: a row's empty cells at its end left out (hand-edited pages)
     excel: bool = False  # HTML pasted from Excel: x:num cells, <col>s, empty columns and rows around
     spurious: int = 0  # PDF-to-Word conversion: this many thin empty columns and rows split into the tables
@@ -138,6 +139,7 @@ def random_style(rng: random.Random, producer: str) -> Style:
     s.note = rng.choice(["none", "none", "corner", "bottom"])
     s.numbering = rng.choice(["cjk", "cjk", "ascii", "fullstop"])
     s.spurious = rng.choice([0, 0, 0, 1, 2])
+    s.flat_header = rng.random() < 0.15
     s.signature = rng.choice(["para", "para", "table"] + ([] if html_like else ["box"]))
     if html_like:
         s.header_table = rng.random() < 0.3
@@ -281,6 +283,9 @@ def applications_grid(values: dict[str, Any], s: Style) -> Grid:
         words = ["商业 企业", "科研机构", "社会公益组织", "法律服务机构", "其它"]
         g.rows[1][-1].text = "合计"
     g.rows.append([h(t, vertical=True) for t in words])
+    if s.flat_header:  # one header row: the seven applicant columns side by side
+        g = Grid(header_rows=1)
+        g.rows.append([h("", colspan=3), h("自然人"), *[h(t) for t in words], h("合计" if s.header_words else "总计")])
 
     def vals(row: dict[str, Any]) -> list[Cell]:
         return [v(fmt(row[c], s)) for c in gen.APP_ALL_COLUMNS]
