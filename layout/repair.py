@@ -32,7 +32,7 @@ def unbox(doc: Document) -> Document:
     """A table of one column is text set in a box (a signature block, a note): its lines become paragraphs."""
     blocks: list[Paragraph | Table] = []
     for b in doc.blocks:
-        if isinstance(b, Table) and b.n_cols == 1:
+        if isinstance(b, Table) and b.n_cols == 1 and b.exact:  # (a ragged dump's one-cell line may be a cut row)
             for c in sorted(b.cells, key=lambda c: c.row):
                 blocks.extend(Paragraph(line, c.page, c.bbox) for line in c.text.split("\n") if line.strip())
         else:
