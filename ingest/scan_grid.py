@@ -52,6 +52,8 @@ MIN_TABLE_UNITS = 8
 # position there (looked for within SNAP_RANGE_UNITS).
 SNAP_UNITS = 0.12
 SNAP_RANGE_UNITS = 0.8
+# A table's first and last boundaries are ruled along at least this share of its width.
+OUTER_COVERAGE = 0.5
 # Deskew search: coarse range and steps in degrees.
 SKEW_RANGE = 4.0
 SKEW_COARSE = 0.25
@@ -465,6 +467,26 @@ def snapped(c: GridCell, hmask: np.ndarray, vmask: np.ndarray, unit: float) -> G
     return GridCell(c.row, c.col, c.rowspan, c.colspan, (box[0], box[1], box[2], box[3]))
 
 
+def _outer_ruled(ys: list[int], hs: list[tuple[int, int, int, int]], x0: int, x1: int, tol: int) -> list[int]:
+    """The grid's rows without a first or last boundary ruled along less than OUTER_COVERAGE of the
+    table's width: a table's outer border runs across it, strokes of a heading that touches the
+    table (bridged to its border in a photo) do not."""
+
+    def covered(y: int) -> float:
+        run = np.zeros(max(1, x1 - x0), dtype=bool)
+        for s in hs:
+            if abs((s[1] + s[3]) / 2 - y) <= tol:
+                run[max(0, s[0] - x0) : max(0, s[2] - x0)] = True
+        return float(run.mean())
+
+    ys = list(ys)
+    while len(ys) > 2 and covered(ys[-1]) < OUTER_COVERAGE:
+        ys.pop()
+    while len(ys) > 2 and covered(ys[0]) < OUTER_COVERAGE:
+        ys.pop(0)
+    return ys
+
+
 def find_tables(
     gray: np.ndarray, setting: Threshold | None = None, binary: np.ndarray | None = None
 ) -> list[GridTable]:
@@ -479,7 +501,11 @@ def find_tables(
         x0, y0, x1, y1 = box
         inside_h = [s for s in hs if s[1] >= y0 - tol and s[3] <= y1 + tol and s[0] >= x0 - tol and s[2] <= x1 + tol]
         inside_v = [s for s in vs if s[0] >= x0 - tol and s[2] <= x1 + tol and s[1] >= y0 - tol and s[3] <= y1 + tol]
-        ys = _cluster([(s[1] + s[3]) / 2 for s in inside_h], tol)
+        ys = _outer_ruled(_cluster([(s[1] + s[3]) / 2 for s in inside_h], tol), inside_h, x0, x1, tol)
+        if len(ys) < 2:
+            continue
+        inside_h = [s for s in inside_h if ys[0] - tol <= (s[1] + s[3]) / 2 <= ys[-1] + tol]
+        inside_v = [s for s in inside_v if s[3] > ys[0] + tol and s[1] < ys[-1] - tol]
         xs = _cluster([(s[0] + s[2]) / 2 for s in inside_v], tol)
         if len(ys) - 1 < MIN_TABLE_ROWS or len(xs) - 1 < MIN_TABLE_COLS:
             continue
