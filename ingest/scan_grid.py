@@ -54,6 +54,8 @@ SNAP_UNITS = 0.12
 SNAP_RANGE_UNITS = 0.8
 # A table's first and last boundaries are ruled along at least this share of its width.
 OUTER_COVERAGE = 0.5
+# A vertical piece is cut back to where it meets horizontal pieces at least this many units long.
+RUNG_UNITS = 4.0
 # Deskew search: coarse range and steps in degrees.
 SKEW_RANGE = 4.0
 SKEW_COARSE = 0.25
@@ -286,7 +288,14 @@ def ruling_segments(
     """Line pieces cut to where they meet perpendicular lines, kept when they meet at least two;
     verticals are checked first (glyph strokes touching the rulings dropped), then horizontals against them."""
     r = max(3, int(0.4 * unit))
-    vs = [t for s in _segments(vert, False) if (t := _trimmed(s, horiz, False, r)) is not None]
+    # Verticals end at rulings, not at glyph strokes: a heading's stroke bridged to a table's border
+    # (a photo squeezes the gap) carried the border on into the heading, whose ink beside it then
+    # dropped the border.
+    rungs = np.zeros_like(horiz)
+    for x0, y0, x1, y1 in _segments(horiz, True):
+        if x1 - x0 >= RUNG_UNITS * unit:
+            rungs[y0:y1, x0:x1] = horiz[y0:y1, x0:x1]
+    vs = [t for s in _segments(vert, False) if (t := _trimmed(s, rungs, False, r)) is not None]
     vs = [s for s in vs if s[3] - s[1] >= MIN_V_UNITS * unit]
     vs = aligned_verticals(vs, _segments(horiz, True), binary, unit)
     vmask = np.zeros_like(vert)
