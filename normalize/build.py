@@ -152,8 +152,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
                 extra[label][rid] = value
                 cells.append(entry)
         tables["applications_extra_columns"] = extra
-    if template_id is not None:
-        cells.extend(_unread_fields(tpl, ex, warnings))
+    cells.extend(_unread_fields(tpl, ex, warnings))  # with no template found, the 2021 form's fields
 
     found = set(ex.found) | set(ex.group_totals)
     checks = run_checks(tables, tpl, found)

@@ -228,3 +228,25 @@ def test_a_row_not_found_is_warned_about_once() -> None:
     assert [w for w in report["warnings"] if w.startswith("active_disclosure.rules:")] == [
         "active_disclosure.rules: row not found; its fields are null"
     ]
+
+
+def test_a_report_without_template_tables_has_every_field_unread() -> None:
+    """A report (its title says so) whose tables match no template: template null, every field null at
+    confidence 0, a warning per table."""
+    from ingest.grid import Paragraph
+
+    doc = Document(
+        path="x.txt",
+        format="text",
+        blocks=[
+            Paragraph("某某县人民政府2024年政府信息公开工作年度报告"),
+            Paragraph("一、总体情况"),
+            Paragraph("正文。"),
+        ],
+    )
+    report = build(layout.repair(doc))
+    assert report["template"] is None
+    unread = {c["field"] for c in report["cells"] if c["value"] is None and c["confidence"] == 0.0}
+    assert {"applications.granted.total", "review_litigation.review.total", "active_disclosure.rules.issued"} <= unread
+    assert all(c["confidence"] == 0.0 for c in report["cells"])
+    assert "applications: table not found; its fields are null" in report["warnings"]
