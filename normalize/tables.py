@@ -460,6 +460,8 @@ def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extractio
         columns = _field_columns(header, spec)
         if columns is None or not _fits_columns(r, columns):
             return False
+        if any(c is not None and c.col == k and c.text.strip() for k, c in enumerate(r.cells[: columns[0]])):
+            return False  # values left of the named columns: a header that names only some of them
         if len(columns) == n * len(spec["groups"]):
             groups = [g["id"] for g in spec["groups"]]
         else:

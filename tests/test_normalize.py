@@ -250,3 +250,31 @@ def test_a_report_without_template_tables_has_every_field_unread() -> None:
     assert {"applications.granted.total", "review_litigation.review.total", "active_disclosure.rules.issued"} <= unread
     assert all(c["confidence"] == 0.0 for c in report["cells"])
     assert "applications: table not found; its fields are null" in report["warnings"]
+
+
+def test_review_header_naming_only_some_columns_is_read_in_template_order() -> None:
+    """Section 四 as one table whose 行政复议 columns print their words over two rows (结果 / 维持) while the
+    行政诉讼 columns print them whole: the value row holds all fifteen values, not only the ten under the
+    words it could match (which once dropped 行政复议 as a part not printed)."""
+    from ingest.grid import Cell, Paragraph
+
+    top = [Cell("行政复议", 0, 0, colspan=5), Cell("行政诉讼", 0, 5, colspan=10)]
+    mid = [Cell(t, 1, k) for k, t in enumerate(["结果", "结果", "其他", "尚未", "总计"])]
+    mid += [Cell("未经复议直接起诉", 1, 5, colspan=5), Cell("复议后起诉", 1, 10, colspan=5)]
+    words = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    low = [Cell(t, 2, k) for k, t in enumerate(["维持", "纠正", "结果", "审结", "", *words, *words])]
+    values = ["1", "0", "", "0", "1", "0", "0", "0", "0", "0", "0", "0", "1", "0", "1"]
+    row = [Cell(v, 3, k) for k, v in enumerate(values)]
+    doc = Document(
+        path="x.docx",
+        format="docx",
+        blocks=[
+            Paragraph("某某县人民政府2024年政府信息公开工作年度报告"),
+            Paragraph("四、政府信息公开行政复议、行政诉讼情况"),
+            Table(top + mid + low + row),
+        ],
+    )
+    report = build(layout.repair(doc))
+    review = report["tables"]["review_litigation"]
+    assert review["review"] == {"upheld": 1, "corrected": 0, "other": None, "pending": 0, "total": 1}
+    assert review["litigation_after_review"]["other"] == 1
