@@ -14,7 +14,7 @@ from typing import Any
 
 from ingest.grid import Table
 from ingest.pdf_geometry import Grid, Seg, merge_segments
-from ingest.pdf_text import join_run
+from ingest.pdf_text import char_rows, join_run
 from ingest.text import Token, aligned_table
 
 MIN_WIDTH = 0.4  # a band's rules run across at least this share of the page width
@@ -87,26 +87,8 @@ def band_table(chars: Sequence[Char], band: Band, page: int) -> Table | None:
         return None
     sizes = sorted(float(c.get("size") or 10.0) for c in upright)
     em = sizes[len(sizes) // 2] / 2  # half a CJK em: about one character column of a text dump
-    rows = [t for t in (_tokens(line, band[0], em) for line in _line_chars(upright)) if t]
+    rows = [t for t in (_tokens(line, band[0], em) for line in char_rows(upright)) if t]
     if sum(sum(any(ch.isdigit() for ch in text) for text, _ in row) >= 2 for row in rows) < MIN_VALUE_ROWS:
         return None
     table = aligned_table(rows)
     return replace(table, cells=[replace(c, page=page) for c in table.cells], page=page, bbox=band)
-
-
-def _line_chars(chars: Sequence[Char]) -> list[list[Char]]:
-    """Chars grouped into lines by vertical overlap, top to bottom."""
-    rows: list[list[Char]] = []
-    bounds: list[list[float]] = []
-    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        h = max(ch["bottom"] - ch["top"], 0.1)
-        for k in range(len(rows) - 1, max(len(rows) - 4, -1), -1):
-            top, bottom = bounds[k]
-            if min(bottom, ch["bottom"]) - max(top, ch["top"]) >= 0.5 * min(h, bottom - top):
-                rows[k].append(ch)
-                bounds[k] = [min(top, ch["top"]), max(bottom, ch["bottom"])]
-                break
-        else:
-            rows.append([ch])
-            bounds.append([ch["top"], ch["bottom"]])
-    return rows

@@ -72,8 +72,8 @@ def main_font(chars: Sequence[Char]) -> str:
     return counts.most_common(1)[0][0] if counts else ""
 
 
-def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
-    """Upright chars grouped into lines (by vertical overlap), each read left to right."""
+def char_rows(chars: Sequence[Char]) -> list[list[Char]]:
+    """Chars grouped into lines by vertical overlap, top to bottom (each line's chars in no set order)."""
     rows: list[list[Char]] = []
     bounds: list[list[float]] = []
     for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
@@ -87,8 +87,13 @@ def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
         else:
             rows.append([ch])
             bounds.append([ch["top"], ch["bottom"]])
+    return rows
+
+
+def horizontal_lines(chars: Sequence[Char]) -> list[Line]:
+    """Upright chars grouped into lines (by vertical overlap), each read left to right."""
     out = []
-    for row in rows:
+    for row in char_rows(chars):
         row.sort(key=lambda c: c["x0"])
         text = join_run(row, along_x=True)
         if text:
