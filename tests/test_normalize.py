@@ -8,7 +8,7 @@ from conftest import SHARED, failing_rules
 
 import layout
 from ingest import load
-from ingest.grid import Document, Table
+from ingest.grid import Cell, Document, Table
 from normalize import build
 
 SEED = str(SHARED / "seeds" / "001_f4141a8ebd31f87f.txt")
@@ -32,6 +32,11 @@ def _with_cell(text: str, confidence: float, alternatives: list[tuple[str, float
                     break
         blocks.append(b)
     return replace(doc, blocks=blocks)
+
+
+def table(rows: list[list[str]]) -> Table:
+    """A ragged text-dump table of these cell texts."""
+    return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
 
 
 def test_doubtful_digit_corrected_by_its_alternative() -> None:
@@ -155,11 +160,6 @@ def test_a_new_template_is_a_data_file(tmp_path, monkeypatch) -> None:  # type: 
 
 def test_two_unreadable_section_2_labels_in_one_gap_are_not_guessed() -> None:
     """One free template row and two unreadable rows around it: neither is placed by position."""
-    from ingest.grid import Cell
-
-    def table(rows: list[list[str]]) -> Table:
-        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
-
     head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
     doc = Document(
         path="x.txt",
@@ -174,11 +174,7 @@ def test_two_unreadable_section_2_labels_in_one_gap_are_not_guessed() -> None:
 def test_a_row_placed_by_its_position_is_doubtful_and_a_blank_one_is_not_placed() -> None:
     """An unread label between two read ones takes the one free template row, but its values are a
     guess (confidence at most 0.5); a row of blank cells is never placed by position."""
-    from ingest.grid import Cell
     from normalize.build import POSITION_CONFIDENCE
-
-    def table(rows: list[list[str]]) -> Table:
-        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
 
     head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
     rows = [head, ["规章", "1", "2", "3"], ["口口口口口口口", "4", "5", "6"], ["行政许可", "7", "", ""]]
@@ -197,11 +193,7 @@ def test_a_row_placed_by_its_position_is_doubtful_and_a_blank_one_is_not_placed(
 def test_a_row_short_of_value_cells_is_doubtful() -> None:
     """A row printed with fewer value cells than its template row has fields: which field went unprinted is
     a guess, so its values are doubtful (and a warning says so); a full row stays sure."""
-    from ingest.grid import Cell
     from normalize.build import POSITION_CONFIDENCE
-
-    def table(rows: list[list[str]]) -> Table:
-        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
 
     head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
     rows = [head, ["规章", "0", "5"], ["行政规范性文件", "7", "8", "9"]]
@@ -215,11 +207,6 @@ def test_a_row_short_of_value_cells_is_doubtful() -> None:
 
 def test_a_row_not_found_is_warned_about_once() -> None:
     """Every field of a missing row is null at confidence 0, and one warning names the row (not one per field)."""
-    from ingest.grid import Cell
-
-    def table(rows: list[list[str]]) -> Table:
-        return Table([Cell(t, r, c) for r, row in enumerate(rows) for c, t in enumerate(row)], exact=False)
-
     head = ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]
     rows = [head, ["行政规范性文件", "7", "8", "9"]]
     report = build(layout.repair(Document(path="x.txt", format="text", blocks=[table(rows)])))
@@ -256,7 +243,7 @@ def test_review_header_naming_only_some_columns_is_read_in_template_order() -> N
     """Section 四 as one table whose 行政复议 columns print their words over two rows (结果 / 维持) while the
     行政诉讼 columns print them whole: the value row holds all fifteen values, not only the ten under the
     words it could match (which once dropped 行政复议 as a part not printed)."""
-    from ingest.grid import Cell, Paragraph
+    from ingest.grid import Paragraph
 
     top = [Cell("行政复议", 0, 0, colspan=5), Cell("行政诉讼", 0, 5, colspan=10)]
     mid = [Cell(t, 1, k) for k, t in enumerate(["结果", "结果", "其他", "尚未", "总计"])]
