@@ -42,6 +42,11 @@ LONG_SIDE = 0.5
 MIN_V_UNITS = 1.2
 # Closing bridges breaks of up to this many units along a line (scanner dropouts).
 BRIDGE_UNITS = 0.6
+# A column of ink beside a vertical piece along this share of its length is a parallel ruling (the
+# partner of a double border, the next box of separately boxed cells), not a glyph's other stroke;
+# counted so only for pieces at least this many units long (a glyph touching two tight rulings is shorter).
+PARALLEL_SHARE = 0.95
+PARALLEL_MIN_UNITS = 1.6
 # A boundary between two grid positions is ruled when this share of it is covered by line pixels.
 RULED_COVERAGE = 0.6
 # A table needs at least this many rows and columns of grid positions and this size in units.
@@ -406,6 +411,8 @@ def side_ink(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) ->
         return 1.0
     left = binary[y0 + e : y1 - e, max(0, x0 - b) : max(0, x0 - a)]
     right = binary[y0 + e : y1 - e, x1 + a : x1 + b]
+    if y1 - y0 >= PARALLEL_MIN_UNITS * unit:  # a second ruling beside it (double or boxed borders) is not ink
+        left, right = (w[:, (w > 0).mean(axis=0) < PARALLEL_SHARE] if w.size else w for w in (left, right))
     rows = np.zeros(y1 - y0 - 2 * e, dtype=bool)
     if left.size:
         rows |= left.any(axis=1)

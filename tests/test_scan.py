@@ -308,3 +308,23 @@ def test_generated_scans(tmp_path: Path) -> None:
     assert 1 - wrong / total >= 0.995, [r[2][:5] for r in results if r[2]]
     assert all(not r[2] for r in results if r[0] in clean)
     assert all(not r[3] for r in results), [r[3] for r in results if r[3]]
+
+
+def test_separately_boxed_cells_make_one_grid() -> None:
+    """A table whose every cell is boxed on its own (HTML `border=1` printed, then scanned): each ruling is a
+    pair of lines a few pixels apart, and a line with another running beside it is still a ruling."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from ingest.scan_grid import find_tables
+
+    im = Image.new("L", (1400, 700), 255)
+    draw = ImageDraw.Draw(im)
+    xs, ys = [100, 500, 700, 900, 1100, 1300], [100, 250, 400, 550]
+    draw.rectangle((xs[0] - 3, ys[0] - 3, xs[-1] + 3, ys[-1] + 3), outline=0, width=2)  # the table's own border
+    for r in range(len(ys) - 1):
+        for c in range(len(xs) - 1):
+            draw.rectangle((xs[c] + 2, ys[r] + 2, xs[c + 1] - 2, ys[r + 1] - 2), outline=0, width=2)
+            draw.text((xs[c] + 40, ys[r] + 60), "12", fill=0, font_size=36)
+    (table,) = find_tables(np.asarray(im))
+    assert len(table.xs) == len(xs) and len(table.ys) == len(ys)
