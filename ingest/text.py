@@ -12,6 +12,7 @@ Lines outside tables become paragraphs. Nothing here knows the report template.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
@@ -213,18 +214,18 @@ def _spaced_tokens(line: str) -> list[Token]:
     return out
 
 
-def _trailing_values(row: list[Token]) -> int:
-    """How many cells at the end of the row are values."""
+def _trailing_values(texts: Sequence[str]) -> int:
+    """How many cells at the end of a row (their texts) are values."""
     k = 0
-    while k < len(row) and _VALUE.match(row[len(row) - 1 - k][0]):
+    while k < len(texts) and _VALUE.match(texts[len(texts) - 1 - k]):
         k += 1
     return k
 
 
-def value_columns(rows: list[list[Token]]) -> list[float] | None:
-    """The value columns' middles relative to the first, from the rows holding the most values (at least two
-    such rows, agreeing within the tolerance); None when they cannot be told."""
-    counts = [_trailing_values(r) for r in rows]
+def value_columns(rows: list[list[Token]], counts: list[int]) -> list[float] | None:
+    """The value columns' middles relative to the first, from the rows holding the most values (counts: each
+    row's trailing values; at least two such rows, agreeing within the tolerance); None when they cannot be
+    told."""
     width = max(counts, default=0)
     full = [r[len(r) - width :] for r, k in zip(rows, counts, strict=True) if k == width]
     if width < 2 or len(full) < 2:
@@ -255,12 +256,12 @@ def place_values(positions: list[float], cols: list[float]) -> list[int] | None:
     return list(best[1])
 
 
-def value_clusters(rows: list[list[Token]]) -> list[tuple[float, float]] | None:
+def value_clusters(rows: list[list[Token]], counts: list[int]) -> list[tuple[float, float]] | None:
     """Columns as spans of the line where values stand, when rows hold too few full rows to fit them
     otherwise: every value's middle, grouped where they stand apart by more than the tolerance. None
     unless each row's values fall in different groups and no row holds more values than there are groups
     (rows shifted as a whole smear their columns into each other)."""
-    mids = sorted(pos for r in rows for _, pos in r[len(r) - _trailing_values(r) :])
+    mids = sorted(pos for r, k in zip(rows, counts, strict=True) for _, pos in r[len(r) - k :])
     if not mids:
         return None
     spans: list[list[float]] = [[mids[0], mids[0]]]
@@ -273,8 +274,7 @@ def value_clusters(rows: list[list[Token]]) -> list[tuple[float, float]] | None:
     if any(b - a > 2 * ALIGN_TOLERANCE for a, b in out):
         return None
     support = [0] * len(out)
-    for r in rows:
-        k = _trailing_values(r)
+    for r, k in zip(rows, counts, strict=True):
         groups = [_cluster_of(pos, out) for _, pos in r[len(r) - k :]]
         if len(set(groups)) != len(groups) or groups != sorted(groups):
             return None
@@ -291,12 +291,12 @@ def aligned_table(rows: list[list[Token]]) -> Table:
     """A space-aligned table: a row with fewer values than the table has value columns gets empty cells
     where its values' columns say a cell was left blank; when its columns cannot be told, its values are
     kept in order at a doubtful confidence."""
-    cols = value_columns(rows)
-    widest = max((_trailing_values(r) for r in rows), default=0)
-    clusters = value_clusters(rows) if cols is None else None
+    counts = [_trailing_values([t for t, _ in r]) for r in rows]
+    cols = value_columns(rows, counts)
+    widest = max(counts, default=0)
+    clusters = value_clusters(rows, counts) if cols is None else None
     cells: list[Cell] = []
-    for r, row in enumerate(rows):
-        k = _trailing_values(row)
+    for r, (row, k) in enumerate(zip(rows, counts, strict=True)):
         labels, values = row[: len(row) - k], row[len(row) - k :]
         texts = [t for t, _ in labels]
         conf = 1.0
@@ -392,7 +392,7 @@ def _word_cells(line: str) -> list[str]:
 def word_table(rows: list[list[str]]) -> Table:
     """A table written one space apart: no positions tell a blank cell's column, so a row with fewer values
     than the table's widest keeps them in order at a doubtful confidence."""
-    counts = [_trailing_values_text(r) for r in rows]
+    counts = [_trailing_values(r) for r in rows]
     widest = max(counts, default=0)
     cells: list[Cell] = []
     for r, (row, k) in enumerate(zip(rows, counts, strict=True)):
@@ -400,13 +400,6 @@ def word_table(rows: list[list[str]]) -> Table:
             doubtful = 0 < k < widest and c >= len(row) - k
             cells.append(Cell(text=t, row=r, col=c, confidence=UNPLACED_CONFIDENCE if doubtful else 1.0))
     return Table(cells=cells, exact=False)
-
-
-def _trailing_values_text(row: list[str]) -> int:
-    k = 0
-    while k < len(row) and _VALUE.match(row[len(row) - 1 - k]):
-        k += 1
-    return k
 
 
 def read(path: str, data: bytes, options: Options) -> Document:

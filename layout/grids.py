@@ -326,8 +326,8 @@ def _label_text(rows: list[list[Cell]]) -> str:
 
 
 def _wrapped_item(rows: list[list[Cell]]) -> bool:
-    """Lines that read as the start of one numbered item's label wrapped over them: each a single text,
-    the first starting an item (`3.补正后申`, not `第二十条第（六）项`, not a header of several cells)."""
+    """Lines that read as the start of one numbered item's label wrapped over them: the first starts an
+    item (`3.补正后申`), and not an article reference (`第二十条第（六）项`, a table's caption)."""
     first = next((c.text for c in rows[0] if c.text.strip()), "")
     return _starts_item(rows[0]) and not first.lstrip().startswith("第")
 
