@@ -111,6 +111,8 @@ def _engine(args: argparse.Namespace) -> _InProcess | _Isolated:
 
 def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: str | None) -> int:
     """Convert every input (writing JSON into json_dir when given); 1 if any could not be converted."""
+    from normalize.serialize import report_bytes
+
     opts = _options(args)
     taken: set[str] = set()
     failed = 0
@@ -131,8 +133,6 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
             if json_dir is not None:
                 out = os.path.join(json_dir, unique_output_name(path, taken))
                 try:
-                    from normalize.serialize import report_bytes
-
                     with open(out, "wb") as f:
                         f.write(report_bytes(result))
                 except OSError as e:
