@@ -62,7 +62,8 @@ def sources_with_truth(folder: Path) -> list[tuple[Path, Path]]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A mixed input tree: text dumps, DOCX, HTML, PDF, duplicates, broken files, hostile names, symlinks."""
+    """A mixed input tree: text dumps, DOCX, HTML, PDF, a scan, duplicates, broken files, hostile names,
+    symlinks."""
     base = tmp_path_factory.mktemp("batch")
     made, inp = base / "made", base / "in"
     gen("generate.py", made / "docx", "--count", "14", "--seed", "11", "--template", "mixed", "--errors", "2")
@@ -78,6 +79,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         place(src, inp / "text" / src.name, exp, truth, inp)
     for src, exp in sources_with_truth(ROOT / "samples" / "doc")[:1]:  # legacy Word: LibreOffice under the limits
         place(src, inp / "doc" / src.name, exp, truth, inp)
+    scan = ROOT / "samples" / "scan" / "hongze_2024_200dpi_g4.tif"  # a scan: OCR in the conversion child
+    place(scan, inp / "scan" / scan.name, scan.with_name(scan.stem + ".expected.json"), truth, inp)
     real = SHARED / "real"
     place(
         real / "pingtan_2024.html", inp / "html" / "pingtan_2024.html", real / "pingtan_2024.expected.json", truth, inp
@@ -176,6 +179,7 @@ def killed_and_rerun(corpus: dict[str, Any]) -> dict[str, Any]:
     out = corpus["base"] / "out"
     db = out / "index.sqlite"
     total = len(corpus["truth"]) + len(corpus["broken"])
+    assert total >= 40 and any(k.startswith("scan/") for k in corpus["truth"])
     proc = subprocess.Popen(
         batch_cmd(corpus["in"], out, "--workers", "2"),
         env=env(),
