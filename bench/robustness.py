@@ -985,24 +985,40 @@ def _signature(doc: Document) -> tuple[int, int] | None:
     if len(paras) < 2:
         return None
     (ia, a), (idate, d) = paras[-2], paras[-1]
-    if len(a.text.strip()) > 40 or not re.search(r"\d{4}\s*年|20\d{2}[-/.]", d.text):
+    if len(a.text.strip()) > 40 or len(d.text.strip()) > 20 or not re.search(r"\d{4}\s*年|20\d{2}[-/.]", d.text):
         return None
     return ia, idate
 
 
 def agency_in_signature_only(case: Case, rng: random.Random) -> Case | None:
-    """The title without the agency (`2024年政府信息公开工作年度报告`); the full name only in the signature."""
+    """The title without the agency (`2024年政府信息公开工作年度报告`, no agency line above it either); the full
+    name only in the signature, put there above the date when the signature printed the date alone."""
     i = _title_index(case.doc)
     sig = _signature(case.doc)
     agency = case.expected["report"].get("agency")
     if i is None or sig is None or not agency:
         return None
-    a = case.doc.blocks[sig[0]]
-    p = case.doc.blocks[i]
-    assert isinstance(a, Paragraph) and isinstance(p, Paragraph)
-    if _canon(a.text) != agency or not p.text.strip().startswith(agency):
+    blocks = list(case.doc.blocks)
+    title = blocks[i]
+    assert isinstance(title, Paragraph)
+    if title.text.strip().startswith(agency):
+        blocks[i] = replace(title, text=title.text.strip()[len(agency) :])
+    above = blocks[i - 1] if i > 0 else None
+    if not isinstance(above, Paragraph) or _canon(above.text) != agency:
+        above = None
+    if above is None and blocks[i] is title:
         return None
-    return with_table(case, i, replace(p, text=p.text.strip()[len(agency) :]), "title without agency")
+    ia, idate = sig
+    signed = blocks[ia]
+    if isinstance(signed, Paragraph) and agency in _canon(signed.text) and _canon(signed.text) != agency:
+        return None  # the signature names another body (the 办公室 that wrote it): the title alone said which
+    if not (isinstance(signed, Paragraph) and _canon(signed.text) == agency):
+        date = blocks[idate]
+        assert isinstance(date, Paragraph)
+        blocks.insert(idate, replace(date, text=agency))
+    if above is not None:
+        del blocks[i - 1]
+    return replace(case, doc=replace(case.doc, blocks=blocks), note="title without agency")
 
 
 _CN = "〇一二三四五六七八九"

@@ -495,7 +495,11 @@ def test_name_too_long_for_its_output(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     paths = _good_copies(tmp_path / "in", ["y" * 251 + ".txt", "after.txt"])  # 255 bytes: `y…y.json` would be 256
     out = tmp_path / "out"
-    assert_each_input_accounted_for(run_cli(["convert", "-o", str(out), *paths], out), paths)
+    run = run_cli(["convert", "-o", str(out), *paths], out)
+    assert_each_input_accounted_for(run, paths)
+    assert run.status == 1 and sorted(run.outputs()) == ["after.json"], run.stderr
+    (line,) = run.lines_for(paths[0])
+    assert line.split(": ")[2] == "unreadable" and "cannot write" in line, line
 
 
 def test_name_not_utf8(tmp_path: Path) -> None:
@@ -512,7 +516,11 @@ def test_two_inputs_with_one_output_name_both_kept(tmp_path: Path) -> None:
     (tmp_path / "in" / "b").mkdir(parents=True)
     paths = _good_copies(tmp_path / "in", ["same.txt", "same.docx", "b/same.txt"])
     out = tmp_path / "out"
-    assert_each_input_accounted_for(run_cli(["convert", "-o", str(out), *paths], out), paths)
+    run = run_cli(["convert", "-o", str(out), *paths], out)
+    assert_each_input_accounted_for(run, paths)
+    assert run.status == 0 and run.error_lines == [], run.stderr
+    assert len(run.outputs()) == 3 and "same.json" in run.outputs(), sorted(run.outputs())
+    assert sorted(r["source"]["file"] for r in run.outputs().values()) == ["same.docx", "same.txt", "same.txt"]
 
 
 # ------------------------------------------------------------------------ special files as inputs
