@@ -1,0 +1,150 @@
+"""The report's identity (agency, year, published date), each reading checked against the others, with
+a confidence per field: a value that the document does not bear out is null with a warning, never guessed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ingest.grid import Document, Paragraph
+from normalize.meta import (
+    OCR_DATE,
+    Reading,
+    find_year,
+    identify_agency,
+    read_date,
+    signature_lines,
+    squash,
+)
+
+# An OCR'd line is less sure than a text layer's, however clean it reads.
+OCR_FACTOR = 0.95
+# A date read through OCR look-alikes (`2O25年l月15曰`) or a year only the body and date bear out.
+DOUBTFUL = 0.6
+# How many closing paragraphs are searched for the date when the signature block holds none.
+DATE_SEARCH = 10
+# The most a line holding the date may print beside it (a signature, `发布日期：`).
+DATE_LINE_REST = 30
+
+
+def body_year(paras: list[Paragraph]) -> int | None:
+    """The year the body text reports on: its statistics period (`2024年1月1日至`), else the year it
+    names most often, when one clearly leads."""
+    text = squash(" ".join(p.text for p in paras))
+    m = re.search(r"(20\d{2})年1月1日(?:起)?至", text)
+    if m:
+        return int(m.group(1))
+    counts = Counter(int(y) for y in re.findall(r"(20\d{2})年", text)).most_common(2)
+    if counts and counts[0][1] >= 2 and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+        return counts[0][0]
+    return None
+
+
+def _date_in(line: str) -> tuple[str, bool] | None:
+    """The date of a line that holds little besides it (a signature line, `发布日期：…`)."""
+    found = read_date(line)
+    if found is None:
+        return None
+    rest = OCR_DATE.sub("", squash(line))
+    rest = re.sub(r"20\d{2}[-/.．]\d{1,2}[-/.．]\d{1,2}", "", rest)
+    return found if len(rest) <= DATE_LINE_REST else None
+
+
+def closing_date(paras: list[Paragraph], sig: list[str]) -> tuple[str, bool] | None:
+    """The date printed at the end: in the signature block; else in a short line among the closing
+    paragraphs (a seal's junk or a page number between it and the agency); else split over two lines."""
+    for line in reversed(sig):
+        found = _date_in(line)
+        if found:
+            return found
+    tail = [p.text for p in paras[-DATE_SEARCH:]]
+    for line in reversed(tail):
+        found = _date_in(line)
+        if found:
+            return found
+    for a, b in zip(reversed(tail[:-1]), reversed(tail[1:]), strict=True):
+        found = _date_in(a + b)
+        if found and len(squash(a)) <= DATE_LINE_REST and len(squash(b)) <= DATE_LINE_REST:
+            return found[0], True
+    return None
+
+
+def _year_and_date(
+    t_year: int | None, b_year: int | None, date: tuple[str, bool] | None, ocr: bool
+) -> tuple[Reading, Reading]:
+    """The report year and published date, each checked against the other and the body: a report is
+    published in the year after the one it reports on."""
+    published = Reading(date[0], DOUBTFUL if date[1] else 1.0) if date else Reading(None, 0.0)
+    d_year = int(date[0][:4]) - 1 if date else None
+    if t_year is None:
+        if b_year is not None and d_year in (None, b_year):
+            return Reading(b_year, 0.8, "no year in the title; the body's taken"), published
+        if b_year is None and d_year is not None:
+            return Reading(d_year, DOUBTFUL, "no year in the title; the year before the date's taken"), published
+        return Reading(None, 0.0, "no report year found in the title, the text or the date"), published
+    if d_year is None or d_year == t_year:
+        if b_year not in (None, t_year) and d_year is None:
+            return Reading(t_year, 0.8, f"the title says {t_year} but the body names {b_year} most"), published
+        return Reading(t_year, 1.0), published
+    printed = date[0] if date else ""
+    clash = f"the title says {t_year} but the date printed at the end is {printed}"
+    if b_year == t_year:
+        return Reading(t_year, 0.8), Reading(None, 0.0, f"{clash}, not in the year after the body's {b_year}")
+    if b_year == d_year:
+        return Reading(d_year, DOUBTFUL, f"{clash}; the body's {b_year} taken"), published
+    if not ocr:  # both as printed: kept, doubtful
+        return Reading(t_year, DOUBTFUL, clash), Reading(published.value, DOUBTFUL, clash)
+    return Reading(None, 0.0, f"{clash}; nothing tells which was misread"), Reading(None, 0.0, clash)
+
+
+def _source_confidence(paras: list[Paragraph], texts: list[str]) -> float:
+    """The weakest confidence of the paragraphs a reading came from."""
+    wanted = {t.strip() for t in texts if t.strip()}
+    return min((p.confidence for p in paras if p.text.strip() in wanted), default=1.0)
+
+
+def _title_span(paras: list[Paragraph], title: str | None) -> tuple[int, int]:
+    """Indexes of the first and last paragraph the title was read from ((-1, -1): none)."""
+    t = squash(title) if title else ""
+    hits = [i for i, p in enumerate(paras[:12]) if t and squash(p.text) and squash(p.text) in t]
+    if not hits:
+        return -1, -1
+    first = hits[-1]
+    while first - 1 in hits:
+        first -= 1
+    return first, hits[-1]
+
+
+def identify(doc: Document, title: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The report object's agency, year, published date and per-field confidence, with a warning for
+    each field left null or read in doubt."""
+    paras = doc.paragraphs
+    sig = signature_lines(paras)
+    first, ti = _title_span(paras, title)
+    above = paras[first - 1].text if first > 0 else None
+    body_paras = paras[ti + 1 : len(paras) - len(sig)]
+    agency = identify_agency(title, " ".join(p.text for p in body_paras), sig, above)
+    t_year = find_year(title, paras)
+    year, published = _year_and_date(t_year, body_year(body_paras), closing_date(paras, sig), doc.ocr)
+    if published.value is None and published.warning is None and doc.meta.get("published"):
+        published = Reading(doc.meta["published"], 0.9)
+    factor = OCR_FACTOR if doc.ocr else 1.0
+    title_conf = _source_confidence(paras, [p.text for p in paras[: ti + 1]]) * factor
+    sig_conf = _source_confidence(paras, sig) * factor
+    conf = {
+        "agency": agency.confidence * min(title_conf, sig_conf),
+        "year": year.confidence * title_conf,
+        "published": published.confidence * sig_conf,
+    }
+    report = {"agency": agency.value, "year": year.value, "published": published.value}
+    warnings: list[str] = []
+    for key, r in (("agency", agency), ("year", year), ("published", published)):
+        if r.value is None:
+            conf[key] = 0.0
+            reason = r.warning or {"published": "no date found at the end of the report"}.get(key, "not found")
+            warnings.append(f"report.{key}: {reason}; left null")
+        elif r.warning:
+            warnings.append(f"report.{key}: {r.warning} (confidence {conf[key]:.2f})")
+    report["confidence"] = {k: round(v, 4) for k, v in conf.items()}
+    return report, warnings
