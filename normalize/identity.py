@@ -9,6 +9,7 @@ from typing import Any
 
 from ingest.grid import Document, Paragraph
 from normalize.meta import (
+    AGENCY_END,
     OCR_DATE,
     Reading,
     find_year,
@@ -26,29 +27,36 @@ DOUBTFUL = 0.6
 DATE_SEARCH = 10
 # The most a line holding the date may print beside it (a signature, `发布日期：`).
 DATE_LINE_REST = 30
+# The words a closing date may stand after, its signature aside.
+_DATE_LABEL = re.compile(r"(?:发布|印发|成文|公开)?(?:日期|时间)[:：]?")
 
 
 def body_year(paras: list[Paragraph]) -> int | None:
     """The year the body text reports on: its statistics period (`2024年1月1日至`), else the year it
-    names most often, when one clearly leads."""
+    names most often, when no other is named as often."""
     text = squash(" ".join(p.text for p in paras))
     m = re.search(r"(20\d{2})年1月1日(?:起)?至", text)
     if m:
         return int(m.group(1))
     counts = Counter(int(y) for y in re.findall(r"(20\d{2})年", text)).most_common(2)
-    if counts and counts[0][1] >= 2 and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+    if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
         return counts[0][0]
     return None
 
 
 def _date_in(line: str) -> tuple[str, bool] | None:
-    """The date of a line that holds little besides it (a signature line, `发布日期：…`)."""
+    """The date of a line that holds nothing else but a body's name or a date label (`发布日期：`); a line
+    of two dates (the statistics period) or of other words is no closing date."""
     found = read_date(line)
     if found is None:
         return None
-    rest = OCR_DATE.sub("", squash(line))
-    rest = re.sub(r"20\d{2}[-/.．]\d{1,2}[-/.．]\d{1,2}", "", rest)
-    return found if len(rest) <= DATE_LINE_REST else None
+    text = squash(line)
+    rest = re.sub(r"20\d{2}[-/.．]\d{1,2}[-/.．]\d{1,2}", "", OCR_DATE.sub("", text))
+    if len(OCR_DATE.findall(text)) > 1 or len(rest) > DATE_LINE_REST:
+        return None
+    if rest and not AGENCY_END.search(rest) and not _DATE_LABEL.fullmatch(rest):
+        return None
+    return found
 
 
 def closing_date(paras: list[Paragraph], sig: list[str]) -> tuple[str, bool] | None:
@@ -85,7 +93,10 @@ def _year_and_date(
         return Reading(None, 0.0, "no report year found in the title, the text or the date"), published
     if d_year is None or d_year == t_year:
         if b_year not in (None, t_year) and d_year is None:
-            return Reading(t_year, 0.8, f"the title says {t_year} but the body names {b_year} most"), published
+            clash = f"the title says {t_year} but the body names {b_year} most"
+            if ocr:  # no date to tell which was misread
+                return Reading(None, 0.0, f"{clash}; nothing tells which was misread"), published
+            return Reading(t_year, DOUBTFUL, clash), published
         return Reading(t_year, 1.0), published
     printed = date[0] if date else ""
     clash = f"the title says {t_year} but the date printed at the end is {printed}"
@@ -98,10 +109,11 @@ def _year_and_date(
     return Reading(None, 0.0, f"{clash}; nothing tells which was misread"), Reading(None, 0.0, clash)
 
 
-def _source_confidence(paras: list[Paragraph], texts: list[str]) -> float:
-    """The weakest confidence of the paragraphs a reading came from."""
+def _source_confidence(paras: list[Paragraph], texts: list[str], ocr_pages: set[int | None]) -> float:
+    """The weakest confidence of the paragraphs a reading came from, an OCR'd page's below a text layer's."""
     wanted = {t.strip() for t in texts if t.strip()}
-    return min((p.confidence for p in paras if p.text.strip() in wanted), default=1.0)
+    used = [p for p in paras if p.text.strip() in wanted]
+    return min((p.confidence * (OCR_FACTOR if p.page in ocr_pages else 1.0) for p in used), default=1.0)
 
 
 def _title_span(paras: list[Paragraph], title: str | None) -> tuple[int, int]:
@@ -110,10 +122,10 @@ def _title_span(paras: list[Paragraph], title: str | None) -> tuple[int, int]:
     hits = [i for i, p in enumerate(paras[:12]) if t and squash(p.text) and squash(p.text) in t]
     if not hits:
         return -1, -1
-    first = hits[-1]
-    while first - 1 in hits:
-        first -= 1
-    return first, hits[-1]
+    last = hits[0]  # the title's own lines: the first run of them (a signature may repeat its words)
+    while last + 1 in hits:
+        last += 1
+    return hits[0], last
 
 
 def identify(doc: Document, title: str | None) -> tuple[dict[str, Any], list[str]]:
@@ -123,15 +135,15 @@ def identify(doc: Document, title: str | None) -> tuple[dict[str, Any], list[str
     sig = signature_lines(paras)
     first, ti = _title_span(paras, title)
     above = paras[first - 1].text if first > 0 else None
-    body_paras = paras[ti + 1 : len(paras) - len(sig)]
+    body_paras = paras[ti + 1 :]  # the closing lines too: another source than the title
     agency = identify_agency(title, " ".join(p.text for p in body_paras), sig, above)
     t_year = find_year(title, paras)
     year, published = _year_and_date(t_year, body_year(body_paras), closing_date(paras, sig), doc.ocr)
     if published.value is None and published.warning is None and doc.meta.get("published"):
         published = Reading(doc.meta["published"], 0.9)
-    factor = OCR_FACTOR if doc.ocr else 1.0
-    title_conf = _source_confidence(paras, [p.text for p in paras[: ti + 1]]) * factor
-    sig_conf = _source_confidence(paras, sig) * factor
+    ocr_pages: set[int | None] = {pg.number for pg in doc.pages if pg.ocr} | ({None} if doc.ocr else set())
+    title_conf = _source_confidence(paras, [p.text for p in paras[: ti + 1]], ocr_pages)
+    sig_conf = _source_confidence(paras, sig, ocr_pages)
     conf = {
         "agency": agency.confidence * min(title_conf, sig_conf),
         "year": year.confidence * title_conf,

@@ -102,11 +102,17 @@ def _title_part(t: str) -> bool:
     return 0 < len(t) <= 40 and not _HEADING.match(t) and not t.endswith(("。", "；", "：", ":")) and "报告" not in t
 
 
+def _after_junk(line: str) -> str:
+    """A line from the last Latin letter on (OCR junk glued before a title stops there)."""
+    m = re.search(r"[A-Za-z][^A-Za-z]*$", line)
+    return line[m.start() + 1 :] if m else line
+
+
 def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
     """The report title: the line naming the 年度报告, with the lines of it printed above."""
     head = [p.text.strip() for p in paras[:12]]
     for i, t in enumerate(head):
-        if len(t) <= 80 and ("年度报告" in t or ("信息公开" in t and t.rstrip("）)").endswith("报告"))):
+        if len(_after_junk(t)) <= 80 and ("年度报告" in t or ("信息公开" in t and t.rstrip("）)").endswith("报告"))):
             parts = [t]
             for prev in reversed(head[max(0, i - 2) : i]):
                 if not _title_part(prev):
@@ -151,6 +157,8 @@ _PLACE_UNIT = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗|镇|�
 _COUNTY_OR_ABOVE = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗)")
 _NATIONAL = re.compile(r"^(?:国家|国务院|中华人民共和国|中国|中共|全国)")
 AGENCY_MAX = 40
+# Places named before a body's full name (`安徽省`, `淮安市洪泽区`): short names each ending in a unit.
+_PLACE_CHAIN = re.compile(r"(?:[\u4e00-\u9fff]{1,4}?(?:省|自治区|市|州|盟|地区|县|区|旗))+")
 
 
 def agency_problem(name: str) -> str | None:
@@ -255,14 +263,21 @@ def identify_agency(title: str | None, body: str, sig: list[str], above: str | N
     s_clean = s_name if s_name and not s_cut else None
     body = squash(body)
     if t_name and not t_cut:
+        extra = t_name[: len(t_name) - len(s_clean)] if s_clean and t_name.endswith(s_clean) else ""
+        if extra and _full(s_clean or "") and not _PLACE_CHAIN.fullmatch(extra):
+            # the signature prints the name in full; the title's words before it are no place: junk
+            return Reading(s_clean, CONFIRMED, f"the title prints {extra!r} before the signature's {s_clean}; dropped")
         if s_clean is None or t_name.endswith(s_clean):
             return Reading(t_name, AGREED if s_clean else ALONE)
         if s_clean.endswith(t_name):
             return Reading(s_clean, ALONE, f"the title names {t_name}, the signature {s_clean}: the fuller name taken")
         return Reading(None, 0.0, f"the title names {t_name} but the signature {s_clean}")
     if t_name:  # junk cut from the title's agency
-        if s_clean and s_clean.endswith(t_name):
-            return Reading(s_clean, CONFIRMED, f"junk before the title's {t_name} dropped; the signature confirms it")
+        if s_clean and (s_clean.endswith(t_name) or (t_name.endswith(s_clean) and _full(s_clean))):
+            # the signature prints the name in full: what the title holds before it is junk
+            return Reading(
+                s_clean, CONFIRMED, f"junk before the title's {t_name} dropped; the signature confirms {s_clean}"
+            )
         if t_name in body:
             return Reading(t_name, IN_BODY, f"junk before the title's {t_name} dropped; the text names it again")
         return Reading(None, 0.0, f"the title's agency {head!r} holds OCR junk and nothing confirms {t_name}")
@@ -271,13 +286,20 @@ def identify_agency(title: str | None, body: str, sig: list[str], above: str | N
             return Reading(s_clean, FALLBACK, f"the title's agency {head!r} is unreadable; the signature's taken")
         return Reading(None, 0.0, f"the title's agency {head!r} is not a body's name")
     prefix = head if re.fullmatch(r"[\u4e00-\u9fff（）]*", head) else ""
+    elsewhere = body.replace(squash(s_raw or ""), "", 1)  # the text besides the signature line
     if s_clean:
         name = _join_overlap(prefix, s_clean)
-        if agency_problem(name) is None:
-            joined = bool(prefix) and name.startswith(prefix) and name != s_clean
-            return Reading(name, AGREED if joined else ALONE if _full(name) else CONFIRMED)
+        joined = bool(prefix) and name.startswith(prefix) and name != s_clean
+        if agency_problem(name) is None and (joined or _full(name)):
+            return Reading(name, AGREED if joined else ALONE)
+        fuller = recurring_agency(elsewhere)
+        if fuller and fuller.endswith(s_clean) and _full(fuller):
+            return Reading(fuller, CONFIRMED, f"the signature prints {s_clean}; the text names it in full")
+        return Reading(
+            None, 0.0, f"the signature names {s_clean} without its county or city, and nothing else names it"
+        )
     if s_name:  # junk cut from the signature's name
-        if s_name in body and _full(s_name):
+        if s_name in elsewhere and _full(s_name):
             return Reading(s_name, IN_BODY, f"junk before the signature's {s_name} dropped; the text names it again")
         return Reading(None, 0.0, f"the signature's agency {s_raw!r} holds OCR junk and nothing confirms {s_name}")
     if prefix:
@@ -322,10 +344,19 @@ def signature_lines(paras: list[Paragraph]) -> list[str]:
     out: list[str] = []
     for p in reversed(paras[-6:]):
         t = p.text.strip()
+        if not out and _ocr_junk(t):
+            continue  # a seal's or a page edge's junk read after the signature
         if len(t) > 40 or _HEADING.match(t):
             break
         out.insert(0, t)
     return out
+
+
+def _ocr_junk(text: str) -> bool:
+    """A line that is mostly Latin letters and digits without a date in it: OCR of a seal, a stain or an edge."""
+    t = squash(text)
+    latin = len(re.findall(r"[A-Za-z0-9]", t))
+    return len(t) > 3 and latin >= 0.4 * len(t) and read_date(t) is None
 
 
 def _section_number(m: re.Match[str]) -> str:
