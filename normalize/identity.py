@@ -119,6 +119,13 @@ def _source_confidence(paras: list[Paragraph], texts: list[str], ocr_pages: set[
     return min((p.confidence * (OCR_FACTOR if p.page in ocr_pages else 1.0) for p in used), default=1.0)
 
 
+def _no_date(paras: list[Paragraph]) -> str:
+    """Why no closing date was found: none printed, or the closing lines read only in part (`…`)."""
+    if any(p.text.rstrip().endswith("…") for p in paras[-3:]):
+        return "no date found at the end of the report (its closing lines were read only in part)"
+    return "no date found at the end of the report"
+
+
 def _title_span(paras: list[Paragraph], title: str | None) -> tuple[int, int]:
     """Indexes of the first and last paragraph the title was read from ((-1, -1): none)."""
     t = squash(title) if title else ""
@@ -157,7 +164,7 @@ def identify(doc: Document, title: str | None) -> tuple[dict[str, Any], list[str
     for key, r in (("agency", agency), ("year", year), ("published", published)):
         if r.value is None:
             conf[key] = 0.0
-            reason = r.warning or {"published": "no date found at the end of the report"}.get(key, "not found")
+            reason = r.warning or {"published": _no_date(paras)}.get(key, "not found")
             warnings.append(f"report.{key}: {reason}; left null")
         elif r.warning:
             warnings.append(f"report.{key}: {r.warning} (confidence {conf[key]:.2f})")
