@@ -246,7 +246,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     unmatched: list[tuple[int, Row]] = []  # (template pointer at the time, row)
     guessed: set[int] = set()  # template rows placed by position
     p = 0
-    for row in data:
+    for k, row in enumerate(data):
         if _is_column_header(row, spec):
             continue  # the header printed again on a later page: its 总计 is a column, not the row
         best_i, best_s = -1, 0.0
@@ -267,7 +267,12 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         g = g or _group_of(row, groups)
         if g is not None and (row.numbers() or any(v is not None and v.text.strip() for v in row.values)):
             members = [i for i, t in enumerate(trows) if t.get("group") == g["id"]]
-            if g.get("total_key") and members and p <= members[0]:
+            if (
+                g.get("total_key")
+                and members
+                and p <= members[0]
+                and not _members_follow(data[k + 1 :], trows, members)
+            ):
                 collapsed[g["total_key"]] = row
                 p = members[-1] + 1
                 continue
@@ -328,6 +333,16 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         ex.warnings.append(
             f"applications: column(s) not in the template kept under applications_extra_columns: {', '.join(ex.extra_columns)}"
         )
+
+
+def _members_follow(rest: list[Row], trows: list[dict[str, Any]], members: list[int]) -> bool:
+    """Whether the rows after one labelled only by its group (`（四）无法提供`, the group's merged cell)
+    name the group's own rows: then it is the group's first row with its label lost, not the group
+    printed as one row."""
+    for row in rest[: len(members)]:
+        if any(best_alias_score(row.leaf, trows[i]["aliases"]) >= MATCH for i in members[1:]):
+            return True
+    return False
 
 
 def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:

@@ -34,9 +34,12 @@ def printed_label(row: dict[str, Any]) -> str:
     return re.sub(r"^（[一二三四五六七]）(?=\d)", "", label)
 
 
-def applications_table(lost: set[str] = frozenset(), values: dict[str, list[int]] | None = None) -> Table:
+def applications_table(
+    lost: set[str] = frozenset(), values: dict[str, list[int]] | None = None, merged_group: str | None = None
+) -> Table:
     """Section 三 as the scan adapter grids it (exact grid, page pixels, OCR confidences); the rows in
-    `lost` have a blank label cell, and a row whose values are None is not printed."""
+    `lost` have a blank label cell, a row whose values are None is not printed, and the rows of
+    `merged_group` have its label (`（四）无法提供`) in a cell merged down their left column."""
     vals = dict(VALUES, **(values or {}))
     cells = [Cell("申请人情况", 0, 0, colspan=3, page=2, bbox=(100, 100, 400, 140), confidence=0.95)]
     cells += [
@@ -49,7 +52,16 @@ def applications_table(lost: set[str] = frozenset(), values: dict[str, list[int]
             continue
         y = 100 + 40 * r
         label = "" if row["id"] in lost else printed_label(row)
-        cells.append(Cell(label, r, 0, colspan=3, page=2, bbox=(100, y, 400, y + 40), confidence=0.93))
+        if merged_group is not None and row.get("group") == merged_group:
+            members = [t for t in TPL["applications"]["rows"] if t.get("group") == merged_group]
+            if row is members[0]:
+                group = next(g for g in TPL["applications"]["groups"] if g["id"] == merged_group)
+                cells.append(
+                    Cell(group["label"], r, 0, rowspan=len(members), page=2, bbox=(100, y, 200, y + 40 * len(members)))
+                )
+            cells.append(Cell(label, r, 1, colspan=2, page=2, bbox=(200, y, 400, y + 40), confidence=0.93))
+        else:
+            cells.append(Cell(label, r, 0, colspan=3, page=2, bbox=(100, y, 400, y + 40), confidence=0.93))
         for k, v in enumerate(vals.get(row["id"], [0] * 7)):
             cells.append(Cell(str(v), r, 3 + k, page=2, bbox=(400 + 80 * k, y, 480 + 80 * k, y + 40), confidence=0.97))
         r += 1
@@ -234,6 +246,17 @@ def test_section_3_row_with_lost_label_is_placed_when_the_column_sums_fit() -> N
         report, "applications.unable_needs_creation: label unreadable; row read by its position (the column sums fit)"
     )
     assert all(c["ok"] for c in report["checks"])
+
+
+def test_lost_label_of_a_groups_first_row_is_not_taken_for_the_group_printed_as_one_row() -> None:
+    """Only the merged `（四）无法提供` cell is left of 1.本机关不掌握…'s values; the group's next rows
+    follow, so the row is the group's first (placed by position), not the group printed as one row."""
+    table = applications_table({"unable_not_held"}, merged_group="unable")
+    report = scan(["龙泉市石门镇人民政府", "2024年政府信息公开工作年度报告"], [], [table])
+    rows = report["tables"]["applications"]
+    assert rows["unable_not_held"]["natural_person"] == 1 and rows["unable_needs_creation"]["natural_person"] == 2
+    assert "applications_group_totals" not in report["tables"]
+    assert warned(report, "applications.unable_not_held: label unreadable; row read by its position")
 
 
 def test_section_3_row_with_lost_label_is_left_out_when_the_sums_do_not_fit() -> None:
