@@ -251,12 +251,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             continue  # the header printed again on a later page: its 总计 is a column, not the row
         best_i, best_s = -1, 0.0
         for i in range(p, len(trows)):
-            t = trows[i]
-            if t.get("short"):
-                s = 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
-            else:
-                s = max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
-            s -= 0.02 * (i - p)
+            s = _row_score(row, trows[i]) - 0.02 * (i - p)
             if s > best_s:
                 best_i, best_s = i, s
         g = _group_of(row, groups, strict=True)
@@ -339,10 +334,14 @@ def _members_follow(rest: list[Row], trows: list[dict[str, Any]], members: list[
     """Whether the rows after one labelled only by its group (`（四）无法提供`, the group's merged cell)
     name the group's own rows: then it is the group's first row with its label lost, not the group
     printed as one row."""
-    for row in rest[: len(members)]:
-        if any(best_alias_score(row.leaf, trows[i]["aliases"]) >= MATCH for i in members[1:]):
-            return True
-    return False
+    return any(_row_score(row, trows[i]) >= MATCH for row in rest[: len(members)] for i in members[1:])
+
+
+def _row_score(row: Row, t: dict[str, Any]) -> float:
+    """How well a printed row's labels name a template row (a short label, `总计`, only exactly)."""
+    if t.get("short"):
+        return 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
+    return max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
 
 
 def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:
