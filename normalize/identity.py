@@ -21,6 +21,8 @@ from normalize.meta import (
 
 # An OCR'd line is less sure than a text layer's, however clean it reads.
 OCR_FACTOR = 0.95
+# Reports come out in the first months of the year after: a date later than this month is less sure.
+LATE_MONTH = 6
 # A date read through OCR look-alikes (`2O25年l月15曰`) or a year only the body and date bear out.
 DOUBTFUL = 0.6
 # How many closing paragraphs are searched for the date when the signature block holds none.
@@ -94,6 +96,8 @@ def _year_and_date(
         if b_year is None and d_year is not None and not ocr:
             return Reading(d_year, DOUBTFUL, "no year in the title; the year before the date's taken"), published
         return Reading(None, 0.0, "no report year found in the title, the text or the date"), published
+    if d_year == t_year and date and int(date[0][5:7]) > LATE_MONTH:
+        published = Reading(published.value, min(published.confidence, 0.8))  # later than reports come out
     if d_year is None or d_year == t_year:
         if b_year not in (None, t_year) and d_year is None:
             clash = f"the title says {t_year} but the body names {b_year} most"
@@ -146,7 +150,7 @@ def identify(doc: Document, title: str | None) -> tuple[dict[str, Any], list[str
     first, ti = _title_span(paras, title)
     above = paras[first - 1].text if first > 0 else None
     body_paras = paras[ti + 1 :]  # the closing lines too: another source than the title
-    agency = identify_agency(title, " ".join(p.text for p in body_paras), sig, above)
+    agency = identify_agency(title, " ".join(p.text for p in body_paras), sig, above, doc.ocr)
     t_year = find_year(title, paras)
     year, published = _year_and_date(t_year, body_year(body_paras), closing_date(paras, sig), doc.ocr)
     if published.value is None and published.warning is None and doc.meta.get("published"):

@@ -282,7 +282,9 @@ def _full(name: str) -> bool:
     return bool(_COUNTY_OR_ABOVE.search(stem) or _NATIONAL.match(stem))
 
 
-def identify_agency(title: str | None, body: str, sig: list[str], above: str | None = None) -> Reading:
+def identify_agency(
+    title: str | None, body: str, sig: list[str], above: str | None = None, ocr: bool = False
+) -> Reading:
     """The publishing body's full name from the title and the signature, each checked against what a
     body's name can be and against the other; else the body's name that recurs in the text. A name
     with junk cut from before it is taken only when another source confirms it; otherwise null."""
@@ -303,7 +305,8 @@ def identify_agency(title: str | None, body: str, sig: list[str], above: str | N
             return Reading(t_name, AGREED if s_clean else ALONE)
         if s_clean.endswith(t_name):
             return Reading(s_clean, ALONE, f"the title names {t_name}, the signature {s_clean}: the fuller name taken")
-        return Reading(None, 0.0, f"the title names {t_name} but the signature {s_clean}")
+        clash = f"the title names {t_name} but the signature {s_clean}"
+        return Reading(None, 0.0, clash) if ocr else Reading(t_name, FALLBACK, f"{clash}: the title's taken")
     if t_name:  # junk cut from the title's agency
         if s_clean and (s_clean.endswith(t_name) or (t_name.endswith(s_clean) and _full(s_clean))):
             # the signature prints the name in full: what the title holds before it is junk

@@ -12,7 +12,7 @@ import layout
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
 from normalize import build
 from normalize.build import POSITION_CONFIDENCE
-from normalize.meta import agency_problem, read_date, tail_agency
+from normalize.meta import agency_problem, identify_agency, read_date, tail_agency
 from normalize.template import load_template
 
 TPL = load_template("2021")
@@ -165,6 +165,14 @@ def test_a_stray_chinese_character_glued_before_a_known_place_is_junk() -> None:
     report = scan(title, ["蒙城县龙湾镇人民政府", "2025年1月15日"])
     assert report["report"]["agency"] == "蒙城县龙湾镇人民政府"
     assert report["report"]["confidence"]["agency"] < 0.9
+
+
+def test_title_and_signature_naming_two_bodies() -> None:
+    """On a scan one of them was misread: null. In a text layer both are as printed: the title's, doubtful."""
+    title, sig = "龙泉市石门镇人民政府2024年政府信息公开工作年度报告", ["龙泉市上垟镇人民政府"]
+    assert identify_agency(title, "", sig, ocr=True).value is None
+    reading = identify_agency(title, "", sig, ocr=False)
+    assert reading.value == "龙泉市石门镇人民政府" and reading.confidence < 0.9 and reading.warning
 
 
 def test_agency_that_is_plain_junk_is_null() -> None:
