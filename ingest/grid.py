@@ -72,6 +72,8 @@ class Paragraph:
     text: str
     page: int | None = None
     bbox: BBox | None = None
+    # How sure the reading is: 1.0 for a text layer; an OCR adapter may set its lines' weakest confidence.
+    confidence: float = 1.0
 
 
 Block = Paragraph | Table

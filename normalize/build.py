@@ -9,7 +9,8 @@ from ingest.errors import ReportError
 from ingest.grid import Document
 from normalize.checks import run_checks, set_field
 from normalize.correct import correct
-from normalize.meta import find_agency, find_published, find_sections, find_title, find_year, signature_lines
+from normalize.identity import identify
+from normalize.meta import find_sections, find_title, find_year
 from normalize.numbers import parse_number
 from normalize.tables import (
     SECTION_KEYS,
@@ -25,13 +26,6 @@ from normalize.template import load_template
 
 SCHEMA_VERSION = "1"
 SECTIONS = SECTION_KEYS  # the canonical tables, in report order
-# Why a report field is null, for its warning.
-UNREAD_META = {
-    "title": "no title found",
-    "agency": "no agency name found in the title or signature",
-    "year": "no report year found",
-    "published": "no date found at the end of the report",
-}
 # A value whose row was placed by its position (its label unread) is a guess: at most this sure.
 POSITION_CONFIDENCE = 0.5
 
@@ -159,14 +153,11 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     if any(not c["ok"] for c in checks):
         tables, cells, checks = correct(tables, cells, checks, tpl, found, warnings)
 
-    sig = signature_lines(paras)
-    report = {
-        "title": title,
-        "agency": find_agency(title, paras, sig),
-        "year": year,
-        "published": find_published(sig, doc.meta),
-    }
-    warnings.extend(f"report.{k}: {UNREAD_META[k]}; left null" for k, v in report.items() if v is None)
+    identity, notes = identify(doc, title)
+    report = {"title": title, **identity}
+    if title is None:
+        warnings.append("report.title: no title found; left null")
+    warnings.extend(notes)
     return {
         "schema_version": SCHEMA_VERSION,
         "template": template_id,

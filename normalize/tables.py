@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.grid import Block, Cell, Paragraph, Table
+from normalize.checks import run_checks, set_field
 from normalize.meta import section_heading
-from normalize.numbers import looks_numeric
+from normalize.numbers import looks_numeric, parse_number
 from normalize.rows import Row, fit, table_rows
 from normalize.template import all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
@@ -108,7 +110,9 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     label could not be read takes the one template row left between its matched neighbours."""
     spec = tpl["active_disclosure"]["rows"]
     header = re.compile(tpl["active_disclosure"]["header_pattern"])
-    data = [r for r in rows if r.labels and r.values and not header.search(r.leaf)]
+    # a row whose label was lost (blank, or OCR junk without a Chinese character) but that holds numbers
+    # is kept: it may take the one template row left between its read neighbours
+    data = [r for r in rows if r.values and (not header.search(r.leaf) if r.labels else r.numbers())]
     placed: dict[int, int] = {}  # data row position -> template row position
     guessed: set[int] = set()  # data rows placed by position
     for i, row in enumerate(data):
@@ -129,7 +133,7 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         if len(free) != 1 or gap != [i]:
             continue
         n_fields = len(spec[free[0]]["fields"])
-        vals = fit(row.values, n_fields)
+        vals = fit(_without_junk_label(row.values, n_fields), n_fields)
         if len(vals) == n_fields and any(v and v.text.strip() for v in vals):
             placed[i] = free[0]
             guessed.add(i)
@@ -139,7 +143,7 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
     for i, t in sorted(placed.items()):
         best, row = spec[t], data[i]
         n = len(best["fields"])
-        vals = fit(row.values, n)
+        vals = fit(_without_junk_label(row.values, n) if i in guessed else row.values, n)
         short = len(vals) < n  # which of the fields went unprinted is a guess
         if short:
             ex.warnings.append(f"active_disclosure.{best['id']}: {len(vals)} value cells where {n} were expected")
@@ -147,6 +151,15 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         for k, fname in enumerate(best["fields"]):
             fid = f"active_disclosure.{best['id']}.{fname}"
             ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
+
+
+def _without_junk_label(values: list[Cell | None], n: int) -> list[Cell | None]:
+    """A label-less row's value cells without the leading text that no number reads in (the lost
+    label's OCR junk: `EWM3`), down to n cells."""
+    v = list(values)
+    while len(v) > n and v[0] is not None and v[0].text.strip() and parse_number(v[0].text).status == "unreadable":
+        v.pop(0)
+    return v
 
 
 # ---------------------------------------------------------------- section 三
@@ -233,17 +246,12 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     unmatched: list[tuple[int, Row]] = []  # (template pointer at the time, row)
     guessed: set[int] = set()  # template rows placed by position
     p = 0
-    for row in data:
+    for k, row in enumerate(data):
         if _is_column_header(row, spec):
             continue  # the header printed again on a later page: its 总计 is a column, not the row
         best_i, best_s = -1, 0.0
         for i in range(p, len(trows)):
-            t = trows[i]
-            if t.get("short"):
-                s = 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
-            else:
-                s = max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
-            s -= 0.02 * (i - p)
+            s = _row_score(row, trows[i]) - 0.02 * (i - p)
             if s > best_s:
                 best_i, best_s = i, s
         g = _group_of(row, groups, strict=True)
@@ -254,7 +262,12 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         g = g or _group_of(row, groups)
         if g is not None and (row.numbers() or any(v is not None and v.text.strip() for v in row.values)):
             members = [i for i, t in enumerate(trows) if t.get("group") == g["id"]]
-            if g.get("total_key") and members and p <= members[0]:
+            if (
+                g.get("total_key")
+                and members
+                and p <= members[0]
+                and not _members_follow(data[k + 1 :], trows, members)
+            ):
                 collapsed[g["total_key"]] = row
                 p = members[-1] + 1
                 continue
@@ -266,7 +279,6 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
                 continue
         if row.numbers():
             unmatched.append((p, row))
-    guessed |= _assign_by_position(trows, assigned, unmatched, ex)
 
     def cells_of(row: Row) -> tuple[list[Cell | None], list[Cell | None]]:
         if col_index is not None and len(row.cells) == header_width:
@@ -281,6 +293,11 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             extra = vals[6:-1]
             return vals[:6] + vals[-1:], extra
         return vals, []
+
+    def numbers(row: Row) -> list[Any]:
+        return [parse_number(c.text if c is not None else None).value for c in cells_of(row)[0]]
+
+    guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
     for i, row in assigned.items():
         rid = trows[i]["id"]
@@ -313,6 +330,20 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         )
 
 
+def _members_follow(rest: list[Row], trows: list[dict[str, Any]], members: list[int]) -> bool:
+    """Whether the rows after one labelled only by its group (`（四）无法提供`, the group's merged cell)
+    name the group's own rows: then it is the group's first row with its label lost, not the group
+    printed as one row."""
+    return any(_row_score(row, trows[i]) >= MATCH for row in rest[: len(members)] for i in members[1:])
+
+
+def _row_score(row: Row, t: dict[str, Any]) -> float:
+    """How well a printed row's labels name a template row (a short label, `总计`, only exactly)."""
+    if t.get("short"):
+        return 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
+    return max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
+
+
 def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:
     """A row naming two or more applicant columns (自然人, 商业企业, …) and holding no number."""
     if row.numbers():
@@ -338,27 +369,88 @@ def _group_of(row: Row, groups: dict[str, dict[str, Any]], strict: bool = False)
 
 
 def _assign_by_position(
-    trows: list[dict[str, Any]], assigned: dict[int, Row], unmatched: list[tuple[int, Row]], ex: Extraction
+    tpl: dict[str, Any],
+    assigned: dict[int, Row],
+    unmatched: list[tuple[int, Row]],
+    collapsed: dict[str, Row],
+    numbers: Callable[[Row], list[Any]],
+    ex: Extraction,
 ) -> set[int]:
-    """Rows whose label could not be read fill the gap between matched rows when the count fits exactly;
-    the template rows so placed."""
-    placed: set[int] = set()
+    """Rows whose label could not be read fill the gap between matched rows when the count fits exactly
+    (rows of a group printed as one row are no gap) and the template's arithmetic does not contradict
+    it; the template rows so placed. Every row placed or left out so is warned about."""
+    trows = tpl["applications"]["rows"]
+    members = {t["id"] for t in trows if _total_key(tpl, t.get("group")) in collapsed}
     gaps: dict[tuple[int, int], list[Row]] = {}
     keys = sorted(assigned)
     for p, row in unmatched:
         lo = max([k for k in keys if k < p] or [-1])
         hi = min([k for k in keys if k >= p] or [len(trows)])
         gaps.setdefault((lo, hi), []).append(row)
+    tentative: list[dict[int, Row]] = []
     for (lo, hi), rows in gaps.items():
-        free = [i for i in range(lo + 1, hi) if i not in assigned]
+        free = [i for i in range(lo + 1, hi) if i not in assigned and trows[i]["id"] not in members]
         if len(free) != len(rows):
-            ex.warnings.append(f"applications: {len(rows)} row(s) with unreadable labels could not be placed; left out")
+            ex.warnings.append(
+                f"applications: {len(rows)} row(s) with unreadable labels could not be placed "
+                f"({len(free)} template row(s) free between their read neighbours); left out"
+            )
             continue
-        for i, row in zip(free, rows, strict=True):
+        tentative.append(dict(zip(free, rows, strict=True)))
+    placed: set[int] = set()
+    for rows_at in tentative:
+        trial = dict(assigned)
+        for other in tentative:
+            trial.update(other)
+        fits = _arithmetic_fits(tpl, trial, collapsed, numbers, {trows[i]["id"] for i in rows_at})
+        if fits is False:
+            ex.warnings.append(
+                f"applications: {len(rows_at)} row(s) with unreadable labels would be "
+                f"{', '.join(trows[i]['id'] for i in rows_at)} by position, but the column sums do not fit; left out"
+            )
+            continue
+        for i, row in rows_at.items():
             assigned[i] = row
             placed.add(i)
-            ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position")
+            how = "the column sums fit" if fits else "no column sum can confirm it"
+            ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position ({how})")
     return placed
+
+
+def _total_key(tpl: dict[str, Any], group: str | None) -> str | None:
+    """The key a group's one printed row goes under (`other_processing`), None for none."""
+    return next((g.get("total_key") for g in tpl["applications"]["groups"] if g["id"] == group), None)
+
+
+def _arithmetic_fits(
+    tpl: dict[str, Any],
+    assigned: dict[int, Row],
+    collapsed: dict[str, Row],
+    numbers: Callable[[Row], list[Any]],
+    placed: set[str],
+) -> bool | None:
+    """Whether the column checks (results_sum, balance) that involve the placed rows hold with the rows
+    where they are; None when none of them can be computed (a row it needs was not read)."""
+    trows = tpl["applications"]["rows"]
+    cols = [c["id"] for c in tpl["applications"]["columns"]]
+    tables: dict[str, Any] = {}
+    present: set[str] = set()
+    for i, row in assigned.items():
+        present.add(f"applications.{trows[i]['id']}")
+        for cid, v in zip(cols, numbers(row), strict=False):
+            set_field(tables, f"applications.{trows[i]['id']}.{cid}", v)
+    for key, row in collapsed.items():
+        present.add(f"applications_group_totals.{key}")
+        for cid, v in zip(cols, numbers(row), strict=False):
+            set_field(tables, f"applications_group_totals.{key}.{cid}", v)
+    verdicts: list[bool] = []
+    for check in run_checks(tables, tpl, {trows[i]["id"] for i in assigned}):
+        if not check["rule"].startswith(("applications.results_sum.", "applications.balance.")):
+            continue
+        rows = {f.rsplit(".", 1)[0] for f in check["fields"]}
+        if rows <= present and any(f"applications.{r}" in rows for r in placed):
+            verdicts.append(bool(check["ok"]))
+    return all(verdicts) if verdicts else None
 
 
 # ---------------------------------------------------------------- section 四
