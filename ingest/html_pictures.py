@@ -8,7 +8,7 @@ scanned pages by :func:`ingest.scan.read_page`, and only the tables found on the
 own text gives title, sections and signature). A picture that cannot be found is a warning naming it.
 
 Attachments: a link (``<a href>``) to a PDF, Word/WPS or spreadsheet file saved in the page's folder is
-read with :func:`ingest.load`, and its tables stand where the link stands.
+read with :func:`ingest.load`, and its tables (with the text between them) stand where the link stands.
 """
 
 from __future__ import annotations
@@ -260,6 +260,13 @@ def attachment_links(body: Element) -> list[Element]:
     return out
 
 
+def between_tables(blocks: list[Block]) -> list[Block]:
+    """An attachment's blocks from its first table to its last: its tables, and the headings between
+    them that keep one table from running on into the next."""
+    at = [i for i, b in enumerate(blocks) if isinstance(b, Table)]
+    return blocks[at[0] : at[-1] + 1] if at else []
+
+
 def read_attachments(links: list[Element], files: PageFiles, options: Options, found: Found) -> None:
     """Read each linked attachment saved beside the page; its tables stand where its link stands."""
     import hashlib
@@ -283,7 +290,7 @@ def read_attachments(links: list[Element], files: PageFiles, options: Options, f
             continue
         if not doc.tables:
             continue
-        found.blocks[a] = list(doc.tables)
+        found.blocks[a] = between_tables(doc.blocks)
         found.attachments.append(
             {"file": href, "format": doc.format, "sha256": hashlib.sha256(data).hexdigest(), "ocr": doc.ocr}
         )

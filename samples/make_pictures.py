@@ -96,11 +96,13 @@ def table_picture(pdf: Path, page: int, bbox: tuple[float, float, float, float],
 
 
 def page_html(title: str, items: list[tuple[str, str]]) -> str:
-    """The page: ("p", text) items as paragraphs, ("img", src) items as pictures, in order."""
+    """The page: ("p", text) items as paragraphs, ("img", src) as pictures, ("a", href) as links, in order."""
     out = [PAGE_HEAD.format(title=html.escape(title))]
     for kind, value in items:
         if kind == "p":
             out.append(f'<p style="text-indent:2em">{html.escape(value)}</p>')
+        elif kind == "a":
+            out.append(f'<p>附件：<a href="{value}">{html.escape(value.rsplit("/", 1)[-1])}</a></p>')
         else:
             out.append(f'<p style="text-align:center"><img src="{value}" style="max-width:100%"></p>')
     out.append(PAGE_FOOT)
@@ -251,6 +253,41 @@ def make_decorated(rng: random.Random, out_dir: Path, name: str, template: str) 
     exp_dec = out_dir / f"{name}.expected.json"
     exp_dec.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return plain, decorated, exp_dec
+
+
+# ---------------------------------------------------------------- tables in an attachment beside the page
+
+
+def make_attachment(rng: random.Random, out_dir: Path, name: str, template: str) -> tuple[Path, Path]:
+    """A page holding the report's text, whose tables are in an XLSX saved beside it (``NAME_files/``),
+    linked after section 二's heading; the workbook from ``samples/make_sheets.py``, less its text sheet."""
+    import openpyxl
+
+    from samples import make_sheets
+
+    with tempfile.TemporaryDirectory(prefix="govreport-attachment-") as tmp:
+        st = make_sheets.SheetStyle("text_tables", True, False)
+        book, expected = make_sheets.make_one(rng, Path(tmp), name, template, "xlsx", st=st)
+        wb = openpyxl.load_workbook(book)
+        lines = [str(r[0].value) for ws in wb.worksheets for r in ws.iter_rows() if r[0].value and not any(
+            c.value for c in r[1:]) and not any(r[0].coordinate in m for m in ws.merged_cells.ranges)]  # fmt: skip
+        del wb["报告"]
+        ref = f"{name}_files/附件1.xlsx"
+        (out_dir / ref).parent.mkdir(parents=True, exist_ok=True)
+        wb.save(out_dir / ref)
+        truth = json.loads(expected.read_text(encoding="utf-8"))
+    items: list[tuple[str, str]] = []
+    for line in lines:
+        items.append(("p", line))
+        if line.startswith("二、"):
+            items.append(("a", ref))
+    page = out_dir / f"{name}.html"
+    page.write_text(page_html(lines[0], items), encoding="utf-8")
+    truth["source"] = page.name
+    truth["note"] = "make_pictures.py: tables in an XLSX attachment beside the page; " + truth["note"]
+    exp = out_dir / f"{name}.expected.json"
+    exp.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return page, exp
 
 
 # ---------------------------------------------------------------- many, and the committed examples
