@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, failing_rules, silent_errors, table_mismatches
 
 import pipeline
-from ingest.detect import sniff
+from ingest.detect import ODS_MIMETYPE, sniff
 from ingest.errors import ReportError
 from ingest.grid import Paragraph, Table
 from ingest.html_pictures import data_uri_bytes, inside_folder, may_hold_table
@@ -123,7 +123,7 @@ def test_hostile_spreadsheets_are_refused_like_docx() -> None:
     with pytest.raises(ReportError) as e:
         read_xlsx("x.xlsx", xlsx, Options())
     assert e.value.kind == "corrupt"
-    ods = h.zip_of({"mimetype": make_sheets_mimetype(), "content.xml": entity})
+    ods = h.zip_of({"mimetype": ODS_MIMETYPE, "content.xml": entity})
     assert sniff(ods) == "ods"
     with pytest.raises(ReportError) as e:
         read_ods("x.ods", ods, Options())
@@ -133,20 +133,16 @@ def test_hostile_spreadsheets_are_refused_like_docx() -> None:
     assert e.value.kind == "too_large"
     # An ODS row repeated past any real sheet, with text in it: refused before it is spread out.
     table = (
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
-        '<table:table table:name="s"><table:table-row table:number-rows-repeated="1048576">'
-        '<table:table-cell table:number-columns-repeated="1024"><text:p>1</text:p></table:table-cell>'
-        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
-    ).encode()
+        b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        b'<table:table table:name="s"><table:table-row table:number-rows-repeated="1048576">'
+        b'<table:table-cell table:number-columns-repeated="1024"><text:p>1</text:p></table:table-cell>'
+        b"</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
     with pytest.raises(ReportError) as e:
-        read_ods("x.ods", h.zip_of({"mimetype": make_sheets_mimetype(), "content.xml": table}), Options())
+        read_ods("x.ods", h.zip_of({"mimetype": ODS_MIMETYPE, "content.xml": table}), Options())
     assert e.value.kind == "too_large"
-
-
-def make_sheets_mimetype() -> bytes:
-    return b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 # ---------------------------------------------------------------- web pages: pictures and attachments
