@@ -18,36 +18,19 @@ import os
 import re
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_docx import best_pass, one_core  # noqa: E402
 from conftest import table_fields, table_mismatches  # noqa: E402
 
 import pipeline  # noqa: E402
 from ingest import load  # noqa: E402
 from samples.make_sheets import generate  # noqa: E402
-
-
-def one_core() -> None:
-    """Pin the process to one CPU where the platform allows it."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def best_pass(paths: list[str], fn: Callable[[str], object], repeat: int) -> float:
-    """CPU seconds of the fastest pass of fn over all paths."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.process_time()
-        for p in paths:
-            fn(p)
-        best = min(best, time.process_time() - t0)
-    return best
 
 
 def fields_right(made: list[tuple[Path, Path]]) -> tuple[int, int]:
