@@ -20,6 +20,7 @@ import email.policy
 import os
 import posixpath
 import re
+import time
 import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -224,10 +225,13 @@ def read_pictures(imgs: list[Element], files: PageFiles, options: Options, found
     if options.ocr == "never":
         found.warnings.append("pictures in the page are not read: OCR is off (--ocr never)")
         return
+    start = time.monotonic()
     for img in imgs:
         src = (img.get("src") or "").strip()
         if len(found.pages) >= options.max_pages:
             raise ReportError("too_large", f"more than {options.max_pages} pictures to read")
+        if time.monotonic() - start > options.timeout_s:
+            raise ReportError("timeout", f"reading the page's pictures took longer than {options.timeout_s:g} s")
         try:
             data = fetch(files, src, options)
             result = read_picture(data, len(found.pages) + 1, options)

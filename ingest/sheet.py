@@ -126,17 +126,17 @@ def table_of(sheet: Sheet, rows: list[int], cols: list[int], hidden: dict[Pos, A
     """The grid of a run of rows over the used columns: one Cell per merged range, empty cells present."""
     first, last = rows[0], rows[-1]
     col_index = {c: i for i, c in enumerate(cols)}
+    origins = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in sheet.merges}
     cells: list[Cell] = []
     for r in rows:
         for c in cols:
             if (r, c) in hidden:
                 continue
             rowspan = colspan = 1
-            for r0, c0, r1, c1 in sheet.merges:
-                if (r0, c0) == (r, c):
-                    rowspan = min(r1, last) - r + 1
-                    colspan = sum(1 for k in cols if c0 <= k <= c1)
-                    break
+            if (r, c) in origins:
+                r1, c1 = origins[(r, c)]
+                rowspan = min(r1, last) - r + 1
+                colspan = sum(1 for k in cols if c <= k <= c1)
             conf = 0.0 if (r, c) in sheet.unread else 1.0
             cells.append(Cell(sheet.texts.get((r, c), ""), r - first, col_index[c], rowspan, colspan, confidence=conf))
     return Table(cells=cells)
@@ -147,8 +147,11 @@ def sheet_blocks(sheet: Sheet) -> list[Block]:
     hidden = covered(sheet)
     used = sorted({r for (r, _c) in sheet.texts} | {r for (r, _c) in sheet.unread})
     blocks: list[Block] = []
+    by_row: dict[int, list[int]] = {}
+    for r, c in sorted({*sheet.texts, *sheet.unread}):
+        by_row.setdefault(r, []).append(c)
     for run in row_runs(used):
-        per_row = {r: sorted(c for (rr, c) in (*sheet.texts, *sheet.unread) if rr == r) for r in run}
+        per_row = {r: by_row[r] for r in run}
         wide = [r for r in run if len(per_row[r]) > 1]
         if not wide:
             blocks.extend(Paragraph(sheet.texts.get((r, per_row[r][0]), "")) for r in run)
