@@ -511,14 +511,20 @@ def _outside(el: Element, tables: list[Element]) -> bool:
 
 
 def pictures_and_attachments(root: Element, tables: list[Element], files: PageFiles, options: Options) -> Found:
-    """Tables read from the body's pictures, else (none found, no HTML table) from its linked attachments."""
+    """Tables read from the body's pictures (also those inside an HTML table, which then was page
+    layout), else (none found, no HTML table) from its linked attachments."""
     body = root.find("body")
     top = body if body is not None else root
     found = Found()
-    read_pictures([i for i in body_pictures(top) if _outside(i, tables)], files, options, found)
+    read_pictures([i for i in body_pictures(top) if not _in_chrome(i)], files, options, found)
     if not tables and not found.blocks:
         read_attachments([a for a in attachment_links(top) if _outside(a, tables)], files, options, found)
     return found
+
+
+def holding_no_picture(tables: list[Element], found: Found) -> list[Element]:
+    """The data tables that hold no picture of a table (one that does is the page's layout)."""
+    return [t for t in tables if not any(img in found.blocks for img in t.iter("img"))]
 
 
 def note_found(doc: Document, found: Found) -> None:
@@ -549,9 +555,10 @@ def read(path: str, data: bytes, options: Options) -> Document:
     tables = data_tables(root)
     tables = [t for t in tables if not _in_chrome(t)] or tables
     found = pictures_and_attachments(root, tables, files, options)
+    tables = holding_no_picture(tables, found)
     if not tables and not found.blocks:
         raise ReportError("not_a_report", "the web page holds no table, no picture of one and no attachment with one")
-    body = report_body(root, tables or [*found.blocks])
+    body = report_body(root, [*tables, *found.blocks])
     drop_chrome(root, CHROME_TAGS[1:])
     published = published_date(chrome_text(root, body), root)
     drop_chrome(root, CHROME_TAGS[:1])

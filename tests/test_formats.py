@@ -155,8 +155,15 @@ def test_committed_mhtml_page_with_pictures_converts_exactly() -> None:
     assert len(report["source"]["pictures"]) == report["source"]["pages"] >= 3
 
 
-def test_page_with_png_pictures_in_its_folder_converts_exactly_and_a_missing_one_is_named(tmp_path: Path) -> None:
+def test_page_with_png_pictures_in_its_folder_in_a_layout_table_converts_exactly_and_a_missing_one_is_named(
+    tmp_path: Path,
+) -> None:
     page, exp = make_pictures.make_one(random.Random(11), tmp_path, "p", "2021", "folder", "png")
+    # The article in a CMS layout table (a navigation cell beside it): a table holding pictures is layout.
+    html = page.read_text(encoding="utf-8")
+    html = html.replace('<div class="TRS_Editor">', '<table><tr><td><a href="/">目录</a></td><td><div>', 1)
+    html = html.replace('</div></div><div class="footer">', '</div></td></tr></table></div><div class="footer">', 1)
+    page.write_text(html, encoding="utf-8")
     report = _exact(page, _expected(exp))
     assert report["source"]["pictures"][0] == "p_files/t1.png"
     (tmp_path / "p_files" / "t1.png").unlink()
