@@ -69,6 +69,8 @@ def _sniff_zip(data: bytes) -> str:
         return "xlsx"
     if "content.xml" in names and _zip_mimetype(data) == ODS_MIMETYPE:
         return "ods"
+    if "xl/workbook.bin" in names:
+        raise ReportError("unsupported", "an Excel binary workbook (.xlsb); save it as .xlsx")
     if "[Content_Types].xml" in names:
         raise ReportError("corrupt", "an Office file without a Word document part")
     raise ReportError("unsupported", "a zip archive that is not a DOCX")

@@ -296,7 +296,12 @@ def read_attachments(links: list[Element], files: PageFiles, options: Options, f
             continue
         found.blocks[a] = between_tables(doc.blocks)
         found.attachments.append(
-            {"file": href, "format": doc.format, "sha256": hashlib.sha256(data).hexdigest(), "ocr": doc.ocr}
+            {
+                "file": urllib.parse.unquote(href),
+                "format": doc.format,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "ocr": doc.ocr,
+            }
         )
         found.warnings.extend(f"attachment {href}: {w}" for w in doc.warnings)
         found.ocr = found.ocr or doc.ocr

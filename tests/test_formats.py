@@ -193,6 +193,26 @@ def test_page_with_its_tables_in_an_xlsx_attachment_converts_exactly(tmp_path: P
     assert att["file"] == "att_files/附件1.xlsx" and att["format"] == "spreadsheet"
 
 
+@pytest.mark.parametrize("attachment", ["pdf/fpdf2021_s7_000.pdf", "doc/gen2021_s2024_001.doc"])
+def test_page_with_its_tables_in_a_pdf_or_doc_attachment_reads_them(tmp_path: Path, attachment: str) -> None:
+    src = ROOT / "samples" / attachment
+    expected = _expected(src.with_name(src.name.rsplit(".", 1)[0] + ".expected.json"))
+    (tmp_path / "r_files").mkdir()
+    (tmp_path / "r_files" / f"附件{src.suffix}").write_bytes(src.read_bytes())
+    page = tmp_path / "r.html"
+    page.write_text(
+        "<html><body><h1>2022年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>正文。</p>"
+        f"<p>二、主动公开政府信息情况</p><p>见附件：<a href='r_files/%E9%99%84%E4%BB%B6{src.suffix}'>统计表</a></p>"
+        "<p>五、存在的主要问题及改进情况</p><p>无。</p></body></html>",
+        encoding="utf-8",
+    )
+    report = pipeline.convert(str(page))
+    for name in ("active_disclosure", "applications", "review_litigation"):
+        assert report["tables"][name] == expected["tables"][name]
+    (att,) = report["source"]["attachments"]
+    assert att["file"] == f"r_files/附件{src.suffix}" and att["format"] in ("pdf", "docx")
+
+
 def test_a_page_without_tables_pictures_or_attachments_is_not_a_report(tmp_path: Path) -> None:
     page = tmp_path / "p.html"
     page.write_text("<html><body><p>一、总体情况</p><p>正文</p><img src='p_files/none.png'></body></html>")
