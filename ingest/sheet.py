@@ -264,10 +264,27 @@ def read_xlsx(path: str, data: bytes, options: Options) -> Document:
 # ---------------------------------------------------------------- ODS
 
 
+def ods_text(el: Any) -> str:
+    """The text of an ODS paragraph: <text:s/> as its spaces, <text:tab/> a space, <text:line-break/> a line break."""
+    out = [el.text or ""]
+    for child in el:
+        if child.tag == f"{_X}s":
+            n = child.get(f"{_X}c") or "1"
+            out.append(" " * min(int(n) if n.isdigit() else 1, 100))
+        elif child.tag == f"{_X}tab":
+            out.append(" ")
+        elif child.tag == f"{_X}line-break":
+            out.append("\n")
+        else:
+            out.append(ods_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
 def ods_cell_text(cell: Any) -> str:
     """The text an ODS cell shows: its paragraphs joined by line breaks."""
     paras = cell.findall(f"{_X}p")
-    return "\n".join("".join(p.itertext()).strip() for p in paras).strip()
+    return "\n".join(ods_text(p).strip() for p in paras).strip()
 
 
 def ods_repeat(el: Any, attr: str) -> int:

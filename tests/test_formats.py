@@ -243,3 +243,16 @@ def test_committed_xlsx_example_is_a_real_workbook_with_merges() -> None:
     data = (ROOT / "samples" / "xlsx" / "sheet2021_merged.xlsx").read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert b"<mergeCell " in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_ods_cell_text_keeps_line_breaks_and_spaces() -> None:
+    from lxml import etree
+
+    from ingest.sheet import NS, ods_cell_text
+
+    xml = (
+        f'<table:table-cell xmlns:table="{NS["table"]}" xmlns:text="{NS["text"]}"><text:p>三、本年度'
+        '<text:line-break/>办理结果<text:s text:c="2"/>x<text:span>y</text:span></text:p><text:p>z</text:p>'
+        "</table:table-cell>"
+    )
+    assert ods_cell_text(etree.fromstring(xml)) == "三、本年度\n办理结果  xy\nz"
