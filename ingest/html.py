@@ -556,6 +556,10 @@ def read(path: str, data: bytes, options: Options) -> Document:
     tables = [t for t in tables if not _in_chrome(t)] or tables
     found = pictures_and_attachments(root, tables, files, options)
     tables = holding_no_picture(tables, found)
+    if not tables and not found.blocks and found.unread:
+        raise ReportError(
+            "unreadable", "the page's tables are pictures, which only OCR reads, and OCR is off (--ocr never)"
+        )
     if not tables and not found.blocks:
         raise ReportError("not_a_report", "the web page holds no table, no picture of one and no attachment with one")
     body = report_body(root, [*tables, *found.blocks])

@@ -66,6 +66,7 @@ class Found:
     warnings: list[str] = field(default_factory=list)
     ocr: bool = False
     ocr_engine: str | None = None
+    unread: int = 0  # pictures large enough to hold a table, not read because OCR is off
 
 
 # ---------------------------------------------------------------- where the bytes are
@@ -172,6 +173,16 @@ def may_hold_table(width: int, height: int) -> bool:
     return not (square and max(width, height) <= SQUARE_MAX_SIDE)
 
 
+def large_enough(files: PageFiles, src: str, options: Options) -> bool:
+    """Whether a picture is there and large enough to hold a table (its header alone is read)."""
+    from ingest.limits import check_image_header
+
+    try:
+        return may_hold_table(*check_image_header(fetch(files, src, options), options.max_pixels))
+    except ReportError:
+        return False
+
+
 def read_picture(data: bytes, number: int, options: Options) -> tuple[list[Table], PageInfo, list[str]] | None:
     """The tables of one picture read as a scanned page numbered ``number``; None for a picture too
     small to hold one."""
@@ -223,7 +234,9 @@ def body_pictures(body: Element) -> list[Element]:
 def read_pictures(imgs: list[Element], files: PageFiles, options: Options, found: Found) -> None:
     """Read each picture that may hold a table as the next scanned page; keep the tables found."""
     if options.ocr == "never":
-        found.warnings.append("pictures in the page are not read: OCR is off (--ocr never)")
+        found.unread = sum(1 for img in imgs if large_enough(files, (img.get("src") or "").strip(), options))
+        if found.unread:
+            found.warnings.append(f"{found.unread} pictures in the page are not read: OCR is off (--ocr never)")
         return
     start = time.monotonic()
     for img in imgs:

@@ -256,3 +256,11 @@ def test_ods_cell_text_keeps_line_breaks_and_spaces() -> None:
         "</table:table-cell>"
     )
     assert ods_cell_text(etree.fromstring(xml)) == "三、本年度\n办理结果  xy\nz"
+
+
+def test_with_ocr_off_a_page_of_table_pictures_is_unreadable_and_a_logo_changes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ReportError) as e:
+        pipeline.convert(str(ROOT / "samples" / "html" / "pict2021_data_jpeg.html"), Options(ocr="never"))
+    assert e.value.kind == "unreadable" and "OCR is off" in e.value.reason
+    logo = ROOT / "samples" / "html" / "pict2021_logo_qr_seal.html"
+    assert pipeline.convert(str(logo), Options(ocr="never"))["warnings"] == pipeline.convert(str(logo))["warnings"]
