@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import hostile_files as h
+import jsonschema
 import pytest
 from conftest import ROOT, failing_rules, silent_errors, table_mismatches
 
@@ -25,12 +26,14 @@ from ingest.options import Options
 from ingest.sheet import Sheet, read_ods, read_xlsx, sheet_blocks
 from samples import make_pictures, make_sheets
 
+SCHEMA = json.loads((ROOT / "normalize" / "schema.json").read_text(encoding="utf-8"))
 SHEETS = sorted(p for d in ("xlsx", "xls", "ods") for p in (ROOT / "samples" / d).glob("*.expected.json"))
 
 
 def _exact(path: Path, expected: dict[str, Any]) -> dict[str, Any]:
-    """Convert; every field right, checks failing as expected, no wrong value unowned."""
+    """Convert; every field right, checks failing as expected, no wrong value unowned, the schema kept."""
     report = pipeline.convert(str(path))
+    jsonschema.validate(report, SCHEMA)
     wrong = table_mismatches(report, expected)
     assert wrong == [], wrong
     assert silent_errors(report, expected, wrong) == []
