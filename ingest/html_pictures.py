@@ -41,6 +41,8 @@ SQUARE_RATIO = 1.25
 # 0.76 of an A4 page's width), of A4's proportions.
 PAGE_TEXT_SHARE = 0.76
 PAGE_ASPECT = 1.414
+# Attributes of lazy-loading pictures that hold the real picture while ``src`` is a placeholder.
+LAZY_ATTRIBUTES = ("data-original", "data-src", "data-actualsrc", "data-lazy-src")
 # Suffixes of attachments whose tables are read (by their content, whatever the suffix says).
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ods")
 _DATA_URI = re.compile(r"^data:([\w/+.-]*)((?:;[\w=.-]+)*?)(;base64)?,(.*)$", re.S | re.I)
@@ -173,12 +175,12 @@ def may_hold_table(width: int, height: int) -> bool:
     return not (square and max(width, height) <= SQUARE_MAX_SIDE)
 
 
-def large_enough(files: PageFiles, src: str, options: Options) -> bool:
+def large_enough(files: PageFiles, img: Element, options: Options) -> bool:
     """Whether a picture is there and large enough to hold a table (its header alone is read)."""
     from ingest.limits import check_image_header
 
     try:
-        return may_hold_table(*check_image_header(fetch(files, src, options), options.max_pixels))
+        return may_hold_table(*check_image_header(picture_data(img, files, options)[1], options.max_pixels))
     except ReportError:
         return False
 
@@ -226,27 +228,45 @@ def shifted(table: Table, dx: float, dy: float) -> Table:
     )
 
 
+def picture_refs(img: Element) -> list[str]:
+    """Where an <img> says its picture is: lazy-loading attributes first (their ``src`` is then a
+    placeholder), then ``src``."""
+    refs = [(img.get(a) or "").strip() for a in (*LAZY_ATTRIBUTES, "src")]
+    return [r for r in refs if r]
+
+
+def picture_data(img: Element, files: PageFiles, options: Options) -> tuple[str, bytes]:
+    """The first of a picture's references that can be fetched, and its bytes; else the error of its last."""
+    refs = picture_refs(img)
+    for ref in refs[:-1]:
+        try:
+            return ref, fetch(files, ref, options)
+        except ReportError:
+            continue
+    return refs[-1], fetch(files, refs[-1], options)
+
+
 def body_pictures(body: Element) -> list[Element]:
     """The <img> elements of the report body with a source, in document order."""
-    return [img for img in body.iter("img") if (img.get("src") or "").strip()]
+    return [img for img in body.iter("img") if picture_refs(img)]
 
 
 def read_pictures(imgs: list[Element], files: PageFiles, options: Options, found: Found) -> None:
     """Read each picture that may hold a table as the next scanned page; keep the tables found."""
     if options.ocr == "never":
-        found.unread = sum(1 for img in imgs if large_enough(files, (img.get("src") or "").strip(), options))
+        found.unread = sum(1 for img in imgs if large_enough(files, img, options))
         if found.unread:
             found.warnings.append(f"{found.unread} pictures in the page are not read: OCR is off (--ocr never)")
         return
     start = time.monotonic()
     for img in imgs:
-        src = (img.get("src") or "").strip()
+        src = picture_refs(img)[-1]
         if len(found.pages) >= options.max_pages:
             raise ReportError("too_large", f"more than {options.max_pages} pictures to read")
         if time.monotonic() - start > options.timeout_s:
             raise ReportError("timeout", f"reading the page's pictures took longer than {options.timeout_s:g} s")
         try:
-            data = fetch(files, src, options)
+            src, data = picture_data(img, files, options)
             result = read_picture(data, len(found.pages) + 1, options)
         except ReportError as e:
             found.warnings.append(f"picture {short_name(src)}: {e.reason}; not read")
