@@ -323,14 +323,7 @@ def write_examples(root: Path, seed: int = 2027) -> list[tuple[Path, Path]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = gen.generation_parser(__doc__, count=6, template="mixed")
-    ap.add_argument("--examples", action="store_true", help="write the committed examples under OUT/html")
-    args = gen.parse_generation_args(ap, argv)
-    made = write_examples(Path(args.out)) if args.examples else generate(
-        Path(args.out), args.count, args.seed, args.template, args.errors)  # fmt: skip
-    for path, _ in made:
-        print(path)
-    return 0
+    return gen.run_maker(__doc__, 6, write_examples, generate, argv)
 
 
 if __name__ == "__main__":
