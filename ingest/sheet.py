@@ -184,7 +184,7 @@ def document_of(path: str, sheets: list[Sheet], kind: str) -> Document:
     if not sheets:
         raise ReportError("empty", "the workbook holds no sheet")
     doc = Document(path=path, format="spreadsheet")
-    doc.meta["container"] = kind
+    doc.source["container"] = kind
     for s in sheets:
         doc.blocks.extend(sheet_blocks(s))
         doc.warnings.extend(

@@ -57,6 +57,10 @@ def test_committed_spreadsheets_convert_exactly(exp_path: Path) -> None:
     expected = _expected(exp_path)
     report = _exact(exp_path.with_name(expected["source"]), expected)
     assert report["source"]["format"] == "spreadsheet"
+    assert (
+        report["source"]["container"]
+        == {"xlsx": "xlsx", "xls": "xls", "et": "xls", "ods": "ods"}[expected["source"].rsplit(".")[-1]]
+    )
 
 
 @pytest.mark.parametrize("index", range(2))
