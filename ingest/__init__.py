@@ -28,6 +28,9 @@ ADAPTERS: dict[str, str] = {
     "pdf": "ingest.pdf:read",
     "image": "ingest.scan:read_image",
     "html": "ingest.html:read",
+    "xlsx": "ingest.sheet:read_xlsx",
+    "ods": "ingest.sheet:read_ods",
+    "xls": "ingest.sheet:read_xls",
 }
 
 

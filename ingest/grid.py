@@ -78,7 +78,7 @@ class Paragraph:
 
 Block = Paragraph | Table
 
-Format = Literal["pdf", "docx", "image", "html", "text"]
+Format = Literal["pdf", "docx", "image", "html", "text", "spreadsheet"]
 
 
 @dataclass
@@ -125,6 +125,8 @@ class Document:
     # Grayscale renders of the pages that hold a table (page number -> raster), kept only when
     # Options.page_images asks for them, so overlays need not reopen the file.
     page_images: dict[int, PageRaster] = field(default_factory=dict)
+    # Facts added to the report's ``source`` (e.g. the attachment a web page's tables were read from).
+    source: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tables(self) -> list[Table]:

@@ -17,6 +17,7 @@ import codecs
 import datetime as _dt
 import email
 import email.policy
+import os
 import re
 
 import lxml.etree
@@ -24,6 +25,15 @@ from lxml.etree import _Element as Element
 
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
+from ingest.html_pictures import (
+    Found,
+    PageFiles,
+    archive_parts,
+    attachment_links,
+    body_pictures,
+    read_attachments,
+    read_pictures,
+)
 from ingest.options import Options
 
 # Elements that never hold report text.
@@ -434,10 +444,12 @@ def _common_ancestor(els: list[Element]) -> Element | None:
     return common
 
 
-def blocks_of(body: Element, tables: list[Element]) -> list[Block]:
-    """Paragraphs and tables of the report body, in document order (only table ancestors are walked)."""
+def blocks_of(body: Element, tables: list[Element], inserts: dict[Element, list[Block]] | None = None) -> list[Block]:
+    """Paragraphs and tables of the report body, in document order (only table ancestors are walked);
+    ``inserts`` are the blocks read from pictures and attachments, put where their element stands."""
     tset = set(tables)
-    on_path = {a for t in tables for a in t.iterancestors()}
+    inserts = inserts or {}
+    on_path = {a for t in [*tables, *inserts] for a in t.iterancestors()}
     blocks: list[Block] = []
     pending: list[str] = []
 
@@ -454,6 +466,10 @@ def blocks_of(body: Element, tables: list[Element]) -> list[Block]:
                 table = grid(child)
                 if table.cells:
                     blocks.append(table)
+            elif child in inserts:
+                pending.append(BRK + text_of(child))
+                flush()
+                blocks.extend(inserts[child])
             elif child in on_path:
                 walk(child)
             else:
@@ -478,6 +494,50 @@ def chrome_text(root: Element, body: Element) -> str:
         parent.replace(placeholder, body)
 
 
+# ---------------------------------------------------------------- pictures and attachments
+
+
+def page_files(path: str, data: bytes, is_archive: bool) -> PageFiles:
+    """Where the page's pictures and attachments are: its archive's parts, else its folder on disk."""
+    if is_archive:
+        parts, base = archive_parts(data)
+        return PageFiles(folder=None, parts=parts, base=base)
+    return PageFiles(folder=os.path.dirname(os.path.abspath(path)))
+
+
+def _outside(el: Element, tables: list[Element]) -> bool:
+    """Whether an element stands outside the page chrome and outside every data table."""
+    return not _in_chrome(el) and not any(t in tables for t in el.iterancestors("table"))
+
+
+def pictures_and_attachments(root: Element, tables: list[Element], files: PageFiles, options: Options) -> Found:
+    """Tables read from the body's pictures (also those inside an HTML table, which then was page
+    layout), else (none found, no HTML table) from its linked attachments."""
+    body = root.find("body")
+    top = body if body is not None else root
+    found = Found()
+    read_pictures([i for i in body_pictures(top) if not _in_chrome(i)], files, options, found)
+    if not tables and not found.blocks:
+        read_attachments([a for a in attachment_links(top) if _outside(a, tables)], files, options, found)
+    return found
+
+
+def holding_no_picture(tables: list[Element], found: Found) -> list[Element]:
+    """The data tables that hold no picture of a table (one that does is the page's layout)."""
+    return [t for t in tables if not any(img in found.blocks for img in t.iter("img"))]
+
+
+def note_found(doc: Document, found: Found) -> None:
+    """Record on the Document the picture pages read and the attachments whose tables it holds."""
+    doc.pages = list(found.pages)
+    doc.ocr = found.ocr
+    doc.ocr_engine = found.ocr_engine
+    if found.pictures:
+        doc.source["pictures"] = list(found.pictures)
+    if found.attachments:
+        doc.source["attachments"] = list(found.attachments)
+
+
 # ---------------------------------------------------------------- the adapter
 
 
@@ -486,6 +546,7 @@ def read(path: str, data: bytes, options: Options) -> Document:
     options.validated()
     archived = unwrap_mhtml(data)
     text, _codec_used, warnings = decode_html(*archived) if archived else decode_html(data)
+    files = page_files(path, data, archived is not None)
     root = parse(text)
     for el in list(root.iter(*DROP_TAGS)):
         drop(el)
@@ -493,16 +554,21 @@ def read(path: str, data: bytes, options: Options) -> Document:
     title = page_title(root)
     tables = data_tables(root)
     tables = [t for t in tables if not _in_chrome(t)] or tables
-    if not tables:
+    found = pictures_and_attachments(root, tables, files, options)
+    tables = holding_no_picture(tables, found)
+    if not tables and not found.blocks and found.unread:
         raise ReportError(
-            "not_a_report", "the web page holds no table (its report tables may be images or an attachment)"
+            "unreadable", "the page's tables are pictures, which only OCR reads, and OCR is off (--ocr never)"
         )
-    body = report_body(root, tables)
+    if not tables and not found.blocks:
+        raise ReportError("not_a_report", "the web page holds no table, no picture of one and no attachment with one")
+    body = report_body(root, [*tables, *found.blocks])
     drop_chrome(root, CHROME_TAGS[1:])
     published = published_date(chrome_text(root, body), root)
     drop_chrome(root, CHROME_TAGS[:1])
-    doc = Document(path=path, format="html", warnings=warnings)
-    doc.blocks = blocks_of(body, tables)
+    doc = Document(path=path, format="html", warnings=warnings + found.warnings)
+    doc.blocks = blocks_of(body, tables, found.blocks)
+    note_found(doc, found)
     if title:
         doc.meta["title"] = title
     if published:

@@ -167,6 +167,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "format": doc.format,
             "pages": len(doc.pages) or None,
             "ocr": doc.ocr,
+            **doc.source,
         },
         "report": report,
         "sections": find_sections(doc.blocks, tpl),

@@ -38,7 +38,7 @@ import json
 import random
 import sys
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1095,6 +1095,25 @@ def parse_generation_args(ap: argparse.ArgumentParser, argv: list[str] | None) -
     if args.count < 0 or not 0 <= args.errors <= args.count:
         ap.error("need 0 <= errors <= count")
     return args
+
+
+def run_maker(
+    doc: str | None,
+    count: int,
+    examples: Callable[[Path], list[tuple[Path, Path]]],
+    many: Callable[[Path, int, int, str, int], list[tuple[Path, Path]]],
+    argv: list[str] | None,
+) -> int:
+    """A sample maker's command line: ``--examples`` writes its committed examples under --out, else
+    ``many(out, count, seed, template, errors)``; prints the paths made."""
+    ap = generation_parser(doc, count=count, template="mixed")
+    ap.add_argument("--examples", action="store_true", help="write the committed examples under OUT")
+    args = parse_generation_args(ap, argv)
+    out = Path(args.out)
+    made = examples(out) if args.examples else many(out, args.count, args.seed, args.template, args.errors)
+    for path, _ in made:
+        print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -918,11 +918,11 @@ def stable_docx(data: bytes) -> bytes:
 # ---------------------------------------------------------------- one report
 
 
-def make_one(
-    rng: random.Random, out_dir: Path, name: str, template: str, producer: str, error: str | None = None,
+def draw_report(
+    rng: random.Random, template: str, producer: str, error: str | None = None,
     style: Style | None = None, collapse: bool | None = None,
-) -> tuple[Path, Path]:  # fmt: skip
-    """One report by one producer: the file and NAME.expected.json."""
+) -> tuple[dict[str, Any], dict[str, Any], gen.Meta, Style, str]:  # fmt: skip
+    """One report's values (as printed), truth, metadata, style and injected error, drawn from rng."""
     if collapse is None:
         collapse = template == "2019" or rng.random() < 0.3
     values = gen.random_values(rng, template, error=None, collapse_other=collapse)
@@ -940,7 +940,15 @@ def make_one(
                     if row[k] is None and not (tname == "applications" and rid in unprinted):
                         row[k] = 0
     values = truth
-    truth = printed_truth(values, s)
+    return values, printed_truth(values, s), meta, s, change
+
+
+def make_one(
+    rng: random.Random, out_dir: Path, name: str, template: str, producer: str, error: str | None = None,
+    style: Style | None = None, collapse: bool | None = None,
+) -> tuple[Path, Path]:  # fmt: skip
+    """One report by one producer: the file and NAME.expected.json."""
+    values, truth, meta, s, change = draw_report(rng, template, producer, error, style, collapse)
     draw = random.Random(rng.randint(0, 2**31))
     _BLANK_RNG.seed(draw.random())
     out_dir.mkdir(parents=True, exist_ok=True)

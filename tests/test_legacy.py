@@ -20,6 +20,7 @@ from ingest.detect import sniff
 from ingest.errors import ReportError
 from ingest.grid import Document
 from ingest.options import Options
+from ingest.sheet import read_xls
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 
@@ -133,11 +134,15 @@ def _renamed_stream(data: bytes, old: str, new: str) -> bytes:
 
 def test_spreadsheet_ole_file_is_unsupported() -> None:
     data = _renamed_stream(_sample_bytes(), "WordDocument", "Workbook")
-    assert sniff(data) == "doc" and "Workbook" in legacy.ole_stream_names(data)
+    # Told as a spreadsheet (read by ingest.sheet); the Word/WPS adapter itself refuses it.
+    assert sniff(data) == "xls" and "Workbook" in legacy.ole_stream_names(data)
     with pytest.raises(ReportError) as e:
         legacy.read("t.xls", data, Options())
     assert e.value.kind == "unsupported"
     assert "spreadsheet" in e.value.reason
+    with pytest.raises(ReportError) as e:  # its "Workbook" stream holds a Word document, not BIFF
+        read_xls("t.xls", data, Options())
+    assert e.value.kind == "corrupt"
 
 
 def test_ole_file_without_a_document_stream_is_corrupt() -> None:
