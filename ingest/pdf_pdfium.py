@@ -65,16 +65,27 @@ def open_document(data: bytes) -> Iterator[Any]:
         pdf.close()
 
 
+def media_box(page: Any) -> tuple[float, ...]:
+    """The page's media box, inherited from the page tree when the page has none of its own.
+
+    PDFium's box getters do not inherit (a page without /MediaBox would read as US Letter); its bounding
+    box does, so it stands in for a missing one.
+    """
+    box = page.get_mediabox(fallback_ok=False) or page.get_bbox()
+    return tuple(float(v) for v in box)
+
+
 def plain_geometry(page: Any) -> bool:
     """True for a page this reader maps like pdfplumber: no /Rotate, boxes at the origin, crop = media."""
-    media = tuple(float(v) for v in page.get_mediabox())
-    crop = tuple(float(v) for v in page.get_cropbox())
+    media = media_box(page)
+    own_crop = page.get_cropbox(fallback_ok=False)
+    crop = tuple(float(v) for v in own_crop) if own_crop else media
     return page.get_rotation() == 0 and media[:2] == (0.0, 0.0) and crop == media
 
 
 def page_size(page: Any) -> tuple[float, float]:
     """Width and height of the page's media box, in points."""
-    x0, y0, x1, y1 = (float(v) for v in page.get_mediabox())
+    x0, y0, x1, y1 = media_box(page)
     return x1 - x0, y1 - y0
 
 
