@@ -7,6 +7,7 @@ from typing import Any
 
 from ingest.errors import ReportError
 from ingest.grid import Document
+from normalize.agency import identify
 from normalize.checks import run_checks, set_field
 from normalize.correct import correct
 from normalize.meta import find_agency, find_published, find_sections, find_title, find_year, signature_lines
@@ -101,6 +102,20 @@ def _field_ids(tpl: dict[str, Any], sec: str) -> list[tuple[str, str | None]]:
     return [(f"{sec}.{g['id']}.{f['id']}", None) for g in rl["groups"] for f in rl["fields"]]
 
 
+def line_pages(sections: list[dict[str, Any]], paras: list[Any]) -> list[list[int | None]]:
+    """The page of each line of each section's text (the paragraph it came from), None where not found."""
+    out: list[list[int | None]] = []
+    i = 0
+    for sec in sections:
+        pages: list[int | None] = []
+        for line in sec["text"].split("\n") if sec["text"] else []:
+            j = next((j for j in range(i, len(paras)) if paras[j].text.strip() == line.strip()), None)
+            pages.append(paras[j].page if j is not None else None)
+            i = j + 1 if j is not None else i
+        out.append(pages)
+    return out
+
+
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
     paras = doc.paragraphs
@@ -160,13 +175,19 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         tables, cells, checks = correct(tables, cells, checks, tpl, found, warnings)
 
     sig = signature_lines(paras)
-    report = {
+    agency = find_agency(title, paras, sig)
+    report: dict[str, Any] = {
         "title": title,
-        "agency": find_agency(title, paras, sig),
+        "agency": agency,
         "year": year,
         "published": find_published(sig, doc.meta),
     }
     warnings.extend(f"report.{k}: {UNREAD_META[k]}; left null" for k, v in report.items() if v is None)
+    ident = identify(agency, "\n".join([title or ""] + [p.text for p in paras]))
+    report.update(series_key=ident.key, agency_level=ident.level, region=ident.region)
+    sections = find_sections(doc.blocks, tpl)
+    for sec, pages in zip(sections, line_pages(sections, paras), strict=True):
+        sec["pages"] = pages
     return {
         "schema_version": SCHEMA_VERSION,
         "template": template_id,
@@ -178,7 +199,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "ocr": doc.ocr,
         },
         "report": report,
-        "sections": find_sections(doc.blocks, tpl),
+        "sections": sections,
         "tables": tables,
         "cells": cells,
         "checks": checks,
