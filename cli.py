@@ -249,9 +249,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+
     from audit.dataset import query
 
-    cols, rows = query(args.out, args.sql)
+    try:
+        cols, rows = query(args.out, args.sql)
+    except duckdb.Error as e:
+        print(f"error: query: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 1
     print("\t".join(cols))
     for r in rows:
         print("\t".join("" if v is None else str(v) for v in r))

@@ -98,7 +98,7 @@ def _json_for_script(obj: Any) -> str:
 CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#234;color:#fff;padding:10px 18px}header h1{font-size:19px;margin:0}
-main{display:grid;grid-template-columns:minmax(520px,1fr) minmax(520px,1fr);gap:14px;padding:14px}
+main{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px;padding:14px}
 section{background:#fff;border:1px solid #ddd;border-radius:4px;padding:10px}
 section.wide{grid-column:1/3}
 h2{font-size:16px;margin:0 0 8px}
@@ -180,6 +180,7 @@ renderFindings();
 if (D.series.length) { drawTrend(); }
 drawShares();
 document.body.dataset.charts = String(document.querySelectorAll('.js-plotly-plot').length);
+document.body.dataset.readyMs = String(Math.round(performance.now()));
 document.body.dataset.ready = '1';
 """
 
