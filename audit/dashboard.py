@@ -30,10 +30,11 @@ QUANTITIES = [
 ]
 
 
-def report_numbers(e: Entry) -> list[float | None]:
-    """The plotted quantities of one report (None where its table was not read)."""
+def report_numbers(e: Entry) -> list[float | int | None]:
+    """The plotted quantities of one report (None where its table was not read), whole numbers as int."""
     ms = measures()
-    return [table_value(e.tables, ms[q]) for q, _ in QUANTITIES]
+    vals = [table_value(e.tables, ms[q]) for q, _ in QUANTITIES]
+    return [int(v) if v is not None and v.is_integer() else v for v in vals]
 
 
 def review_pages(dirs: list[str], out_html: str) -> dict[str, str]:
@@ -53,7 +54,7 @@ def review_pages(dirs: list[str], out_html: str) -> dict[str, str]:
 
 
 def page_data(entries: list[Entry], doc: dict[str, Any], links: dict[str, str]) -> dict[str, Any]:
-    """What the page's script draws: series, one row of numbers per report, findings, links."""
+    """What the page's script draws: series, one row per report ([series, year, *QUANTITIES]), findings, links."""
     keys = sorted(
         {e.identity.key for e in entries if e.identity.key and e.year is not None},
         key=lambda k: k,
@@ -61,7 +62,7 @@ def page_data(entries: list[Entry], doc: dict[str, Any], links: dict[str, str]) 
     index = {k: i for i, k in enumerate(keys)}
     level = {e.identity.key: e.identity.level for e in entries if e.identity.key}
     rows = [
-        [index[e.identity.key], e.year, e.name, *report_numbers(e)]
+        [index[e.identity.key], e.year, *report_numbers(e)]
         for e in entries
         if e.identity.key in index and e.year is not None
     ]
@@ -143,7 +144,7 @@ function drawTrend() {
   const i = Number(document.getElementById('agency').value);
   const rows = (bySeries.get(i) || []).slice().sort((a, b) => a[1] - b[1]);
   const years = rows.map(r => r[1]);
-  const traces = D.quantities.map((q, j) => ({x: years, y: rows.map(r => r[3 + j]), name: q, type: 'scatter',
+  const traces = D.quantities.map((q, j) => ({x: years, y: rows.map(r => r[2 + j]), name: q, type: 'scatter',
     mode: 'lines+markers', visible: [0, 1, 2, 5, 9].includes(j) ? true : 'legendonly'}));
   Plotly.react('trend', traces, {margin: {t: 30, r: 10}, title: {text: D.series[i][0], font: {size: 14}},
     xaxis: {dtick: 1, title: {text: 'year'}}, yaxis: {title: {text: 'applications'}, rangemode: 'tozero'}},
@@ -154,13 +155,13 @@ function drawShares() {
   const latest = new Map();
   for (const r of D.rows) { const p = latest.get(r[0]); if (!p || r[1] > p[1]) latest.set(r[0], r); }
   const groups = [2, 3, 4, 5, 6, 7];
-  const pts = [...latest.values()].filter(r => r[4] > 0);
+  const pts = [...latest.values()].filter(r => r[3] > 0);
   const traces = groups.map(g => ({type: 'box', name: D.quantities[g - 0], boxpoints: false,
-    y: pts.map(r => 100 * (r[3 + g] || 0) / r[4])}));
+    y: pts.map(r => 100 * (r[2 + g] || 0) / r[3])}));
   Plotly.react('shares', traces, {margin: {t: 30, r: 10}, showlegend: false,
     title: {text: `outcome shares of ${pts.length} agencies (latest year, % of answered)`, font: {size: 14}},
     yaxis: {title: {text: '%'}, rangemode: 'tozero'}}, {displaylogo: false, responsive: true});
-  const top = pts.filter(r => r[4] >= 10).map(r => [D.series[r[0]][0] + ' ' + r[1], 100 * (r[8] || 0) / r[4]])
+  const top = pts.filter(r => r[3] >= 10).map(r => [D.series[r[0]][0] + ' ' + r[1], 100 * (r[7] || 0) / r[3]])
     .sort((a, b) => b[1] - a[1]).slice(0, 15).reverse();
   Plotly.react('unable', [{type: 'bar', orientation: 'h', x: top.map(t => t[1]), y: top.map(t => t[0])}],
     {margin: {t: 30, l: 260, r: 10}, title: {text: '无法提供 share: the 15 highest (≥ 10 answered)', font: {size: 14}},

@@ -12,13 +12,16 @@ import pyarrow.parquet as pq
 from audit.rules import Entry
 
 TABLES = ("active_disclosure", "applications", "review_litigation", "applications_group_totals")
-_VALUE_COLUMNS = [
+# Columns every row of a report carries: which report, whose, which year.
+_REPORT_COLUMNS = [
     ("report", pa.string()),
     ("agency", pa.string()),
     ("series_key", pa.string()),
     ("agency_level", pa.string()),
     ("region", pa.string()),
     ("year", pa.int32()),
+]
+_VALUE_COLUMNS = _REPORT_COLUMNS + [
     ("field", pa.string()),
     ("row", pa.string()),
     ("column", pa.string()),
@@ -28,36 +31,37 @@ _VALUE_COLUMNS = [
 ]
 
 
-def value_rows(e: Entry) -> dict[str, list[tuple[Any, ...]]]:
-    """Per canonical table, one row per field of the report (its value, the cell's confidence and source)."""
+def add_values(e: Entry, out: dict[str, dict[str, list[Any]]]) -> None:
+    """Append to each canonical table's columns one row per field of the report (its value, the cell's
+    confidence and source)."""
     cells = {c.get("field"): c for c in e.data.get("cells") or [] if isinstance(c, dict)}
-    agency = (e.data.get("report") or {}).get("agency")
-    out: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
+    meta = e.data.get("report") or {}
+    same = {
+        "report": e.name,
+        "agency": meta.get("agency"),
+        "series_key": e.identity.key,
+        "agency_level": e.identity.level,
+        "region": e.identity.region,
+        "year": e.year,
+    }
     for fid, v in e.values.items():
         table, _, rest = fid.partition(".")
-        if table not in out:
+        cols = out.get(table)
+        if cols is None:
             continue
         row, _, col = rest.partition(".")
         c = cells.get(fid) or {}
-        value = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
         conf = c.get("confidence")
-        out[table].append(
-            (
-                e.name,
-                agency,
-                e.identity.key,
-                e.identity.level,
-                e.identity.region,
-                e.year,
-                fid,
-                row,
-                col,
-                value,
-                float(conf) if isinstance(conf, int | float) else None,
-                c.get("source") or ("document" if c else None),
-            )
-        )
-    return out
+        cols["field"].append(fid)
+        cols["row"].append(row)
+        cols["column"].append(col)
+        cols["value"].append(float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None)
+        cols["confidence"].append(float(conf) if isinstance(conf, int | float) else None)
+        cols["source"].append(c.get("source") or ("document" if c else None))
+    for cols in out.values():
+        n = len(cols["field"]) - len(cols["report"])
+        for name, x in same.items():
+            cols[name].extend([x] * n)
 
 
 def _table(rows: list[tuple[Any, ...]], columns: list[tuple[str, pa.DataType]]) -> pa.Table:
@@ -68,13 +72,7 @@ def _table(rows: list[tuple[Any, ...]], columns: list[tuple[str, pa.DataType]]) 
 
 def report_rows(entries: list[Entry]) -> pa.Table:
     """One row per report: name, identity, year, template, source."""
-    cols = [
-        ("report", pa.string()),
-        ("agency", pa.string()),
-        ("series_key", pa.string()),
-        ("agency_level", pa.string()),
-        ("region", pa.string()),
-        ("year", pa.int32()),
+    cols = _REPORT_COLUMNS + [
         ("template", pa.string()),
         ("format", pa.string()),
         ("sha256", pa.string()),
@@ -137,12 +135,11 @@ def finding_rows(findings: list[dict[str, Any]]) -> pa.Table:
 def write_dataset(entries: list[Entry], findings: list[dict[str, Any]], out_dir: str) -> list[str]:
     """Write <table>.parquet for each canonical table, reports.parquet and findings.parquet; the paths."""
     os.makedirs(out_dir, exist_ok=True)
-    per: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
+    per: dict[str, dict[str, list[Any]]] = {t: {name: [] for name, _ in _VALUE_COLUMNS} for t in TABLES}
     for e in entries:
-        for t, rows in value_rows(e).items():
-            per[t].extend(rows)
+        add_values(e, per)
     written: list[str] = []
-    tables = {t: _table(rows, _VALUE_COLUMNS) for t, rows in per.items()}
+    tables = {t: pa.table({n: pa.array(cols[n], type=ty) for n, ty in _VALUE_COLUMNS}) for t, cols in per.items()}
     tables["reports"] = report_rows(entries)
     tables["findings"] = finding_rows(findings)
     for name, table in tables.items():

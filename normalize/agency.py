@@ -31,7 +31,7 @@ _OFFICE_TING = "人民政府办公厅"
 _OFFICE_SHI = "人民政府办公室"
 # A city named in the text before a body of it: 淮安市委, 淮安市人民政府, 淮安市政府.
 _CITY_IN_TEXT = re.compile(rf"({_CJK}{{2}}市)(?=委|人民政府|政府)")
-_NOT_CITY = re.compile(r"(?:全|本|我|该|各|两|省|县|区|城|都)市$")
+_NOT_CITY = re.compile(r"(?:全|本|我|该|各|两|省|县|区)市$")
 
 
 @dataclass(frozen=True)

@@ -90,14 +90,27 @@ class Doc:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Characters of made-up county names (none that ends or starts a place or body word: 市 州 镇 城 …).
+NAME_CHARS = "东西南北清河安平丰永宁华阳山江湖泉林溪桥松云海"
+
+
+def county_names(rng: random.Random) -> list[str]:
+    """The committed county names, then made-up ones (two characters + 区/县), each once."""
+    made = [a + b + k for a in NAME_CHARS for b in NAME_CHARS if a != b for k in "区县"]
+    rng.shuffle(made)
+    return list(COUNTIES) + [c for c in made if c not in COUNTIES]
+
+
 def agencies(rng: random.Random, n: int) -> list[Agency]:
-    """n bodies of every level, each with a unique name."""
+    """n bodies of every level, each with a unique name; a county belongs to one city."""
     out: list[Agency] = []
     seen: set[str] = set()
+    counties = county_names(rng)
+    city_of = {c: rng.choice(CITIES) for c in counties}
     i = 0
     while len(out) < n:
-        city = rng.choice(CITIES)
-        county = rng.choice(COUNTIES)
+        county = counties[rng.randrange(min(len(counties), 20 + n // 2))]
+        city = city_of[county]
         kind = rng.random()
         if kind < 0.1:
             name, short = f"{city}人民政府", None
@@ -108,7 +121,7 @@ def agencies(rng: random.Random, n: int) -> list[Agency]:
             name, short = f"{city}{county}{town}人民政府", f"{county}{town}人民政府"
         else:
             name, short = f"{city}{county}{rng.choice(DEPARTMENTS)}", None
-        if name in seen or (short and any(a.short == short for a in out)):
+        if name in seen:
             continue
         seen.add(name)
         cw = [rng.uniform(60, 90)] + [rng.uniform(0, 8) for _ in COLS[1:]]
