@@ -243,7 +243,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from audit.run import run_audit, summary_line
 
     dataset = args.dataset or os.path.join(os.path.dirname(os.path.abspath(args.output)), "dataset")
-    doc = run_audit(args.dirs, args.output, args.html, None if args.no_dataset else dataset)
+    try:
+        doc = run_audit(args.dirs, args.output, args.html, None if args.no_dataset else dataset)
+    except OSError as e:
+        print(f"error: {e.filename or args.output}: unreadable: {e.strerror or e}", file=sys.stderr)
+        return 1
     print(summary_line(doc), file=sys.stderr)
     return 0
 

@@ -392,6 +392,13 @@ def test_dashboard_in_chromium_loads_draws_and_filters(audited: Path) -> None:
 # --- the batch: its index holds the series key, and the audit runs at its end -----------------------------
 
 
+def test_batch_audit_is_on_unless_no_audit() -> None:
+    from cli import parser
+
+    assert parser().parse_args(["batch", "in", "-o", "out"]).audit is True
+    assert parser().parse_args(["batch", "in", "-o", "out", "--no-audit"]).audit is False
+
+
 def test_batch_index_series_key_and_audit(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
