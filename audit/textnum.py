@@ -101,14 +101,14 @@ _KEYWORDS: list[tuple[str, str]] = [
     (r"不予处理", "unprocessed"),
     (r"其他处理", "other_processing"),
     (r"上一?年度?(?:结转|遗留)", "carried_over"),
-    (r"(?:结转|顺延|转入)(?:至|到)?下一?年度?", "carried_forward"),
+    (r"(?:结转|顺延|转入)(?:至|到)?(?:下一?年度?|\d{4}\s*年)", "carried_forward"),
     (r"未经(?:行政)?复议直接(?:向法院)?(?:提起|起诉)", "@litigation_direct"),
     (r"直接(?:向法院)?起诉", "@litigation_direct"),
     (r"复议后(?:向法院)?(?:提起|起诉)", "@litigation_after_review"),
     (r"行政复议", "@review"),
     (r"行政诉讼", "@litigation"),
     (r"新收|受理|收到|接收|接到", "received"),
-    (r"办结|作出答复|答复|办理完毕", "closed"),
+    (r"办结|作出答复|答复|办理完毕|办理完结|办复", "closed"),
     (r"维持", "~upheld"),
     (r"纠正", "~corrected"),
     (r"其他结果|其他", "~other"),
@@ -116,8 +116,8 @@ _KEYWORDS: list[tuple[str, str]] = [
 ]
 _KW = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _) in enumerate(_KEYWORDS)))
 _KW_NAME = {f"k{i}": name for i, (_, name) in enumerate(_KEYWORDS)}
-_NUM = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(件|%)")
-_AFTER_FORWARD = re.compile(r"^\s*(?:申请)?\s*(?:结转|顺延|转入)(?:至|到)?下")
+_NUM = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(件|起(?!诉)|%)")
+_AFTER_FORWARD = re.compile(r"^\s*(?:申请)?\s*(?:结转|顺延|转入)(?:至|到)?(?:下|\d{4}\s*年)")
 _SHARE_GAP = re.compile(r"^[\s,(、]*(?:约|共)?占(?:比|全部|总数|总量|申请总数|办理总数|全年)?(?:的|为|约)?\s*$")
 _SENTENCE = re.compile(r"[^。；;！!？?]+[。；;！!？?]?")
 _RATE = re.compile(r"^(?:率|比例)")
@@ -155,7 +155,7 @@ def sentence_statements(original: str, page: int | None) -> list[Statement]:
     quote = original.strip()
     for i, n in enumerate(nums):
         value = _to_number(n.group(1), n.group(2))
-        kind = "count" if n.group(3) == "件" else "share"
+        kind = "share" if n.group(3) == "%" else "count"
         before = [k for k in kws if k[0] >= prev_end and k[1] <= n.start()]
         nxt = nums[i + 1].start() if i + 1 < len(nums) else len(text)
         measure: Measure | None = None

@@ -80,6 +80,11 @@ def test_phrasings_of_received_answered_and_carried() -> None:
         ("applications.carried_over.total", 34, "count"),
         ("applications.carried_forward.total", 103, "count"),
     ]
+    assert said("共收到政府信息公开申请52件，结转至2025年继续办理3件，按时办复49件。") == [
+        ("applications.new_received.total", 52, "count"),
+        ("applications.carried_forward.total", 3, "count"),
+        ("applications.total_results.total", 49, "count"),
+    ]
     assert said("收到群众来信12件。") == []  # not about applications
     assert said("全年办结率100%。") == []  # a rate, not a share of an outcome
 
@@ -98,6 +103,10 @@ def test_phrasings_of_outcomes_reviews_and_lawsuits() -> None:
         "review_litigation.review.total",
         "review_litigation.review.upheld",
         "review_litigation.review.pending",
+    ]
+    assert [g[:2] for g in said("被申请行政复议2起，其中结果维持1起。")] == [
+        ("review_litigation.review.total", 2),
+        ("review_litigation.review.upheld", 1),
     ]
     got = said("行政诉讼 120 件，其中结果维持 80 件。")
     assert [g[0] for g in got] == [
