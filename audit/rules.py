@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit.textnum import APP, Statement, share_matches, statements, table_value
-from normalize.agency import Identity, clean, identify, report_text
+from normalize.agency import Identity, clean, identify, report_text, split_name
 from normalize.checks import get_field
 
 COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
@@ -294,11 +294,8 @@ def cityless_findings(series: dict[str, dict[int, list[Entry]]]) -> list[dict[st
     out: list[dict[str, Any]] = []
     for k in keys:
         sample = next(iter(series[k].values()))[0]
-        if sample.identity.level not in ("county", "township") or not sample.identity.region:
-            continue
-        if sample.identity.region != k[: len(sample.identity.region)] or any(
-            x in sample.identity.region[:-1] for x in "省市州盟"
-        ):
+        parts = split_name(k)
+        if sample.identity.level not in ("county", "township") or parts.city or parts.province:
             continue
         longer = [o for o in keys if o != k and o.endswith(k)]
         if not longer:

@@ -284,6 +284,18 @@ def test_hongze_text_says_17_received_and_the_table_95(hongze_dir: Path, tmp_pat
     assert [f["rule"] for f in doc["findings"] if f["severity"] == "info"] == ["name_forms"]
 
 
+def test_a_county_named_without_its_city_is_not_joined_but_said() -> None:
+    short = canonical("通州区人民政府", 2023, ["区政府推进政务公开。"], {}, "a.pdf")
+    full = canonical("北京市通州区人民政府", 2024, ["区政府推进政务公开。"], {}, "b.pdf")
+    out = findings_of(("tongzhou_2023.json", short), ("tongzhou_2024.json", full))
+    assert [(f["rule"], f["reports"]) for f in out] == [("identity", ["tongzhou_2023.json"])]
+    assert "北京市通州区人民政府" in out[0]["message"]
+    # the same short name in a report whose text names its city joins the series
+    short["sections"][0]["text"] = "在北京市委、北京市政府领导下，区政府推进政务公开。"
+    out = findings_of(("tongzhou_2023.json", short), ("tongzhou_2024.json", full))
+    assert [f["rule"] for f in out] == ["name_forms"]
+
+
 # --- a generated archive: every planted fault and nothing else ------------------------------------------
 
 
