@@ -57,10 +57,14 @@ class Browser:
         self._buf = b""
         self._id = 0
         self.events: list[dict[str, Any]] = []
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page.enable", "Runtime.enable", "Network.enable"):
-            self.call(domain, session=True)
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            for domain in ("Page.enable", "Runtime.enable", "Network.enable"):
+                self.call(domain, session=True)
+        except Exception:  # a browser that did not start: nothing left behind
+            self.close()
+            raise
 
     def _read(self, timeout: float) -> dict[str, Any]:
         """The next message from Chromium."""
