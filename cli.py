@@ -1,4 +1,4 @@
-"""Command line over the pipeline: convert, show, overlay, batch, export.
+"""Command line over the pipeline: convert, show, overlay, batch, export, audit, query.
 
 Exit status: 0 when every input converted, 1 when any input could not be (one line per failure on
 stderr, the others still written), 2 for a usage error.
@@ -216,7 +216,7 @@ def cmd_overlay(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from batch.run import run_batch
 
-    return run_batch(
+    status = run_batch(
         args.input_dir,
         args.output,
         workers=args.workers,
@@ -225,6 +225,47 @@ def cmd_batch(args: argparse.Namespace) -> int:
         options=_options(args),
         progress=not args.quiet,
     )
+    if args.audit:
+        from audit.run import run_audit, summary_line
+
+        a = os.path.join(args.output, "audit")
+        doc = run_audit(
+            [args.output],
+            os.path.join(a, "findings.json"),
+            os.path.join(a, "dashboard.html"),
+            os.path.join(a, "dataset"),
+        )
+        print(summary_line(doc), file=sys.stderr)
+    return status
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from audit.run import run_audit, summary_line
+
+    dataset = args.dataset or os.path.join(os.path.dirname(os.path.abspath(args.output)), "dataset")
+    try:
+        doc = run_audit(args.dirs, args.output, args.html, None if args.no_dataset else dataset)
+    except OSError as e:
+        print(f"error: {e.filename or args.output}: unreadable: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(summary_line(doc), file=sys.stderr)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from audit.dataset import query
+
+    try:
+        cols, rows = query(args.out, args.sql)
+    except duckdb.Error as e:
+        print(f"error: query: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 1
+    print("\t".join(cols))
+    for r in rows:
+        print("\t".join("" if v is None else str(v) for v in r))
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -279,6 +320,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-audit", dest="audit", action="store_false", help="skip the audit (OUT/audit/) at the end")
     _add_read_options(p)
     p.set_defaults(func=cmd_batch)
 
@@ -286,6 +328,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir")
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("audit", help="audit the reports of convert/batch output folders across reports")
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("-o", "--output", required=True, metavar="FINDINGS.json")
+    p.add_argument("--html", metavar="FILE", help="write the dashboard here")
+    p.add_argument("--dataset", metavar="DIR", help="Parquet dataset folder (default: dataset/ beside FINDINGS.json)")
+    p.add_argument("--no-dataset", action="store_true", help="write no Parquet dataset")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("query", help="run SQL (DuckDB) over an audit's dataset")
+    p.add_argument("out", metavar="OUT", help="the dataset folder, or a folder holding dataset/ or audit/dataset/")
+    p.add_argument("sql", metavar="SQL")
+    p.set_defaults(func=cmd_query)
     return ap
 
 

@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS files (
     agency TEXT,
     year INTEGER,
     published TEXT,
-    converted_as TEXT
+    converted_as TEXT,
+    series_key TEXT,
+    agency_level TEXT
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256, toolkit_version);
 CREATE TABLE IF NOT EXISTS "values" (
@@ -85,7 +87,20 @@ def connect(db_path: str, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(SCHEMA)
+        add_missing_columns(conn)
     return conn
+
+
+# Columns added after the first release of the index, added to an older index when it is opened.
+ADDED_COLUMNS = {"series_key": "TEXT", "agency_level": "TEXT"}
+
+
+def add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Add to an index made by an earlier version the `files` columns it lacks (series key, level)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in have:
+            conn.execute(f"ALTER TABLE files ADD COLUMN {name} {kind}")
 
 
 def file_rows(conn: sqlite3.Connection) -> dict[str, FileRow]:
@@ -163,6 +178,8 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
         "agency": meta.get("agency"),
         "year": meta.get("year"),
         "published": meta.get("published"),
+        "series_key": meta.get("series_key"),
+        "agency_level": meta.get("agency_level"),
         "failing": failing_rules(report),
         "values": value_rows(report),
         "checks": [(c["rule"], int(bool(c.get("ok"))), c.get("message")) for c in report.get("checks") or []],
@@ -183,8 +200,8 @@ def record_ok(
     _forget(conn, facts.path)
     conn.execute(
         "INSERT INTO files (path, sha256, size, format, status, error_kind, error, seconds, pages, ocr_engine, "
-        "toolkit_version, failing_checks, json_path, done_at, template, agency, year, published, converted_as) "
-        "VALUES (?, ?, ?, ?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "toolkit_version, failing_checks, json_path, done_at, template, agency, year, published, converted_as, "
+        "series_key, agency_level) VALUES (?, ?, ?, ?, 'ok', NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             facts.path,
             facts.sha256,
@@ -202,6 +219,8 @@ def record_ok(
             summary.get("year"),
             summary.get("published"),
             converted_as,
+            summary.get("series_key"),
+            summary.get("agency_level"),
         ),
     )
     conn.executemany(

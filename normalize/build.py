@@ -7,6 +7,7 @@ from typing import Any
 
 from ingest.errors import ReportError
 from ingest.grid import Document
+from normalize.agency import identify as series_identity
 from normalize.checks import run_checks, set_field
 from normalize.correct import correct
 from normalize.identity import identify
@@ -95,6 +96,20 @@ def _field_ids(tpl: dict[str, Any], sec: str) -> list[tuple[str, str | None]]:
     return [(f"{sec}.{g['id']}.{f['id']}", None) for g in rl["groups"] for f in rl["fields"]]
 
 
+def line_pages(sections: list[dict[str, Any]], paras: list[Any]) -> list[list[int | None]]:
+    """The page of each line of each section's text (the paragraph it came from), None where not found."""
+    out: list[list[int | None]] = []
+    i = 0
+    for sec in sections:
+        pages: list[int | None] = []
+        for line in sec["text"].split("\n") if sec["text"] else []:
+            j = next((j for j in range(i, len(paras)) if paras[j].text.strip() == line.strip()), None)
+            pages.append(paras[j].page if j is not None else None)
+            i = j + 1 if j is not None else i
+        out.append(pages)
+    return out
+
+
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
     paras = doc.paragraphs
@@ -154,10 +169,15 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         tables, cells, checks = correct(tables, cells, checks, tpl, found, warnings)
 
     identity, notes = identify(doc, title)
-    report = {"title": title, **identity}
+    report: dict[str, Any] = {"title": title, **identity}
     if title is None:
         warnings.append("report.title: no title found; left null")
     warnings.extend(notes)
+    series = series_identity(report["agency"], "\n".join([title or ""] + [p.text for p in paras]))
+    report.update(series_key=series.key, agency_level=series.level, region=series.region)
+    sections = find_sections(doc.blocks, tpl)
+    for sec, pages in zip(sections, line_pages(sections, paras), strict=True):
+        sec["pages"] = pages
     return {
         "schema_version": SCHEMA_VERSION,
         "template": template_id,
@@ -170,7 +190,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             **doc.source,
         },
         "report": report,
-        "sections": find_sections(doc.blocks, tpl),
+        "sections": sections,
         "tables": tables,
         "cells": cells,
         "checks": checks,
