@@ -1,4 +1,4 @@
-"""Command line over the pipeline: convert, show, overlay, batch, export.
+"""Command line over the pipeline: convert, show, overlay, batch, export, correct, corrections, review.
 
 Exit status: 0 when every input converted, 1 when any input could not be (one line per failure on
 stderr, the others still written), 2 for a usage error.
@@ -132,6 +132,7 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
                 continue
             if json_dir is not None:
                 out = os.path.join(json_dir, unique_output_name(path, taken))
+                result = _corrected(result, json_dir, out)
                 try:
                     with open(out, "wb") as f:
                         f.write(report_bytes(result))
@@ -144,6 +145,18 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
     finally:
         engine.close()
     return 1 if failed else 0
+
+
+def _corrected(report: dict[str, Any], out_dir: str, out: str) -> dict[str, Any]:
+    """The report with the corrections stored in its output folder applied; a stale one said on stderr."""
+    from corrections import apply_stored
+
+    name = os.path.relpath(out, out_dir).replace(os.sep, "/")
+    fixed = apply_stored(report, out_dir, name)
+    for w in fixed.get("warnings") or []:
+        if w.startswith("corrections: "):
+            print(f"warning: {w}", file=sys.stderr)
+    return fixed
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -227,6 +240,63 @@ def cmd_batch(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    """Record a person's value for one field of a report and rewrite the report (and its folder's index)."""
+    from corrections import decide
+
+    out_dir = os.path.dirname(os.path.abspath(args.report))
+    try:
+        report = decide(out_dir, os.path.basename(args.report), args.field, "correct", args.value)
+    except (OSError, ValueError) as e:
+        print(f"error: {printable_path(args.report)}: invalid: {e}", file=sys.stderr)
+        return 1
+    cell = next(c for c in report["cells"] if c["field"] == args.field)
+    bad = [c["rule"] for c in report["checks"] if not c["ok"]]
+    print(f"{args.field} = {_fmt(cell['value'])} (was {_fmt(cell['replaced']['value'])}, read {cell['raw']!r})")
+    print(f"checks: {len(report['checks']) - len(bad)} ok, {len(bad)} failing" + (f": {' '.join(bad)}" if bad else ""))
+    return 0
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    """List, export or import the corrections stored in an output folder."""
+    from corrections import sync_folder
+    from corrections.store import connect, export_json, load, parse_export, record
+
+    if args.import_file:
+        try:
+            with open(args.import_file, encoding="utf-8") as f:
+                items = parse_export(json.load(f))
+        except (OSError, ValueError) as e:
+            print(f"error: {printable_path(args.import_file)}: invalid: {e}", file=sys.stderr)
+            return 1
+        conn = connect(args.out_dir)
+        try:
+            n = record(conn, items)
+        finally:
+            conn.close()
+        for w in sync_folder(args.out_dir):
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"{n} corrections imported into {args.out_dir}")
+        return 0
+    if args.export_file:
+        with open(args.export_file, "w", encoding="utf-8") as f:
+            json.dump(export_json(args.out_dir), f, ensure_ascii=False, indent=2)
+        print(f"{len(load(args.out_dir))} corrections written to {args.export_file}")
+        return 0
+    for c in load(args.out_dir):
+        print(f"{c.sha256[:12]}  {c.name or '?'}  {c.field}  {c.action}  {_fmt(c.value)}  {c.at}")
+    for w in sync_folder(args.out_dir):
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Serve the review app over an output folder until interrupted."""
+    from review.app import serve
+
+    return serve(args.out_dir, host=args.host, port=args.port, open_source=args.source)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from batch.export import export
 
@@ -281,6 +351,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_read_options(p)
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("correct", help="record a person's value for one field of a report JSON")
+    p.add_argument("report", metavar="REPORT.json")
+    p.add_argument("field", metavar="FIELD", help="a field id, e.g. applications.granted.total")
+    p.add_argument("value", metavar="VALUE", help="a number, or null for a blank cell")
+    p.set_defaults(func=cmd_correct)
+
+    p = sub.add_parser("corrections", help="list, export or import the corrections of an output folder")
+    p.add_argument("out_dir")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--export", dest="export_file", metavar="FILE", help="write them as JSON to FILE")
+    g.add_argument("--import", dest="import_file", metavar="FILE", help="add those of an exported FILE")
+    p.set_defaults(func=cmd_corrections)
+
+    p = sub.add_parser("review", help="a local web app to review and correct the doubtful cells of an output folder")
+    p.add_argument("out_dir")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--source", metavar="DIR", help="folder of the original files, for cell crops (batch: found)")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("export", help="export a batch output folder as tables")
     p.add_argument("out_dir")
