@@ -168,36 +168,71 @@ def _fmt(v: Any) -> str:
     return "·" if v is None else str(v)
 
 
-def render(report: dict[str, Any]) -> str:
-    """The three tables and the failing checks as plain text for a terminal."""
+def _width(s: str) -> int:
+    """Terminal columns a string takes (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, width: int, right: bool = False) -> str:
+    """s padded with spaces to width terminal columns (on the left when right-aligned)."""
+    fill = " " * max(0, width - _width(s))
+    return fill + s if right else s + fill
+
+
+def render(report: dict[str, Any], ids: bool = False) -> str:
+    """The three tables and the failing checks as plain text for a terminal, with the template's printed
+    labels (the field ids with ids=True)."""
+    from normalize.template import labels
+
+    lab = labels(report.get("template") or "2021")
+
+    def name(key: str) -> str:
+        return key.rsplit(".", 1)[-1] if ids else lab.get(key, key.rsplit(".", 1)[-1])
+
     lines: list[str] = []
     r = report.get("report", {})
     lines.append(f"{r.get('agency') or '?'}  {r.get('year') or '?'}  published {r.get('published') or '?'}")
     lines.append(f"template {report.get('template')}  source {report['source']['file']} ({report['source']['format']})")
     t = report.get("tables", {})
     ad = t.get("active_disclosure") or {}
-    lines.append("\n二 active_disclosure")
+    lines.append("\n二 active_disclosure" if ids else "\n二、主动公开政府信息情况")
     for row, vals in ad.items():
-        lines.append(f"  {row:<28}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+        lines.append(
+            "  "
+            + _pad(name(f"active_disclosure.{row}"), 28)
+            + "  ".join(f"{name(f'active_disclosure.*.{k}')}={_fmt(v)}" for k, v in vals.items())
+        )
     ap = t.get("applications") or {}
     if ap:
         cols = list(next(iter(ap.values())).keys())
-        lines.append("\n三 applications")
-        lines.append(" " * 34 + "".join(f"{c[:9]:>10}" for c in cols))
+        width = 34 if ids else 46
+        lines.append("\n三 applications" if ids else "\n三、收到和处理政府信息公开申请情况")
+        lines.append(" " * (width + 2) + "".join(_pad(name(f"applications.*.{c}")[:9], 13, True) for c in cols))
         for row, vals in ap.items():
-            lines.append(f"  {row:<32}" + "".join(f"{_fmt(vals.get(c)):>10}" for c in cols))
+            label = name(f"applications.{row}")
+            label = label if _width(label) <= width else label[: width // 2 - 1] + "…"
+            lines.append("  " + _pad(label, width) + "".join(_pad(_fmt(vals.get(c)), 13, True) for c in cols))
     for key in ("applications_group_totals", "applications_extra_columns"):
         if t.get(key):
             lines.append(f"  {key}: {json.dumps(t[key], ensure_ascii=False)}")
     rl = t.get("review_litigation") or {}
     if rl:
-        lines.append("\n四 review_litigation")
+        lines.append("\n四 review_litigation" if ids else "\n四、政府信息公开行政复议、行政诉讼情况")
         for g, vals in rl.items():
-            lines.append(f"  {g:<26}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+            lines.append(
+                "  "
+                + _pad(name(f"review_litigation.{g}"), 26)
+                + "  ".join(f"{name(f'review_litigation.*.{k}')}={_fmt(v)}" for k, v in vals.items())
+            )
     bad = [c for c in report.get("checks", []) if not c["ok"]]
     lines.append(f"\nchecks: {len(report.get('checks', [])) - len(bad)} ok, {len(bad)} failing")
     for c in bad:
         lines.append(f"  FAIL {c['rule']}: {c['message']}")
+    manual = [c for c in report.get("cells") or [] if c.get("source") == "manual"]
+    for c in manual:
+        lines.append(f"  corrected by a person: {c['field']} = {_fmt(c['value'])} (read {c.get('raw')!r})")
     for w in report.get("warnings", []):
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
@@ -218,7 +253,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             _fail(path, e)
             status = 1
             continue
-        print(render(report))
+        print(render(report, ids=args.ids))
     return status
 
 
@@ -333,6 +368,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print the tables and failing checks of a file (or its JSON)")
     p.add_argument("inputs", nargs="+")
+    p.add_argument("--ids", action="store_true", help="field ids instead of the template's printed labels")
     _add_read_options(p)
     p.set_defaults(func=cmd_show)
 

@@ -130,3 +130,22 @@ def test_corrections_export_and_import(tmp_path: Path, err_report: dict[str, Any
     bad = tmp_path / "bad.json"
     bad.write_text('{"corrections_version": "1", "corrections": [{"field": 1}]}', encoding="utf-8")
     assert cli("corrections", str(b), "--import", str(bad)).returncode == 1
+
+
+def test_show_prints_the_template_labels_or_the_ids(tmp_path: Path, err_report: dict[str, Any]) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(err_report, ensure_ascii=False), encoding="utf-8")
+    r = cli("show", str(path))
+    assert r.returncode == 0, r.stderr
+    for label in (
+        "一、本年新收政府信息公开申请数量",
+        "自然人",
+        "商业企业",
+        "三（三）1.属于国家秘密",
+        "行政复议",
+        "结果维持",
+    ):
+        assert label in r.stdout
+    assert "new_received" not in r.stdout
+    ids = cli("show", "--ids", str(path)).stdout
+    assert "new_received" in ids and "natural_person" in ids and "自然人" not in ids
