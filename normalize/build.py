@@ -187,6 +187,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "format": doc.format,
             "pages": len(doc.pages) or None,
             "ocr": doc.ocr,
+            "page_sizes": [[round(p.width, 2), round(p.height, 2)] for p in doc.pages] or None,
         },
         "report": report,
         "sections": find_sections(doc.blocks, tpl),
