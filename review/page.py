@@ -72,7 +72,8 @@ h2{grid-column:1/-1;font-size:15px;margin:8px 0 0}
       q('#progress').textContent=data.reviewed+' of '+data.total+' reviewed · '+data.reports+' reports';
       q('#bar i').style.width=(data.total?100*data.reviewed/data.total:100)+'%';
       open.slice(0,SHOWN).forEach(function(i){main.appendChild(card(i));});
-      if(open.length>SHOWN){main.appendChild(el('h2','',(open.length-SHOWN)+' more after these'));}
+      var left=data.total-data.reviewed;
+      if(left>SHOWN){main.appendChild(el('h2','',(left-SHOWN)+' more after these'));}
       if(done.length){main.appendChild(el('h2','','reviewed ('+done.length+')'));done.slice(0,SHOWN).forEach(function(i){main.appendChild(card(i));});}
       document.body.dataset.reviewed=String(data.reviewed);document.body.dataset.total=String(data.total);
       document.body.dataset.ready='1';
