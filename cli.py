@@ -278,10 +278,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_correct(args: argparse.Namespace) -> int:
     """Record a person's value for one field of a report and rewrite the report (and its folder's index)."""
     from corrections import decide
+    from corrections.folder import output_folder
 
-    out_dir = os.path.dirname(os.path.abspath(args.report))
+    out_dir = output_folder(args.report)
     try:
-        report = decide(out_dir, os.path.basename(args.report), args.field, "correct", args.value)
+        report = decide(
+            out_dir, os.path.relpath(os.path.abspath(args.report), out_dir), args.field, "correct", args.value
+        )
     except (OSError, ValueError) as e:
         print(f"error: {printable_path(args.report)}: invalid: {e}", file=sys.stderr)
         return 1

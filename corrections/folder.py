@@ -200,8 +200,47 @@ def decide(out_dir: str, rel: str, field: str, action: str, text: str | None = N
         finally:
             conn.close()
         fixed = sync_report(out_dir, path)
+        for other in same_bytes(out_dir, sha, rel):  # a batch's other inputs with these bytes
+            sync_report(out_dir, other)
         refresh_exports(out_dir)
     return fixed
+
+
+def same_bytes(out_dir: str, sha256: str, rel: str) -> list[str]:
+    """The other report JSONs of a batch folder converted from the same bytes (by its index)."""
+    import sqlite3
+
+    from batch.index import INDEX_NAME
+
+    db = os.path.join(out_dir, INDEX_NAME)
+    if not os.path.isfile(db):
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT json_path FROM files WHERE sha256 = ? AND status = 'ok' AND json_path != ?", (sha256, rel)
+        ).fetchall()
+    finally:
+        conn.close()
+    paths = [os.path.join(out_dir, r[0]) for r in rows if r[0]]
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def output_folder(report_json: str) -> str:
+    """The output folder a report JSON belongs to: the nearest folder above it holding a batch index or a
+    corrections store, else its own folder."""
+    from batch.index import INDEX_NAME
+    from corrections.store import STORE_NAME
+
+    here = os.path.dirname(os.path.abspath(report_json))
+    d = here
+    while True:
+        if os.path.isfile(os.path.join(d, INDEX_NAME)) or os.path.isfile(os.path.join(d, STORE_NAME)):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return here
+        d = parent
 
 
 def sync_folder(out_dir: str) -> list[str]:
