@@ -187,7 +187,8 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "format": doc.format,
             "pages": len(doc.pages) or None,
             "ocr": doc.ocr,
-            "page_sizes": [[round(p.width, 2), round(p.height, 2)] for p in doc.pages] or None,
+            "page_geometry": [[round(p.width, 2), round(p.height, 2), p.rotation, round(p.skew, 4)] for p in doc.pages]
+            or None,
         },
         "report": report,
         "sections": find_sections(doc.blocks, tpl),

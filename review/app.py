@@ -89,7 +89,11 @@ def loopback(host: str) -> bool:
 
 def serve(out_dir: str, host: str = "127.0.0.1", port: int = 0, open_source: str | None = None) -> int:
     """Serve the app until interrupted; print the URL with its token."""
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its request lines would print the token
 
     if not os.path.isdir(out_dir):
         print(f"error: {out_dir}: not a folder", file=sys.stderr)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from functools import cache
+import threading
+from functools import cache, lru_cache
 from typing import Any
 
+CROPPING = threading.Lock()  # one crop at a time: the page images are shared, and decoding one twice is waste
 MAX_SIDE = 480  # pixels of the enlarged crop's longer side
 PAD = 0.35  # of the cell's height, shown around it
 
@@ -57,45 +59,56 @@ def find_source(out_dir: str, rel: str, report: dict[str, Any], source_dir: str 
     return None
 
 
-def page_image(path: str, report: dict[str, Any], page: int) -> Any:
-    """The page as a PIL image (boxes are scaled onto it by the report's page sizes), or None."""
-    from PIL import Image
+@lru_cache(maxsize=4)
+def page_image(path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, ...] | None) -> Any:
+    """The page as a PIL image turned as the reader turned it (the last few kept: crops come page by page)."""
+    from PIL import Image, ImageOps
 
+    from ingest.grid import PageInfo
     from ingest.options import Options
+    from overlay.render import orient
 
-    fmt = (report.get("source") or {}).get("format")
+    img: Image.Image
     if fmt == "image":
-        from PIL import ImageOps
-
-        img = Image.open(path)
-        img.seek(max(0, page - 1))
-        return (ImageOps.exif_transpose(img) if page == 1 else img).convert("L")
-    if fmt == "pdf":
+        stored = Image.open(path)
+        stored.seek(max(0, page - 1))
+        img = (ImageOps.exif_transpose(stored) if page == 1 else stored).convert("L")
+    elif fmt == "pdf":
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(path)
         try:
-            return pdf[page - 1].render(scale=Options().dpi / 72).to_pil().convert("L")
+            img = pdf[page - 1].render(scale=Options().dpi / 72).to_pil().convert("L")
         finally:
             pdf.close()
-    return None
+    else:
+        return None
+    if geo is not None:
+        img = orient(img, PageInfo(page, geo[0], geo[1], rotation=int(geo[2]), skew=geo[3]))
+    return img
 
 
 def crop_png(path: str, report: dict[str, Any], cell: dict[str, Any]) -> bytes | None:
     """The cell with a margin, enlarged, as PNG bytes; None when it has no place on a page."""
-    from PIL import Image
-
     bbox, page = cell.get("bbox"), cell.get("page")
     if not bbox or not page:
         return None
-    try:
-        img = page_image(path, report, int(page))
-    except (OSError, ValueError, IndexError, EOFError):
-        return None
-    if img is None:
-        return None
-    sizes = (report.get("source") or {}).get("page_sizes") or []
-    w, h = sizes[int(page) - 1] if 0 < int(page) <= len(sizes) else (img.width, img.height)
+    src = report.get("source") or {}
+    geos = src.get("page_geometry") or []
+    geo = tuple(geos[int(page) - 1]) if 0 < int(page) <= len(geos) else None
+    with CROPPING:
+        try:
+            img = page_image(path, os.stat(path).st_mtime_ns, str(src.get("format")), int(page), geo)
+        except (OSError, ValueError, IndexError, EOFError):
+            return None
+        return None if img is None else cut(img, bbox, geo)
+
+
+def cut(img: Any, bbox: list[float], geo: tuple[float, ...] | None) -> bytes | None:
+    """A cell's box (in the report's units) cut out of its page image with a margin, enlarged, as PNG."""
+    from PIL import Image
+
+    w, h = (geo[0], geo[1]) if geo else (img.width, img.height)
     sx, sy = img.width / w, img.height / h
     x0, y0, x1, y1 = (float(bbox[0]) * sx, float(bbox[1]) * sy, float(bbox[2]) * sx, float(bbox[3]) * sy)
     pad = (y1 - y0) * PAD
