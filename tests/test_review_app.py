@@ -31,7 +31,7 @@ from corrections.apply import recompute_checks
 from normalize.checks import get_field
 
 SCANS = ("scan_s5_003_pdf2021_s5_003.jpg", "scan_s5_006_pdf2021_s5_001.png")
-pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="chromium or chromedriver not installed")
+NO_BROWSER = pytest.mark.skipif(not HAVE_BROWSER, reason="chromium or chromedriver not installed")
 
 
 class Server:
@@ -109,6 +109,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"src": src, "out": out}
 
 
+@NO_BROWSER
 def test_review_in_the_browser_then_batch_rerun_keeps_it(archive: dict[str, Path]) -> None:
     from selenium.webdriver.common.by import By
 
@@ -247,3 +248,10 @@ def test_concurrent_edits_and_a_killed_server_lose_nothing(archive: dict[str, Pa
         assert len(load(str(out))) >= 9
     finally:
         server.stop()
+
+
+def test_only_loopback_addresses_pass_without_a_warning() -> None:
+    from review.app import loopback
+
+    assert loopback("127.0.0.1") and loopback("::1") and loopback("localhost") and loopback("127.0.0.2")
+    assert not loopback("0.0.0.0") and not loopback("192.0.2.10") and not loopback("example.org")
