@@ -181,9 +181,12 @@ def sync_report(out_dir: str, path: str) -> dict[str, Any]:
     return fixed
 
 
-def decide(out_dir: str, rel: str, field: str, action: str, text: str | None = None) -> dict[str, Any]:
-    """Record one decision on one report of a folder and carry it through: store, JSON, index, exports.
-    ValueError for a report outside the folder, an unknown field or a bad value. The report as rewritten."""
+def decide(
+    out_dir: str, rel: str, field: str, action: str, text: str | None = None, exports: bool = True
+) -> dict[str, Any]:
+    """Record one decision on one report of a folder and carry it through: store, JSON, index, and the
+    exports unless the caller refreshes them itself (`refresh_exports_locked`). ValueError for a report
+    outside the folder, an unknown field or a bad value. The report as rewritten."""
     path = report_path(out_dir, rel)
     rel = rel_name(out_dir, path)
     with locked(out_dir):
@@ -202,8 +205,28 @@ def decide(out_dir: str, rel: str, field: str, action: str, text: str | None = N
         fixed = sync_report(out_dir, path)
         for other in same_bytes(out_dir, sha, rel):  # a batch's other inputs with these bytes
             sync_report(out_dir, other)
-        refresh_exports(out_dir)
+        if exports:
+            refresh_exports(out_dir)
     return fixed
+
+
+def refresh_exports_locked(out_dir: str) -> list[str]:
+    """Rewrite the folder's exports from its index under the folder's lock; the formats rewritten."""
+    with locked(out_dir):
+        return refresh_exports(out_dir)
+
+
+def exports_behind(out_dir: str) -> bool:
+    """Whether the folder's exports are older than its last stored decision (a process died before it
+    rewrote them)."""
+    from batch.export import EXPORT_DIR
+    from corrections.store import store_path
+
+    stores = [p for p in (store_path(out_dir), store_path(out_dir) + "-wal") if os.path.isfile(p)]
+    made = [os.path.join(out_dir, EXPORT_DIR, f"reports.{f}") for f in export_formats(out_dir)]
+    if not stores or not made:
+        return False
+    return max(os.path.getmtime(p) for p in stores) > min(os.path.getmtime(p) for p in made)
 
 
 def same_bytes(out_dir: str, sha256: str, rel: str) -> list[str]:

@@ -2,8 +2,8 @@
 
 Bound to 127.0.0.1 unless --host says otherwise (with a warning); every request must carry the random
 token of the URL printed at start (``?token=`` or the ``X-Token`` header), or it is refused (403). Each
-decision goes through :func:`corrections.decide`: the store first, then the report JSON, the batch index
-and the exports, under the folder's lock.
+decision goes through :func:`corrections.decide`: the store first, then the report JSON and the batch
+index, under the folder's lock; the exports are rewritten in a background thread right after.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import ipaddress
 import os
 import secrets
 import sys
+import threading
 
 from flask import Flask, Response, abort, jsonify, request
 
 from corrections import decide, sync_folder
 from corrections.apply import ACTIONS
-from corrections.folder import read_report, report_path
+from corrections.folder import exports_behind, read_report, refresh_exports_locked, report_path
 from review.crop import crop_png, find_source
 from review.page import PAGE
 from review.queue import Archive
@@ -27,6 +28,7 @@ def create_app(out_dir: str, token: str, source_dir: str | None = None) -> Flask
     """The review app over one output folder, answering only requests that carry the token."""
     app = Flask("govreport-review")
     archive = Archive(out_dir)
+    exporter = Exporter(out_dir)
 
     @app.before_request
     def need_token() -> None:
@@ -53,12 +55,17 @@ def create_app(out_dir: str, token: str, source_dir: str | None = None) -> Flask
         if value is not None and not isinstance(value, str | int | float) or isinstance(value, bool):
             return jsonify(error="value must be a number or blank"), 400
         try:
-            report = decide(out_dir, rel, field, action, None if value is None else str(value))
+            report = decide(out_dir, rel, field, action, None if value is None else str(value), exports=False)
         except ValueError as e:
             return jsonify(error=str(e)), 400
+        exporter.wake()
         cell = next(c for c in report["cells"] if c["field"] == field)
         failing = [c["rule"] for c in report["checks"] if not c["ok"]]
         return jsonify(cell=cell, failing=failing)
+
+    @app.get("/api/exports")
+    def exports_state() -> Response:
+        return jsonify(pending=exporter.pending())
 
     @app.get("/api/crop")
     def crop() -> Response:
@@ -75,6 +82,36 @@ def create_app(out_dir: str, token: str, source_dir: str | None = None) -> Flask
         return Response(png, mimetype="image/png")
 
     return app
+
+
+class Exporter:
+    """Rewrites the folder's exports in a background thread after decisions (a rewrite of a large archive's
+    exports takes seconds; decisions made meanwhile are taken by the next rewrite)."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = out_dir
+        self.wanted = threading.Event()
+        self.busy = threading.Lock()
+        threading.Thread(target=self.run, name="exports", daemon=True).start()
+
+    def wake(self) -> None:
+        """Ask for a rewrite of the exports."""
+        self.wanted.set()
+
+    def pending(self) -> bool:
+        """Whether a rewrite is asked for or running."""
+        return self.wanted.is_set() or self.busy.locked()
+
+    def run(self) -> None:
+        """Rewrite the exports whenever asked, one rewrite at a time."""
+        while True:
+            self.wanted.wait()
+            with self.busy:
+                self.wanted.clear()
+                try:
+                    refresh_exports_locked(self.out_dir)
+                except Exception as e:  # an export that fails leaves the decisions stored; say so
+                    print(f"warning: {self.out_dir}: exports not rewritten: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 def loopback(host: str) -> bool:
@@ -100,6 +137,8 @@ def serve(out_dir: str, host: str = "127.0.0.1", port: int = 0, open_source: str
         return 2
     for note in sync_folder(out_dir):  # decisions stored by a process killed before it rewrote a JSON
         print(f"warning: {note}", file=sys.stderr)
+    if exports_behind(out_dir):
+        refresh_exports_locked(out_dir)
     if not loopback(host):
         print(
             f"warning: listening on {host}: other machines can reach this review app (anyone with the URL can edit)",

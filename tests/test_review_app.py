@@ -162,6 +162,9 @@ def test_review_in_the_browser_then_batch_rerun_keeps_it(archive: dict[str, Path
                 True,
             )
         assert len({(r, f) for r, f, _a, _v in decided}) == 4
+        end = time.monotonic() + 60
+        while server.call("/api/exports")[1]["pending"] and time.monotonic() < end:  # rewritten in the background
+            time.sleep(0.2)
         check_outputs(out, decided)
         assert (
             server.call("/api/decide", {"report": "../x.json", "field": decided[0][1], "action": "confirm"})[0] == 400
