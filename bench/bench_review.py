@@ -85,6 +85,7 @@ def timed(client: object, url: str) -> tuple[float, dict]:
 
 
 def main() -> int:
+    """Make (or reuse) the archive, time the queue, say whether the aim is met."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--reports", type=int, default=1000)
     ap.add_argument("--exports", action="store_true", help="also time a decision with an index and CSV exports")

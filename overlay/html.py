@@ -253,6 +253,7 @@ def canonical_table(name: str, table: dict[str, Any], marks: dict[str, Mark], te
     lab = labels(template or "2021")
 
     def named(key: str, id_: str) -> str:
+        """An id with the template's label under it."""
         text = lab.get(key)
         return f'{escape(id_)}<br><span class="lab">{escape(text)}</span>' if text else escape(id_)
 

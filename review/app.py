@@ -32,20 +32,24 @@ def create_app(out_dir: str, token: str, source_dir: str | None = None) -> Flask
 
     @app.before_request
     def need_token() -> None:
+        """Refuse (403) a request without the app's token."""
         given = request.args.get("token") or request.headers.get("X-Token") or ""
         if not secrets.compare_digest(given.encode(), token.encode()):
             abort(403)
 
     @app.get("/")
     def index() -> Response:
+        """The page."""
         return Response(PAGE, mimetype="text/html")
 
     @app.get("/api/queue")
     def queue() -> Response:
+        """The progress and the next cells to review."""
         return jsonify(archive.queue())
 
     @app.post("/api/decide")
     def decide_one() -> tuple[Response, int] | Response:
+        """Accept, correct or mark unreadable one cell; 400 with the reason for a bad request."""
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             return jsonify(error="a JSON object is expected"), 400
@@ -65,10 +69,12 @@ def create_app(out_dir: str, token: str, source_dir: str | None = None) -> Flask
 
     @app.get("/api/exports")
     def exports_state() -> Response:
+        """Whether the exports are still being rewritten."""
         return jsonify(pending=exporter.pending())
 
     @app.get("/api/crop")
     def crop() -> Response:
+        """A cell cut out of its original page (404 when the original or its place is not known)."""
         rel, field = request.args.get("report", ""), request.args.get("field", "")
         try:
             report = read_report(report_path(out_dir, rel))
