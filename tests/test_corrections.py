@@ -149,3 +149,28 @@ def test_show_prints_the_template_labels_or_the_ids(tmp_path: Path, err_report: 
     assert "new_received" not in r.stdout
     ids = cli("show", "--ids", str(path)).stdout
     assert "new_received" in ids and "natural_p" in ids and "商业企业" not in ids
+
+
+def test_correct_in_a_batch_tree_uses_the_batch_folder_and_its_index(
+    tmp_path: Path, err_report: dict[str, Any]
+) -> None:
+    import sqlite3
+
+    from batch.index import INDEX_NAME, FileFacts, connect, record_ok, summarize
+
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "r.json").write_text(json.dumps(err_report, ensure_ascii=False), encoding="utf-8")
+    conn = connect(str(out / INDEX_NAME))
+    with conn:
+        facts = FileFacts("sub/r.docx", err_report["source"]["sha256"], 1, "docx")
+        record_ok(conn, facts, summarize(err_report), {"seconds": 1.0}, "sub/r.json", "test", "sub/r.docx")
+    conn.close()
+    r = cli("correct", str(out / "sub" / "r.json"), BROKEN, "5")
+    assert r.returncode == 0, r.stderr
+    assert (out / "corrections.sqlite").is_file() and not (out / "sub" / "corrections.sqlite").exists()
+    conn = sqlite3.connect(out / INDEX_NAME)
+    value = conn.execute('SELECT value, confidence FROM "values" WHERE path = ? AND field = ?', ("sub/r.docx", BROKEN))
+    failing_row = conn.execute("SELECT failing_checks FROM files WHERE path = 'sub/r.docx'").fetchone()[0]
+    assert value.fetchone() == (5, 1.0) and json.loads(failing_row) == []
+    conn.close()
