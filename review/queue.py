@@ -7,15 +7,12 @@ then the least sure readings. Reports are read once and kept while their file is
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import heapq
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from corrections.folder import report_files
+from corrections.folder import gc_paused, report_files
 from normalize.correct import LOW_CONFIDENCE
 from normalize.serialize import loads
 from normalize.template import field_label
@@ -72,19 +69,6 @@ def entry(e: Entry) -> dict[str, Any]:
         "bbox": c.get("bbox"),
         "review": c.get("review") if manual else None,
     }
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing a thousand reports makes millions of objects (none in a
-    cycle), and its collections over the growing heap took more than half the time of a first opening."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @dataclass
