@@ -1,4 +1,5 @@
-"""Command line over the pipeline: convert, show, overlay, batch, export, audit, query.
+"""Command line over the pipeline: convert, show, overlay, batch, export, audit, query, correct, corrections,
+review.
 
 Exit status: 0 when every input converted, 1 when any input could not be (one line per failure on
 stderr, the others still written), 2 for a usage error.
@@ -132,6 +133,7 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
                 continue
             if json_dir is not None:
                 out = os.path.join(json_dir, unique_output_name(path, taken))
+                result = _corrected(result, json_dir, out)
                 try:
                     with open(out, "wb") as f:
                         f.write(report_bytes(result))
@@ -146,6 +148,18 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
     return 1 if failed else 0
 
 
+def _corrected(report: dict[str, Any], out_dir: str, out: str) -> dict[str, Any]:
+    """The report with the corrections stored in its output folder applied; a stale one said on stderr."""
+    from corrections import apply_stored
+
+    name = os.path.relpath(out, out_dir).replace(os.sep, "/")
+    fixed = apply_stored(report, out_dir, name)
+    for w in fixed.get("warnings") or []:
+        if w.startswith("corrections: "):
+            print(f"warning: {w}", file=sys.stderr)
+    return fixed
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     os.makedirs(args.output, exist_ok=True)
     return _convert_all(args, args.output, args.overlay)
@@ -155,36 +169,71 @@ def _fmt(v: Any) -> str:
     return "·" if v is None else str(v)
 
 
-def render(report: dict[str, Any]) -> str:
-    """The three tables and the failing checks as plain text for a terminal."""
+def _width(s: str) -> int:
+    """Terminal columns a string takes (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, width: int, right: bool = False) -> str:
+    """s padded with spaces to width terminal columns (on the left when right-aligned)."""
+    fill = " " * max(0, width - _width(s))
+    return fill + s if right else s + fill
+
+
+def render(report: dict[str, Any], ids: bool = False) -> str:
+    """The three tables and the failing checks as plain text for a terminal, with the template's printed
+    labels (the field ids with ids=True)."""
+    from normalize.template import labels
+
+    lab = labels(report.get("template") or "2021")
+
+    def name(key: str) -> str:
+        return key.rsplit(".", 1)[-1] if ids else lab.get(key, key.rsplit(".", 1)[-1])
+
     lines: list[str] = []
     r = report.get("report", {})
     lines.append(f"{r.get('agency') or '?'}  {r.get('year') or '?'}  published {r.get('published') or '?'}")
     lines.append(f"template {report.get('template')}  source {report['source']['file']} ({report['source']['format']})")
     t = report.get("tables", {})
     ad = t.get("active_disclosure") or {}
-    lines.append("\n二 active_disclosure")
+    lines.append("\n二 active_disclosure" if ids else "\n二、主动公开政府信息情况")
     for row, vals in ad.items():
-        lines.append(f"  {row:<28}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+        lines.append(
+            "  "
+            + _pad(name(f"active_disclosure.{row}"), 28)
+            + "  ".join(f"{name(f'active_disclosure.*.{k}')}={_fmt(v)}" for k, v in vals.items())
+        )
     ap = t.get("applications") or {}
     if ap:
         cols = list(next(iter(ap.values())).keys())
-        lines.append("\n三 applications")
-        lines.append(" " * 34 + "".join(f"{c[:9]:>10}" for c in cols))
+        width = 34 if ids else 46
+        lines.append("\n三 applications" if ids else "\n三、收到和处理政府信息公开申请情况")
+        lines.append(" " * (width + 2) + "".join(_pad(name(f"applications.*.{c}")[:9], 13, True) for c in cols))
         for row, vals in ap.items():
-            lines.append(f"  {row:<32}" + "".join(f"{_fmt(vals.get(c)):>10}" for c in cols))
+            label = name(f"applications.{row}")
+            label = label if _width(label) <= width else label[: width // 2 - 1] + "…"
+            lines.append("  " + _pad(label, width) + "".join(_pad(_fmt(vals.get(c)), 13, True) for c in cols))
     for key in ("applications_group_totals", "applications_extra_columns"):
         if t.get(key):
             lines.append(f"  {key}: {json.dumps(t[key], ensure_ascii=False)}")
     rl = t.get("review_litigation") or {}
     if rl:
-        lines.append("\n四 review_litigation")
+        lines.append("\n四 review_litigation" if ids else "\n四、政府信息公开行政复议、行政诉讼情况")
         for g, vals in rl.items():
-            lines.append(f"  {g:<26}" + "  ".join(f"{k}={_fmt(v)}" for k, v in vals.items()))
+            lines.append(
+                "  "
+                + _pad(name(f"review_litigation.{g}"), 26)
+                + "  ".join(f"{name(f'review_litigation.*.{k}')}={_fmt(v)}" for k, v in vals.items())
+            )
     bad = [c for c in report.get("checks", []) if not c["ok"]]
     lines.append(f"\nchecks: {len(report.get('checks', [])) - len(bad)} ok, {len(bad)} failing")
     for c in bad:
         lines.append(f"  FAIL {c['rule']}: {c['message']}")
+    manual = [c for c in report.get("cells") or [] if c.get("source") == "manual"]
+    for c in manual:
+        lines.append(f"  corrected by a person: {c['field']} = {_fmt(c['value'])} (read {c.get('raw')!r})")
     for w in report.get("warnings", []):
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
@@ -205,7 +254,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             _fail(path, e)
             status = 1
             continue
-        print(render(report))
+        print(render(report, ids=args.ids))
     return status
 
 
@@ -268,6 +317,66 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    """Record a person's value for one field of a report and rewrite the report (and its folder's index)."""
+    from corrections import decide
+    from corrections.folder import output_folder
+
+    out_dir = output_folder(args.report)
+    try:
+        report = decide(
+            out_dir, os.path.relpath(os.path.abspath(args.report), out_dir), args.field, "correct", args.value
+        )
+    except (OSError, ValueError) as e:
+        print(f"error: {printable_path(args.report)}: invalid: {e}", file=sys.stderr)
+        return 1
+    cell = next(c for c in report["cells"] if c["field"] == args.field)
+    bad = [c["rule"] for c in report["checks"] if not c["ok"]]
+    print(f"{args.field} = {_fmt(cell['value'])} (was {_fmt(cell['replaced']['value'])}, read {cell['raw']!r})")
+    print(f"checks: {len(report['checks']) - len(bad)} ok, {len(bad)} failing" + (f": {' '.join(bad)}" if bad else ""))
+    return 0
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    """List, export or import the corrections stored in an output folder."""
+    from corrections import sync_folder
+    from corrections.store import connect, export_json, load, parse_export, record
+
+    if args.import_file:
+        try:
+            with open(args.import_file, encoding="utf-8") as f:
+                items = parse_export(json.load(f))
+        except (OSError, ValueError) as e:
+            print(f"error: {printable_path(args.import_file)}: invalid: {e}", file=sys.stderr)
+            return 1
+        conn = connect(args.out_dir)
+        try:
+            n = record(conn, items)
+        finally:
+            conn.close()
+        for w in sync_folder(args.out_dir):
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"{n} corrections imported into {args.out_dir}")
+        return 0
+    if args.export_file:
+        with open(args.export_file, "w", encoding="utf-8") as f:
+            json.dump(export_json(args.out_dir), f, ensure_ascii=False, indent=2)
+        print(f"{len(load(args.out_dir))} corrections written to {args.export_file}")
+        return 0
+    for c in load(args.out_dir):
+        print(f"{c.sha256[:12]}  {c.name or '?'}  {c.field}  {c.action}  {_fmt(c.value)}  {c.at}")
+    for w in sync_folder(args.out_dir):
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Serve the review app over an output folder until interrupted."""
+    from review.app import serve
+
+    return serve(args.out_dir, host=args.host, port=args.port, open_source=args.source)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from batch.export import export
 
@@ -304,6 +413,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print the tables and failing checks of a file (or its JSON)")
     p.add_argument("inputs", nargs="+")
+    p.add_argument("--ids", action="store_true", help="field ids instead of the template's printed labels")
     _add_read_options(p)
     p.set_defaults(func=cmd_show)
 
@@ -323,6 +433,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audit", dest="audit", action="store_false", help="skip the audit (OUT/audit/) at the end")
     _add_read_options(p)
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("correct", help="record a person's value for one field of a report JSON")
+    p.add_argument("report", metavar="REPORT.json")
+    p.add_argument("field", metavar="FIELD", help="a field id, e.g. applications.granted.total")
+    p.add_argument("value", metavar="VALUE", help="a number, or null for a blank cell")
+    p.set_defaults(func=cmd_correct)
+
+    p = sub.add_parser("corrections", help="list, export or import the corrections of an output folder")
+    p.add_argument("out_dir")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--export", dest="export_file", metavar="FILE", help="write them as JSON to FILE")
+    g.add_argument("--import", dest="import_file", metavar="FILE", help="add those of an exported FILE")
+    p.set_defaults(func=cmd_corrections)
+
+    p = sub.add_parser("review", help="a local web app to review and correct the doubtful cells of an output folder")
+    p.add_argument("out_dir")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--source", metavar="DIR", help="folder of the original files, for cell crops (batch: found)")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("export", help="export a batch output folder as tables")
     p.add_argument("out_dir")

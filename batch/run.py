@@ -36,6 +36,7 @@ from batch.index import (
 )
 from batch.progress import Progress
 from batch.worker import PARTIAL_SUFFIX, failure, stamp, write_json_atomic
+from corrections import sync_folder
 from ingest.detect import sniff
 from ingest.errors import ReportError
 from ingest.options import Options
@@ -530,6 +531,8 @@ def run_batch(
             client.close()
         if cluster is not None:
             cluster.close()
+    for note in sync_folder(out_dir):  # a person's corrections stored in the folder, applied to its reports
+        print(f"warning: {note}", file=sys.stderr)
     return batch.exit_status()
 
 

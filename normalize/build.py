@@ -59,6 +59,7 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
         "page": c.page if c is not None else None,
         "bbox": list(c.bbox) if c is not None and c.bbox is not None else None,
         "confidence": round(float(conf), 4),
+        "source": "document",
     }
     if c is not None and c.alternatives:
         entry["alternatives"] = [{"text": t, "confidence": round(float(p), 4)} for t, p in c.alternatives]
@@ -81,7 +82,17 @@ def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> 
             row = ".".join(fid.split(".")[:2])
             if not missing_table and not any(f"{row}." in w or w.startswith(f"{row}:") for w in warnings):
                 warnings.append(f"{row}: row not found; its fields are null")
-            entries.append({"field": fid, "raw": None, "value": None, "page": None, "bbox": None, "confidence": 0.0})
+            entries.append(
+                {
+                    "field": fid,
+                    "raw": None,
+                    "value": None,
+                    "page": None,
+                    "bbox": None,
+                    "confidence": 0.0,
+                    "source": "document",
+                }
+            )
     return entries
 
 
@@ -188,6 +199,8 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             "pages": len(doc.pages) or None,
             "ocr": doc.ocr,
             **doc.source,
+            "page_geometry": [[round(p.width, 2), round(p.height, 2), p.rotation, round(p.skew, 4)] for p in doc.pages]
+            or None,
         },
         "report": report,
         "sections": sections,

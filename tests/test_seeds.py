@@ -121,7 +121,8 @@ def test_cli_show(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "unable_not_held" in proc.stdout and "31" in proc.stdout
+    # show prints the template's labels (the ids with --ids)
+    assert "三（四）1.本机关不掌握相关政府信息" in proc.stdout and "31" in proc.stdout
     assert "checks: " in proc.stdout and "0 failing" in proc.stdout
 
 
