@@ -28,6 +28,7 @@ ADAPTERS: dict[str, str] = {
     "pdf": "ingest.pdf:read",
     "image": "ingest.scan:read_image",
     "html": "ingest.html:read",
+    "ofd": "ingest.ofd:read",
 }
 
 

@@ -10,7 +10,7 @@ from ingest.errors import ReportError
 
 # Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files), "rtf" Rich Text
 # (often saved under a .doc name).
-FORMATS = ("pdf", "docx", "doc", "rtf", "image", "html", "text")
+FORMATS = ("pdf", "docx", "doc", "rtf", "image", "html", "text", "ofd")
 
 # An HTML element a fragment starts with (attributes allowed: `<p class="x">`).
 _HTML_TAG = re.compile(r"<(?:table|body|div|p|meta|head|span|font|center|h[1-6]|br|section|article)[\s/>]")
@@ -60,6 +60,8 @@ def _sniff_zip(data: bytes) -> str:
         raise ReportError("corrupt", f"damaged zip container ({e})") from None
     if "word/document.xml" in names or any(n.endswith("/document.xml") and n.startswith("word") for n in names):
         return "docx"
+    if "OFD.xml" in names or "/OFD.xml" in names:
+        return "ofd"  # GB/T 33190: the package's entry part
     if "[Content_Types].xml" in names:
         raise ReportError("corrupt", "an Office file without a Word document part")
     raise ReportError("unsupported", "a zip archive that is not a DOCX")

@@ -76,7 +76,7 @@ class Paragraph:
 
 Block = Paragraph | Table
 
-Format = Literal["pdf", "docx", "image", "html", "text"]
+Format = Literal["pdf", "docx", "image", "html", "text", "ofd"]
 
 
 @dataclass
