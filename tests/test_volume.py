@@ -1,0 +1,136 @@
+"""Bound volumes: a PDF of eight generated reports one after another gives eight reports, each exact, with its pages.
+
+The volume is made in the test (samples/make_volume.py: fpdf reports, concatenated with pypdfium2); the
+scanned volume of eight is measured by bench/bench_volume.py (OCR of ~25 pages is too slow for the suite).
+The cutting rule itself is tested on small hand-made Documents: agency lines above a title, running
+headers, sentences naming the report, a cover and a table of contents.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, failing_rules, silent_errors, table_mismatches
+
+from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
+from layout.volume import split_volume
+from pipeline import convert, convert_parts
+from samples.make_volume import make_volume
+
+COUNT = 8
+
+
+@pytest.fixture(scope="module")
+def volume(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """A volume of eight generated reports and its parts listing."""
+    out = tmp_path_factory.mktemp("volume")
+    pdf, listing = make_volume(out, "county", COUNT, seed=3)
+    return pdf, json.loads(listing.read_text(encoding="utf-8"))
+
+
+def test_volume_gives_each_report_exactly_with_its_pages(volume: tuple[Path, list[dict[str, Any]]]) -> None:
+    pdf, parts = volume
+    reports = convert_parts(str(pdf))
+    assert len(reports) == COUNT == len(parts)
+    problems = []
+    for n, (report, part) in enumerate(zip(reports, parts, strict=True), start=1):
+        expected = part["expected"]
+        wrong = table_mismatches(report, expected)
+        problems += [f"report {n}: {w}" for w in wrong + silent_errors(report, expected, wrong)]
+        if failing_rules(report) != set(expected["failing_checks"]):
+            problems.append(f"report {n}: failing checks {sorted(failing_rules(report))}")
+        want = {"index": n, "count": COUNT, "first_page": part["first_page"], "last_page": part["last_page"]}
+        assert report["source"]["part"] == want
+        assert report["source"]["pages"] == part["last_page"] - part["first_page"] + 1
+        assert {c["page"] for c in report["cells"] if c["page"]} <= set(
+            range(want["first_page"], want["last_page"] + 1)
+        )
+    assert problems == []
+
+
+def test_cli_writes_one_json_per_report_and_a_single_report_keeps_its_name(
+    volume: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    pdf, parts = volume
+    single = pdf.parent / "county.parts" / parts[0]["report"]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "convert", str(pdf), str(single), "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    names = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert names == sorted([f"county.{n}.json" for n in range(1, COUNT + 1)] + [single.stem + ".json"])
+    third = json.loads((tmp_path / "county.3.json").read_text(encoding="utf-8"))
+    assert third["report"] == {**third["report"], **parts[2]["expected"]["report"]}
+    alone = json.loads((tmp_path / f"{single.stem}.json").read_text(encoding="utf-8"))
+    assert "part" not in alone["source"] and alone["tables"] == convert(str(single))["tables"]
+
+
+# ------------------------------------------------------------------------------------ the cutting rule
+
+
+def table(page: int) -> Table:
+    """A small table on a page."""
+    return Table([Cell("申请人情况", 0, 0), Cell("3", 1, 0)], page=page)
+
+
+def report_blocks(agency: str, first_page: int, running_header: bool = False) -> list[Block]:
+    """One report over two pages: agency and title lines, sections with tables, signature and date."""
+    p, q = first_page, first_page + 1
+    title = f"{agency}2024年政府信息公开工作年度报告"
+    blocks: list[Block] = [
+        Paragraph(agency, p),
+        Paragraph("2024年政府信息公开工作年度报告", p),
+        Paragraph("一、总体情况", p),
+        Paragraph(f"现将{title}公布如下，本报告中所列数据的统计期限自2024年1月1日起至2024年12月31日止。", p),
+        Paragraph("二、主动公开政府信息情况", p),
+        table(p),
+    ]
+    if running_header:
+        blocks.append(Paragraph(title, q))
+    blocks += [
+        Paragraph("三、收到和处理政府信息公开申请情况", q),
+        table(q),
+        Paragraph("（一）加强组织领导。", q),
+        Paragraph(agency, q),
+        Paragraph("2025年1月20日", q),
+    ]
+    return blocks
+
+
+def document(blocks: list[Block]) -> Document:
+    """A Document of the blocks, with every page they stand on."""
+    pages = sorted({b.page for b in blocks if b.page is not None})
+    return Document("volume.pdf", "pdf", blocks, [PageInfo(n, 595.0, 842.0) for n in pages])
+
+
+def test_split_cuts_at_each_title_with_the_agency_line_above_it() -> None:
+    agencies = ["甲镇人民政府", "乙街道办事处", "丙县交通运输局"]
+    blocks = [b for i, a in enumerate(agencies) for b in report_blocks(a, 1 + 2 * i)]
+    parts = split_volume(document(blocks))
+    assert [p.blocks[0].text for p in parts if isinstance(p.blocks[0], Paragraph)] == agencies
+    assert [(p.pages[0].number, p.pages[-1].number) for p in parts] == [(1, 2), (3, 4), (5, 6)]
+    assert sum(len(p.blocks) for p in parts) == len(blocks)
+
+
+def test_running_headers_and_sentences_naming_the_report_do_not_split() -> None:
+    doc = document(report_blocks("甲镇人民政府", 1, running_header=True))
+    assert split_volume(doc) == [doc]
+
+
+def test_cover_and_contents_are_left_out_with_a_warning() -> None:
+    front: list[Block] = [Paragraph("某县2024年政府信息公开工作年度报告汇编", 1), Paragraph("目录", 1)]
+    front += [
+        Paragraph(f"{a}2024年政府信息公开工作年度报告……{n}", 1) for n, a in ((2, "甲镇人民政府"), (4, "乙镇人民政府"))
+    ]
+    blocks = front + report_blocks("甲镇人民政府", 2) + report_blocks("乙镇人民政府", 4)
+    parts = split_volume(document(blocks))
+    assert len(parts) == 2 and parts[0].blocks[0] == blocks[len(front)]
+    assert any("pages 1-1" in w for w in parts[0].warnings) and not parts[1].warnings
