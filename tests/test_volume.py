@@ -134,3 +134,36 @@ def test_cover_and_contents_are_left_out_with_a_warning() -> None:
     parts = split_volume(document(blocks))
     assert len(parts) == 2 and parts[0].blocks[0] == blocks[len(front)]
     assert any("pages 1-1" in w for w in parts[0].warnings) and not parts[1].warnings
+
+
+def test_batch_writes_and_indexes_each_report_and_skips_them_next_time(
+    volume: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    import shutil
+    import sqlite3
+
+    pdf, parts = volume
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    shutil.copy(pdf, src / "county.pdf")
+    shutil.copy(pdf, src / "sub" / "copy.pdf")  # the same bytes: converted once, written twice
+    shutil.copy(pdf.parent / "county.parts" / parts[0]["report"], src / "single.pdf")
+    cmd = [sys.executable, str(ROOT / "cli.py"), "batch", str(src), "-o", str(out), "--workers", "1", "--quiet"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    with sqlite3.connect(out / "index.sqlite") as conn:
+        rows = dict(conn.execute("SELECT path, json_path FROM files WHERE status = 'ok'").fetchall())
+        agencies = dict(conn.execute("SELECT path, agency FROM files").fetchall())
+    want = {f"county.pdf#{n}": f"county.{n}.json" for n in range(1, COUNT + 1)}
+    want |= {f"sub/copy.pdf#{n}": f"sub/copy.{n}.json" for n in range(1, COUNT + 1)} | {"single.pdf": "single.json"}
+    assert rows == want
+    for n, part in enumerate(parts, start=1):
+        report = json.loads((out / "sub" / f"copy.{n}.json").read_text(encoding="utf-8"))
+        assert report["source"]["file"] == "copy.pdf" and report["source"]["part"]["first_page"] == part["first_page"]
+        assert agencies[f"county.pdf#{n}"] == part["expected"]["report"]["agency"]
+    again = subprocess.run(cmd[:-1], capture_output=True, text=True, timeout=300)
+    assert (
+        again.returncode == 0
+        and "0 converted" in again.stderr + again.stdout
+        and "3 already done" in again.stderr + again.stdout
+    )
