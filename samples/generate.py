@@ -1014,6 +1014,28 @@ def describe_layout(layout: Layout) -> str:
     return "generated DOCX; layout: " + (", ".join(diffs) if diffs else "defaults")
 
 
+@dataclass
+class RandomReport:
+    """One random report before it is written: values, identity, layout, and the error injected (or "")."""
+
+    values: dict[str, Any]
+    meta: Meta
+    layout: Layout
+    change: str
+
+
+def random_report(
+    rng: random.Random, template: str, error: str | None, collapse: bool | None, layout: Layout | None
+) -> RandomReport:
+    """Values (an error injected when asked), agency and layout of one report (collapse/layout random unless given)."""
+    if collapse is None:
+        collapse = template == "2019" or rng.random() < 0.25
+    values = random_values(rng, template, error=None, collapse_other=collapse)
+    change = inject_error(rng, values, error) if error else ""
+    meta = random_meta(rng, template)
+    return RandomReport(values, meta, layout or random_layout(rng, template), change)
+
+
 def generate_one(
     rng: random.Random,
     out_dir: str | Path,
@@ -1024,16 +1046,11 @@ def generate_one(
     layout: Layout | None = None,
 ) -> tuple[Path, Path]:
     """One random report: NAME.docx and NAME.expected.json in out_dir (collapse/layout random unless given)."""
-    if collapse is None:
-        collapse = template == "2019" or rng.random() < 0.25
-    values = random_values(rng, template, error=None, collapse_other=collapse)
-    change = inject_error(rng, values, error) if error else ""
-    meta = random_meta(rng, template)
-    layout = layout or random_layout(rng, template)
+    r = random_report(rng, template, error, collapse, layout)
     out = Path(out_dir)
-    docx_path = make_docx(values, meta, layout, out / f"{name}.docx", seed=rng.randint(0, 2**31))
-    note = describe_layout(layout) + (f"; injected error {change}" if change else "")
-    exp_path = write_expected(values, meta, out / f"{name}.expected.json", failing_checks(values), note, template)
+    docx_path = make_docx(r.values, r.meta, r.layout, out / f"{name}.docx", seed=rng.randint(0, 2**31))
+    note = describe_layout(r.layout) + (f"; injected error {r.change}" if r.change else "")
+    exp_path = write_expected(r.values, r.meta, out / f"{name}.expected.json", failing_checks(r.values), note, template)
     return docx_path, exp_path
 
 

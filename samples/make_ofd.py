@@ -377,18 +377,13 @@ def generate_ofd_one(
     style: OfdStyle | None = None,
 ) -> tuple[Path, Path]:
     """One random report: NAME.ofd and NAME.expected.json in out_dir (collapse/layout/style random unless given)."""
-    if collapse is None:
-        collapse = template == "2019" or rng.random() < 0.25
-    values = gen.random_values(rng, template, error=None, collapse_other=collapse)
-    change = gen.inject_error(rng, values, error) if error else ""
-    meta = gen.random_meta(rng, template)
-    layout = layout or gen.random_layout(rng, template)
+    r = gen.random_report(rng, template, error, collapse, layout)
     style = style or random_style(rng)
     out = Path(out_dir)
-    ofd = make_ofd(values, meta, layout, style, out / f"{name}.ofd", seed=rng.randint(0, 2**31))
-    note = describe(layout, style) + (f"; injected error {change}" if change else "")
-    failing = gen.failing_checks(values)
-    exp = gen.write_expected(values, meta, out / f"{name}.expected.json", failing, note, template, source=ofd.name)
+    ofd = make_ofd(r.values, r.meta, r.layout, style, out / f"{name}.ofd", seed=rng.randint(0, 2**31))
+    note = describe(r.layout, style) + (f"; injected error {r.change}" if r.change else "")
+    failing = gen.failing_checks(r.values)
+    exp = gen.write_expected(r.values, r.meta, out / f"{name}.expected.json", failing, note, template, source=ofd.name)
     return ofd, exp
 
 
