@@ -21,7 +21,6 @@ or coordinate that is not a finite number of sane size is ``corrupt``.
 from __future__ import annotations
 
 import io
-import math
 import posixpath
 import re
 import unicodedata
@@ -80,18 +79,22 @@ def kid_text(el: etree._Element | None, *path: str) -> str | None:
     return text or None
 
 
+def sane(values: list[float], what: str) -> list[float]:
+    """The values, when each is a finite number within MAX_MM of zero; else corrupt."""
+    if not all(-MAX_MM <= v <= MAX_MM for v in values):  # (False for NaN and infinities too)
+        bad = next(v for v in values if not -MAX_MM <= v <= MAX_MM)
+        raise ReportError("corrupt", f"{what}: absurd value {bad!r}")
+    return values
+
+
 def numbers(raw: str | None, what: str) -> list[float]:
     """The numbers of an attribute; any that is not a finite number of sane size is corrupt."""
-    out: list[float] = []
-    for tok in (raw or "").split():
-        try:
-            v = float(tok)
-        except ValueError:
-            raise ReportError("corrupt", f"{what}: {tok[:40]!r} is not a number") from None
-        if not math.isfinite(v) or abs(v) > MAX_MM:
-            raise ReportError("corrupt", f"{what}: absurd value {tok[:40]!r}")
-        out.append(v)
-    return out
+    toks = (raw or "").split()
+    try:
+        return sane([float(t) for t in toks], what)
+    except ValueError:
+        bad = next(t for t in toks if not _NUMBER.fullmatch(t))
+        raise ReportError("corrupt", f"{what}: {bad[:40]!r} is not a number") from None
 
 
 def box(raw: str | None, what: str) -> tuple[float, float, float, float] | None:
@@ -240,14 +243,17 @@ def deltas(raw: str | None, n: int) -> list[float | None]:
     out: list[float | None] = []
     toks = (raw or "").split()
     k = 0
-    while k < len(toks) and len(out) < n - 1:
-        if toks[k] == "g" and k + 2 < len(toks):
-            count, v = numbers(toks[k + 1], "DeltaX g"), numbers(toks[k + 2], "DeltaX")
-            out += [v[0]] * min(int(count[0]), n - 1 - len(out))
-            k += 3
-        else:
-            out.append(numbers(toks[k], "DeltaX")[0])
-            k += 1
+    try:
+        while k < len(toks) and len(out) < n - 1:
+            if toks[k] == "g" and k + 2 < len(toks):
+                count, v = sane([float(toks[k + 1]), float(toks[k + 2])], "DeltaX")
+                out += [v] * min(int(count), n - 1 - len(out))
+                k += 3
+            else:
+                out.append(sane([float(toks[k])], "DeltaX")[0])
+                k += 1
+    except ValueError:
+        raise ReportError("corrupt", f"DeltaX: {toks[k][:40]!r} is not a number") from None
     return out + [None] * (n - 1 - len(out))
 
 
@@ -360,15 +366,17 @@ def path_object(el: etree._Element, res: Resources, out: Drawn, page: int, heigh
     param = res.draw.get(el.get("DrawParam") or "", {})
     stroke = (el.get("Stroke") or "true").lower() != "false"
     fill = (el.get("Fill") or "false").lower() == "true"
+    if not (stroke or fill):
+        return
+    parts = {local(c): c for c in reversed(el)}  # the first child of each name
     base = {
         "stroke": stroke,
         "fill": fill,
-        "stroking_color": colour(kid(el, "StrokeColor")) or param.get("stroke") or BLACK,
-        "non_stroking_color": colour(kid(el, "FillColor")) or param.get("fill") or BLACK,
+        "stroking_color": colour(parts.get("StrokeColor")) or param.get("stroke") or BLACK,
+        "non_stroking_color": colour(parts.get("FillColor")) or param.get("fill") or BLACK,
     }
-    if not (stroke or fill):
-        return
-    for shape, pts in subpaths(kid_text(el, "AbbreviatedData") or "", what):
+    data = parts.get("AbbreviatedData")
+    for shape, pts in subpaths(data.text or "" if data is not None else "", what):
         page_pts = [apply(m, px, py) for px, py in pts]
         up = [((px + bound[0]) * MM, height - (py + bound[1]) * MM) for px, py in page_pts]
         typed = classify(shape, up, base, height)
