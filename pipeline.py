@@ -68,10 +68,12 @@ def convert(path: str, options: Options | None = None) -> dict[str, Any]:
     return convert_document(path, options)[1]
 
 
-def part_source(doc: Document, index: int, count: int) -> dict[str, int]:
-    """``source.part`` of one report of a bound volume: its number, how many, its first and last page."""
-    numbers = [p.number for p in doc.pages] or [b.page for b in doc.blocks if b.page is not None] or [1]
-    return {"index": index, "count": count, "first_page": min(numbers), "last_page": max(numbers)}
+def part_source(doc: Document, index: int, count: int) -> dict[str, int | None]:
+    """``source.part`` of one report of a bound volume: its number, how many, its first and last page (null for
+    a format without pages)."""
+    numbers = [p.number for p in doc.pages] or [b.page for b in doc.blocks if b.page is not None]
+    first, last = (min(numbers), max(numbers)) if numbers else (None, None)
+    return {"index": index, "count": count, "first_page": first, "last_page": last}
 
 
 def convert_partial_parts(

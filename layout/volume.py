@@ -78,9 +78,9 @@ def cut_points(blocks: list[Block]) -> list[int]:
 
 
 def pages_of(blocks: list[Block]) -> tuple[int, int]:
-    """The first and last page the blocks stand on (1, 1 when none says)."""
+    """The first and last page the blocks stand on (0, 0 when none says: a format without pages)."""
     pages = [b.page for b in blocks if b.page is not None]
-    return (min(pages), max(pages)) if pages else (1, 1)
+    return (min(pages), max(pages)) if pages else (0, 0)
 
 
 def part(doc: Document, blocks: list[Block]) -> Document:
@@ -109,5 +109,6 @@ def split_volume(doc: Document) -> list[Document]:
         parts[0] = part(doc, front + parts[0].blocks)
     elif front:
         first, last = pages_of(front)
-        parts[0].warnings.append(f"volume: text before the first report (pages {first}-{last}) left out")
+        where = f" (pages {first}-{last})" if first else ""
+        parts[0].warnings.append(f"volume: text before the first report{where} left out")
     return parts

@@ -167,3 +167,34 @@ def test_batch_writes_and_indexes_each_report_and_skips_them_next_time(
         and "0 converted" in again.stderr + again.stdout
         and "3 already done" in again.stderr + again.stdout
     )
+
+
+def test_two_real_text_dumps_one_after_another_give_both_reports(tmp_path: Path) -> None:
+    names = ["002_d783aba02661c840", "004_9fc5a355c4b21346"]
+    dumps = [ROOT / "samples" / "text" / f"{n}.txt" for n in names]
+    joined = tmp_path / "two.txt"
+    joined.write_bytes(b"".join(p.read_bytes() for p in dumps))
+    reports = convert_parts(str(joined))
+    assert [r["source"]["part"] for r in reports] == [
+        {"index": n, "count": 2, "first_page": None, "last_page": None} for n in (1, 2)
+    ]  # a text dump has no pages
+    for report, dump in zip(reports, dumps, strict=True):
+        expected = json.loads(dump.with_suffix(".expected.json").read_text(encoding="utf-8"))
+        wrong = table_mismatches(report, expected)
+        assert wrong + silent_errors(report, expected, wrong) == []
+
+
+def test_scanned_volume_gives_each_report_with_its_pages(tmp_path: Path) -> None:
+    from samples.make_volume import scan_volume
+
+    pdf, listing = make_volume(tmp_path, "two", 2, seed=5)
+    parts = json.loads(listing.read_text(encoding="utf-8"))
+    scan = scan_volume(pdf, listing, tmp_path, "two_scan", "pdf", seed=5)
+    reports = convert_parts(str(scan))
+    assert [
+        (r["source"]["ocr"], r["source"]["part"]["first_page"], r["source"]["part"]["last_page"]) for r in reports
+    ] == [(True, p["first_page"], p["last_page"]) for p in parts]
+    for report, part in zip(reports, parts, strict=True):
+        wrong = table_mismatches(report, part["expected"])
+        assert silent_errors(report, part["expected"], wrong) == []
+        assert not [w for w in wrong if not w.startswith("report.published")]  # (the scan path misses this date line)
