@@ -59,13 +59,19 @@ def _fail(path: str, err: BaseException) -> None:
 
 
 def _draw(
-    path: str, doc: Any, report: dict[str, Any] | None, error: str | None, args: argparse.Namespace, out: str | None
+    path: str,
+    doc: Any,
+    report: dict[str, Any] | None,
+    error: str | None,
+    args: argparse.Namespace,
+    out: str | None,
+    name: str,
 ) -> None:
-    """Overlays for one document; a failure here is a warning, never a lost conversion."""
+    """Overlays for one document, named as its JSON (`name`); a failure here is a warning, never a lost conversion."""
     try:
         from overlay import write_overlays
 
-        write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error)
+        write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error, name=name[: -len(".json")])
     except Exception as e:
         print(f"warning: {printable_path(path)}: overlay failed: {type(e).__name__}: {e}", file=sys.stderr)
 
@@ -151,7 +157,7 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
                 _fail(path, result)
                 failed += 1
                 if overlay_dir or args.html:
-                    _draw(path, doc, None, result.line(path), args, overlay_dir)
+                    _draw(path, doc, None, result.line(path), args, overlay_dir, name)
                 continue
             if json_dir is not None:
                 out = os.path.join(json_dir, name)
@@ -163,7 +169,7 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
                     failed += 1
                     continue
             if overlay_dir or args.html:
-                _draw(path, doc, result, None, args, overlay_dir)
+                _draw(path, doc, result, None, args, overlay_dir, name)
     finally:
         engine.close()
     return 1 if failed else 0

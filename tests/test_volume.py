@@ -59,7 +59,8 @@ def test_cli_writes_one_json_per_report_and_a_single_report_keeps_its_name(
     pdf, parts = volume
     single = pdf.parent / "county.parts" / parts[0]["report"]
     run = subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), "convert", str(pdf), str(single), "-o", str(tmp_path)],
+        [sys.executable, str(ROOT / "cli.py"), "convert", str(pdf), str(single), "-o", str(tmp_path)]
+        + ["--overlay", str(tmp_path / "png")],
         capture_output=True,
         text=True,
         timeout=300,
@@ -69,6 +70,12 @@ def test_cli_writes_one_json_per_report_and_a_single_report_keeps_its_name(
     assert names == sorted([f"county.{n}.json" for n in range(1, COUNT + 1)] + [single.stem + ".json"])
     third = json.loads((tmp_path / "county.3.json").read_text(encoding="utf-8"))
     assert third["report"] == {**third["report"], **parts[2]["expected"]["report"]}
+    drawn: dict[int, list[int]] = {}  # report -> pages drawn, named after its JSON: county.<n>.page<p>.png
+    for png in (tmp_path / "png").glob("county.*.png"):
+        _, n, page, _ = png.name.split(".")
+        drawn.setdefault(int(n), []).append(int(page.removeprefix("page")))
+    assert sorted(drawn) == list(range(1, COUNT + 1))
+    assert all(parts[n - 1]["first_page"] <= p <= parts[n - 1]["last_page"] for n, ps in drawn.items() for p in ps)
     alone = json.loads((tmp_path / f"{single.stem}.json").read_text(encoding="utf-8"))
     assert "part" not in alone["source"] and alone["tables"] == convert(str(single))["tables"]
 
