@@ -177,11 +177,12 @@ class Resources:
 
 @dataclass
 class OfdPage:
-    """One page: its box (mm) and the elements whose objects it draws (templates first)."""
+    """One page: its box (mm), its content, and the template pages it is drawn over."""
 
     number: int
     box: tuple[float, float, float, float]
-    contents: list[etree._Element]
+    content: etree._Element
+    templates: list[etree._Element] = field(default_factory=list)
 
 
 def document_part(pkg: Package) -> str:
@@ -234,7 +235,7 @@ def load_pages(pkg: Package, options: Options) -> tuple[list[OfdPage], Resources
             raise ReportError("corrupt", f"page {i} has no size (no PhysicalBox)")
         parts = [pkg.xml(pkg.resolve(folder, templates[t.get("TemplateID", "")]))
                  for t in kids(content, "Template") if t.get("TemplateID", "") in templates]  # fmt: skip
-        pages.append(OfdPage(i, b, [*parts, content]))
+        pages.append(OfdPage(i, b, content, parts))
     return pages, res
 
 
@@ -384,28 +385,35 @@ def path_object(el: etree._Element, res: Resources, out: Drawn, page: int, heigh
             {"line": out.lines, "rect": out.rects, "curve": out.curves}[typed[0]].append(typed[1])
 
 
-def walk(el: etree._Element, res: Resources, out: Drawn, page: int, height: float, depth: int = 0) -> None:
-    """Every text, path and image object under el (layers and page blocks entered)."""
+def walk(
+    el: etree._Element, res: Resources, out: Drawn, page: int, height: float, text: bool = True, depth: int = 0
+) -> None:
+    """Every path and image object under el, and its text objects unless ``text`` is False (layers and page
+    blocks entered)."""
     for obj in el:
         name = local(obj)
         if name == "TextObject":
-            text_object(obj, res, out, page)
+            if text:
+                text_object(obj, res, out, page)
         elif name == "PathObject":
             path_object(obj, res, out, page, height)
         elif name == "ImageObject":
             out.has_images = True
         elif name in ("Content", "Layer", "PageBlock") and depth < MAX_BLOCK_DEPTH:
-            walk(obj, res, out, page, height, depth + 1)
+            walk(obj, res, out, page, height, text, depth + 1)
 
 
 def page_source(page: OfdPage, res: Resources) -> PageSource:
-    """One page as the PDF reader's PageSource: size, chars and ruling segments in points."""
+    """One page as the PDF reader's PageSource: size, chars and ruling segments in points.
+
+    The text of its template pages is page furniture repeated on every page (a running header, a footer) and
+    is left out: printed above a title it would be read as the title's first line."""
     width, height = page.box[2] * MM, page.box[3] * MM
     out = Drawn()
-    for part in page.contents:
+    for part in [*page.templates, page.content]:
         content = kid(part, "Content")
         if content is not None:
-            walk(content, res, out, page.number, height)
+            walk(content, res, out, page.number, height, text=part is page.content)
     segments = page_segments(out.lines, out.rects, out.curves)
     return PageSource(page.number, width, height, out.chars, segments, out.has_images)
 

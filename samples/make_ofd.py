@@ -13,7 +13,9 @@ by the break drawn on both pages with its text on the larger piece). What varies
   ``DrawParam``), ``boxes`` (one closed path per cell) or ``fills`` (thin filled rectangles);
 - ``rotated``: vertical headers (结果维持 …, 自然人, 总计, 三、本年度办理结果) turned by a CTM, read bottom to top;
 - ``scaled``: text objects drawn at twice the size under a CTM of one half;
-- ``spacer_mm``: blank space after section 一, which moves the page breaks through the tables.
+- ``spacer_mm``: blank space after section 一, which moves the page breaks through the tables;
+- ``template``: every page drawn over a template page (a header line and rule), the draw parameters in
+  ``DocumentRes`` instead of ``PublicRes``, and parts named by absolute paths (``/Doc_0/...``).
 
 CLI::
 
@@ -59,6 +61,7 @@ class OfdStyle:
     rotated: bool = False
     scaled: bool = False
     spacer_mm: float = 0.0
+    template: bool = False  # a template page (header rule and text) under every page, draw params in DocumentRes, absolute part paths
 
     def validated(self) -> OfdStyle:
         """Return self, or raise ValueError naming the first setting out of range."""
@@ -79,6 +82,7 @@ def random_style(rng: random.Random) -> OfdStyle:
         rotated=rng.random() < 0.3,
         scaled=rng.random() < 0.3,
         spacer_mm=round(rng.choice([0.0, rng.uniform(20.0, 200.0)]), 1),
+        template=rng.random() < 0.3,
     )
 
 
@@ -300,19 +304,47 @@ def table(w: Writer, spec: gen.TableSpec, layout: gen.Layout) -> None:
     w.y += GAP
 
 
-def page_xml(objects: list[str]) -> str:
-    """One page's Content.xml."""
+TEMPLATE_ID = 5
+HEADER = "政务公开"  # the template page's header text, over a rule across the text block
+
+
+def page_xml(objects: list[str], template: bool = False) -> str:
+    """One page's Content.xml (over the template page when asked)."""
     body = "".join(objects)
+    over = f'<ofd:Template TemplateID="{TEMPLATE_ID}" ZOrder="Background"/>' if template else ""
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{NS}"><ofd:Content>'
+        f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{NS}">{over}<ofd:Content>'
         f'<ofd:Layer ID="1">{body}</ofd:Layer></ofd:Content></ofd:Page>'
     )
 
 
-def package(pages: list[list[str]], font: str, title: str, max_id: int) -> bytes:
-    """The OFD zip: OFD.xml, Doc_0/Document.xml, Doc_0/PublicRes.xml and one Content.xml per page."""
+def template_xml(style: OfdStyle) -> str:
+    """The template page: a header text at the top right and a rule under it across the text block."""
+    w = Writer(style, pages=[[]], on=0, next_id=900)
+    size = 9.0 * PT
+    w.text(PAGE_W - MARGIN_X - len(HEADER) * size, 15.0, HEADER, size)
+    w.rule(MARGIN_X, 17.0, PAGE_W - MARGIN_X, 17.0)
+    return page_xml(w.pages[0])
+
+
+def package(pages: list[list[str]], font: str, title: str, max_id: int, style: OfdStyle) -> bytes:
+    """The OFD zip: OFD.xml, Doc_0/Document.xml, Doc_0/PublicRes.xml and one Content.xml per page (and the
+    template page and DocumentRes.xml with ``style.template``)."""
     head = '<?xml version="1.0" encoding="UTF-8"?>'
-    page_refs = "".join(f'<ofd:Page ID="{i + 1000}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
+    root = "/Doc_0/" if style.template else ""
+    page_refs = "".join(
+        f'<ofd:Page ID="{i + 1000}" BaseLoc="{root}Pages/Page_{i}/Content.xml"/>' for i in range(len(pages))
+    )
+    draw = (
+        f'<ofd:DrawParams><ofd:DrawParam ID="3" LineWidth="{RULE}"><ofd:StrokeColor Value="0 0 0"/>'
+        "</ofd:DrawParam></ofd:DrawParams>"
+    )
+    common = "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+    if style.template:
+        common += (
+            f'<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes><ofd:TemplatePage ID="{TEMPLATE_ID}" '
+            'BaseLoc="/Doc_0/Tpls/Tpl_0/Content.xml"/>'
+        )
     parts = {
         "OFD.xml": f'{head}<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo>'
         f"<ofd:DocID>govreport-sample</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>"
@@ -320,15 +352,17 @@ def package(pages: list[list[str]], font: str, title: str, max_id: int) -> bytes
         "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
         "Doc_0/Document.xml": f'{head}<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData><ofd:MaxUnitID>{max_id}'
         f"</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 {num(PAGE_W)} {num(PAGE_H)}</ofd:PhysicalBox>"
-        "</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"</ofd:PageArea>{common}</ofd:CommonData>"
         f"<ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>",
         "Doc_0/PublicRes.xml": f'{head}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts>'
         f'<ofd:Font ID="2" FontName="{escape(font)}" FamilyName="{escape(font)}"/></ofd:Fonts>'
-        f'<ofd:DrawParams><ofd:DrawParam ID="3" LineWidth="{RULE}"><ofd:StrokeColor Value="0 0 0"/>'
-        "</ofd:DrawParam></ofd:DrawParams></ofd:Res>",
+        f"{'' if style.template else draw}</ofd:Res>",
     }
+    if style.template:
+        parts["Doc_0/DocumentRes.xml"] = f'{head}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">{draw}</ofd:Res>'
+        parts["Doc_0/Tpls/Tpl_0/Content.xml"] = template_xml(style)
     for i, objects in enumerate(pages):
-        parts[f"Doc_0/Pages/Page_{i}/Content.xml"] = page_xml(objects)
+        parts[f"Doc_0/Pages/Page_{i}/Content.xml"] = page_xml(objects, style.template)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
@@ -353,7 +387,9 @@ def make_ofd(
                 w.y += style.spacer_mm
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(package(w.pages, layout.font, f"{meta.agency}{meta.year}年政府信息公开工作年度报告", w.next_id))
+    out.write_bytes(
+        package(w.pages, layout.font, f"{meta.agency}{meta.year}年政府信息公开工作年度报告", w.next_id, style)
+    )
     return out
 
 
@@ -410,6 +446,13 @@ EXAMPLES: dict[str, tuple[str, str | None, bool, gen.Layout, OfdStyle]] = {
         True,
         gen.Layout(stacked_headers=True, procurement_unit="万元", title_style="br", blank_text="/"),
         OfdStyle(text="char", rotated=False, spacer_mm=90.0),
+    ),
+    "ofd2021_template": (
+        "2021",
+        None,
+        False,
+        gen.Layout(title_style="one_line", value_pad="　", date_style="chinese"),
+        OfdStyle(rulings="boxes", template=True, spacer_mm=60.0),
     ),
 }
 

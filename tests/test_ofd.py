@@ -49,6 +49,21 @@ def test_committed_examples_convert_exactly() -> None:
     assert [p for path in EXAMPLES for p in problems(path)] == []
 
 
+def test_template_page_rulings_are_read_and_its_running_header_is_not() -> None:
+    path = OFD_DIR / "ofd2021_template.ofd"
+    with zipfile.ZipFile(path) as z:
+        assert make_ofd.HEADER in z.read("Doc_0/Tpls/Tpl_0/Content.xml").decode()
+    doc = load(str(path))
+    assert not [b for b in doc.paragraphs if b.text.startswith(make_ofd.HEADER)]
+    expected = json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+    assert convert(str(path))["report"]["title"].startswith(expected["report"]["agency"])
+    from ingest.ofd import MM, page_sources
+
+    rule_y = 17.0 * MM  # the template's rule under the header, on every page
+    for src in page_sources(path.read_bytes(), Options()):
+        assert any(s.horizontal and abs(s.pos - rule_y) < 1 and s.a1 - s.a0 > 400 for s in src.segments)
+
+
 def test_committed_examples_are_what_the_writer_makes(tmp_path: Path) -> None:
     make_ofd.write_examples(tmp_path)
     for path in EXAMPLES:
