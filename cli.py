@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 from ingest.errors import ReportError, printable_path
 from ingest.options import OCR_ENGINES, OCR_MODES, PDF_ENGINES, Options
@@ -60,31 +60,38 @@ def _fail(path: str, err: BaseException) -> None:
 
 
 def _draw(
-    path: str, doc: Any, report: dict[str, Any] | None, error: str | None, args: argparse.Namespace, out: str | None
+    path: str,
+    doc: Any,
+    report: dict[str, Any] | None,
+    error: str | None,
+    args: argparse.Namespace,
+    out: str | None,
+    name: str,
 ) -> None:
-    """Overlays for one document; a failure here is a warning, never a lost conversion."""
+    """Overlays for one document, named as its JSON (`name`); a failure here is a warning, never a lost conversion."""
     try:
         from overlay import write_overlays
 
-        write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error)
+        write_overlays(path, doc, report, overlay_dir=out, html_dir=args.html, error=error, name=name[: -len(".json")])
     except Exception as e:
         print(f"warning: {printable_path(path)}: overlay failed: {type(e).__name__}: {e}", file=sys.stderr)
 
 
-Outcome = tuple[Any, "dict[str, Any] | ReportError | None", "BaseException | None"]
+# (the Documents, one result per report the file holds, or the error that stopped the file)
+Outcome = tuple[Any, "list[dict[str, Any] | ReportError] | None", "BaseException | None"]
 
 
 class _InProcess:
     """Converts in this process (--no-isolate): no time or memory limit, but no start-up either."""
 
     def convert(self, path: str, opts: Options) -> Outcome:
-        from pipeline import convert_partial
+        from pipeline import convert_partial_parts
 
         try:
-            doc, result = convert_partial(path, opts)
+            docs, results = convert_partial_parts(path, opts)
         except Exception as e:
             return None, None, e
-        return doc, result, None
+        return docs, results, None
 
     def close(self) -> None:
         pass
@@ -96,11 +103,13 @@ class _Isolated:
     def __init__(self, max_memory_mb: int) -> None:
         from runner import IsolatedRunner
 
-        self.runner = IsolatedRunner(max_memory_bytes=max_memory_mb * 1024 * 1024, target="pipeline:convert_partial")
+        self.runner = IsolatedRunner(
+            max_memory_bytes=max_memory_mb * 1024 * 1024, target="pipeline:convert_partial_parts"
+        )
 
     def convert(self, path: str, opts: Options) -> Outcome:
-        doc, result, err = self.runner.convert_document(path, opts, timeout_s=opts.timeout_s)
-        return doc, result, err
+        docs, results, err = self.runner.convert_document(path, opts, timeout_s=opts.timeout_s)
+        return docs, cast("list[dict[str, Any] | ReportError] | None", results), err  # the target's (docs, results)
 
     def close(self) -> None:
         self.runner.close()
@@ -108,6 +117,27 @@ class _Isolated:
 
 def _engine(args: argparse.Namespace) -> _InProcess | _Isolated:
     return _Isolated(args.max_memory_mb) if args.isolate else _InProcess()
+
+
+def part_output_name(path: str, taken: set[str], index: int, count: int) -> str:
+    """unique_output_name(path) for a file of one report; `<name>.<index>.json` for a report of a bound volume."""
+    if count == 1:
+        return unique_output_name(path, taken)
+    from pipeline import output_stem
+
+    name = unique_output_name(f"{output_stem(path)}.{index}.part", taken)
+    return name
+
+
+def _outcomes(engine: _InProcess | _Isolated, inputs: list[str], opts: Options, taken: set[str]) -> Any:
+    """(path, doc, result, error, JSON name) for every report of every input (a bound volume gives several)."""
+    for path in inputs:
+        docs, results, err = engine.convert(path, opts)
+        if err is not None or not results:
+            yield path, None, None, err, ""
+            continue
+        for n, (doc, result) in enumerate(zip(docs, results, strict=True), start=1):
+            yield path, doc, result, None, part_output_name(path, taken, n, len(results))
 
 
 def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: str | None) -> int:
@@ -119,8 +149,7 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
     failed = 0
     engine = _engine(args)
     try:
-        for path in args.inputs:
-            doc, result, err = engine.convert(path, opts)
+        for path, doc, result, err, name in _outcomes(engine, args.inputs, opts, taken):
             if err is not None or result is None:
                 _fail(path, err or ReportError("unreadable", "no result"))
                 failed += 1
@@ -129,20 +158,20 @@ def _convert_all(args: argparse.Namespace, json_dir: str | None, overlay_dir: st
                 _fail(path, result)
                 failed += 1
                 if overlay_dir or args.html:
-                    _draw(path, doc, None, result.line(path), args, overlay_dir)
+                    _draw(path, doc, None, result.line(path), args, overlay_dir, name)
                 continue
             if json_dir is not None:
-                out = os.path.join(json_dir, unique_output_name(path, taken))
+                out = os.path.join(json_dir, name)
                 result = _corrected(result, json_dir, out)
                 try:
                     with open(out, "wb") as f:
                         f.write(report_bytes(result))
                 except OSError as e:
-                    _fail(path, ReportError("unreadable", f"cannot write {output_name(path)!r}: {e.strerror or e}"))
+                    _fail(path, ReportError("unreadable", f"cannot write {name!r}: {e.strerror or e}"))
                     failed += 1
                     continue
             if overlay_dir or args.html:
-                _draw(path, doc, result, None, args, overlay_dir)
+                _draw(path, doc, result, None, args, overlay_dir, name)
     finally:
         engine.close()
     return 1 if failed else 0

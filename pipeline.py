@@ -15,6 +15,7 @@ from ingest import load
 from ingest.errors import ReportError
 from ingest.grid import Document
 from ingest.options import Options
+from layout.volume import split_volume
 
 __all__ = [
     "convert",
@@ -22,6 +23,8 @@ __all__ = [
     "read_document",
     "normalize_document",
     "convert_partial",
+    "convert_parts",
+    "convert_partial_parts",
     "output_stem",
     "Options",
     "ReportError",
@@ -63,3 +66,42 @@ def convert_partial(path: str, options: Options | None = None) -> tuple[Document
 def convert(path: str, options: Options | None = None) -> dict[str, Any]:
     """The canonical report (SPEC.md, schema_version 1) for one file; raises ReportError."""
     return convert_document(path, options)[1]
+
+
+def part_source(doc: Document, index: int, count: int) -> dict[str, int | None]:
+    """``source.part`` of one report of a bound volume: its number, how many, its first and last page (null for
+    a format without pages)."""
+    numbers = [p.number for p in doc.pages] or [b.page for b in doc.blocks if b.page is not None]
+    first, last = (min(numbers), max(numbers)) if numbers else (None, None)
+    return {"index": index, "count": count, "first_page": first, "last_page": last}
+
+
+def convert_partial_parts(
+    path: str, options: Options | None = None
+) -> tuple[list[Document], list[dict[str, Any] | ReportError]]:
+    """Like convert_partial, one result per report of a bound volume (a single report: a list of one, as convert
+    gives it); each report repaired and normalised on its own, with ``source.part`` when there are several."""
+    parts = split_volume(load(path, options))
+    docs = [layout.repair(d) for d in parts]
+    results: list[dict[str, Any] | ReportError] = []
+    for n, doc in enumerate(docs, start=1):
+        try:
+            report = normalize_document(doc)
+        except ReportError as e:
+            results.append(e)
+            continue
+        if len(docs) > 1:
+            report["source"]["part"] = part_source(doc, n, len(docs))
+        results.append(report)
+    return docs, results
+
+
+def convert_parts(path: str, options: Options | None = None) -> list[dict[str, Any]]:
+    """The canonical report of every report a file holds (a bound volume gives several); raises the first
+    ReportError of a report that could not be normalised."""
+    reports = []
+    for result in convert_partial_parts(path, options)[1]:
+        if isinstance(result, ReportError):
+            raise result
+        reports.append(result)
+    return reports

@@ -68,12 +68,17 @@ def convert_request(request: dict[str, Any]) -> dict[str, Any]:
     """Convert one file; return {"ok": True, report...} or {"ok": False, kind, reason}."""
     from ingest.errors import ReportError
     from ingest.options import Options
-    from pipeline import convert_document
+    from pipeline import convert_partial_parts
 
     start = time.monotonic()
     try:
         options = Options(**request.get("options", {})).validated()
-        doc, report = convert_document(request["path"], options)
+        docs, results = convert_partial_parts(request["path"], options)
+        bad = [(n, r) for n, r in enumerate(results, start=1) if isinstance(r, ReportError)]
+        if bad:  # (a report of a bound volume that does not normalise fails the file, naming it)
+            n, err = bad[0]
+            raise err if len(results) == 1 else ReportError(err.kind, f"report {n} of {len(results)}: {err.reason}")
+        reports = [r for r in results if not isinstance(r, ReportError)]
     except ReportError as e:
         return {"ok": False, "kind": e.kind, "reason": e.reason, "seconds": time.monotonic() - start}
     except MemoryError:
@@ -107,17 +112,26 @@ def convert_request(request: dict[str, Any]) -> dict[str, Any]:
             "reason": f"internal error: {type(e).__name__}: {msg}",
             "seconds": time.monotonic() - start,
         }
+    if len(reports) > 1:  # a bound volume: one JSON per report
+        parts = [{"json": report_bytes(r), "summary": summarize(r)} for r in reports]
+        return {"ok": True, "parts": parts, "ocr_engine": docs[0].ocr_engine, "seconds": time.monotonic() - start}
     return {
         "ok": True,
-        "json": report_bytes(report),
-        "summary": summarize(report),
-        "ocr_engine": doc.ocr_engine,
+        "json": report_bytes(reports[0]),
+        "summary": summarize(reports[0]),
+        "ocr_engine": docs[0].ocr_engine,
         "seconds": time.monotonic() - start,
     }
 
 
 def answer_bytes(answer: dict[str, Any]) -> bytes:
-    """The answer line, and the report's bytes after it when there is a report."""
+    """The answer line, and the report's bytes after it when there is a report (each report's in turn for
+    the parts of a bound volume, each part's size in its entry)."""
+    if answer.get("parts"):
+        blobs = [p.pop("json") for p in answer["parts"]]
+        for p, blob in zip(answer["parts"], blobs, strict=True):
+            p[PAYLOAD_KEY] = len(blob)
+        return line_bytes(answer) + b"".join(blobs)
     payload = answer.pop("json", None)
     if payload is None:
         return line_bytes(answer)

@@ -58,6 +58,11 @@ def unique_json_rel(rel: str, taken: set[str]) -> str:
     raise RuntimeError(f"no free output name for {rel!r}")
 
 
+def part_json_rel(json_rel: str, index: int) -> str:
+    """Where report ``index`` of a bound volume goes: `a/vol.json` -> `a/vol.<index>.json` (as `convert` names it)."""
+    return f"{json_rel[: -len('.json')] if json_rel.endswith('.json') else json_rel}.{index}.json"
+
+
 def one_per_real_file(paths: list[str]) -> list[str]:
     """Keep one path per real file: the first one that is not a symlink, else the first symlink."""
     chosen: dict[str, str] = {}

@@ -247,11 +247,26 @@ def record_failed(
     )
 
 
+# A path, or one report of it when it is a bound volume (`PATH#<n>`: see part_key).
+_PATH_OR_PART = "(path = ?1 OR (substr(path, 1, length(?1) + 1) = ?1 || '#' AND substr(path, length(?1) + 2) GLOB '[0-9]*' AND NOT substr(path, length(?1) + 2) GLOB '*[^0-9]*'))"
+
+
+def part_key(path: str, index: int) -> str:
+    """The index key of report ``index`` of a bound volume at ``path``: `PATH#<index>`."""
+    return f"{path}#{index}"
+
+
+def forget(conn: sqlite3.Connection, path: str) -> None:
+    """Delete everything recorded about a path and its reports (inside the caller's transaction)."""
+    _forget(conn, path)
+
+
 def _forget(conn: sqlite3.Connection, path: str) -> None:
-    """Delete everything recorded about a path (inside the caller's transaction)."""
-    conn.execute("DELETE FROM files WHERE path = ?", (path,))
-    conn.execute('DELETE FROM "values" WHERE path = ?', (path,))
-    conn.execute("DELETE FROM checks WHERE path = ?", (path,))
+    """Delete everything recorded about a path, its reports' rows included when it was a bound volume
+    (inside the caller's transaction)."""
+    conn.execute(f"DELETE FROM files WHERE {_PATH_OR_PART}", (path,))
+    conn.execute(f'DELETE FROM "values" WHERE {_PATH_OR_PART}', (path,))
+    conn.execute(f"DELETE FROM checks WHERE {_PATH_OR_PART}", (path,))
 
 
 def set_meta(conn: sqlite3.Connection, **items: str) -> None:

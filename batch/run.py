@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from batch import ROOT, BatchSettings, memory_limit_from_env, toolkit_version
-from batch.discover import Input, list_inputs
+from batch.discover import Input, list_inputs, part_json_rel
 from batch.index import (
     INDEX_NAME,
     FileFacts,
     FileRow,
     connect,
     file_rows,
+    forget,
+    part_key,
     record_failed,
     record_ok,
     row_for_content,
@@ -144,6 +146,29 @@ def already_done(row: FileRow | None, ex: Examined, version: str, out_dir: str, 
     return row.json_path == ex.input.json_rel and os.path.isfile(os.path.join(out_dir, ex.input.json_rel))
 
 
+def volume_done(parts: list[FileRow], ex: Examined, version: str, out_dir: str) -> bool:
+    """True when the index holds every report of this bound volume from the same bytes and version, each
+    with its JSON."""
+    return bool(parts) and all(
+        r.status == "ok"
+        and r.toolkit_version == version
+        and r.sha256 == ex.facts.sha256
+        and r.json_path == part_json_rel(ex.input.json_rel, n)
+        and os.path.isfile(os.path.join(out_dir, r.json_path))
+        for n, r in enumerate(parts, start=1)
+    )
+
+
+def volume_parts(rows: dict[str, FileRow]) -> dict[str, list[FileRow]]:
+    """The index rows of bound volumes' reports (`KEY#<n>`), by the volume's key, in report order."""
+    out: dict[str, list[tuple[int, FileRow]]] = {}
+    for path, row in rows.items():
+        key, sep, n = path.rpartition("#")
+        if sep and n.isdigit():
+            out.setdefault(key, []).append((int(n), row))
+    return {k: [r for _, r in sorted(v, key=lambda t: t[0])] for k, v in out.items()}
+
+
 def sweep_partials(out_dir: str) -> int:
     """Delete temporary JSON files a killed run left behind; return how many."""
     n = 0
@@ -177,6 +202,7 @@ class Batch:
         self.version = toolkit_version()
         self.conn = connect(os.path.join(out_dir, INDEX_NAME))
         self.rows = file_rows(self.conn)
+        self.volumes = volume_parts(self.rows)
         self.status: dict[str, str] = {}
         self.waiting: dict[str, list[Examined]] = {}  # sha256 -> inputs awaiting the one conversion
 
@@ -218,7 +244,7 @@ class Batch:
         """Finish an input from an earlier conversion of the same bytes, if the index has one."""
         assert ex.facts.sha256 is not None
         row = row_for_content(self.conn, ex.facts.sha256, self.version)
-        if row is None:
+        if row is None or row.path.rpartition("#")[2].isdigit():  # (a bound volume's report: converted again)
             return False
         if row.status == "failed":
             if not failure_stands(row, self.settings.timeout_s):
@@ -241,6 +267,10 @@ class Batch:
         if already_done(row, ex, self.version, self.out_dir, self.settings.timeout_s):
             assert row is not None
             self.status[key] = row.status
+            self.progress.skipped += 1
+            return False
+        if row is None and volume_done(self.volumes.get(key, []), ex, self.version, self.out_dir):
+            self.status[key] = "ok"
             self.progress.skipped += 1
             return False
         if ex.error is not None:
@@ -267,6 +297,9 @@ class Batch:
         first input's JSON was written by the worker (or travels in the outcome); the others' are written here."""
         group = self.waiting.pop(sha256)
         first = group[0]
+        if outcome.get("ok") and outcome.get("parts"):
+            self.finish_volume(group, outcome)
+            return
         if outcome.get("ok") and "json" not in outcome and not self.worker_wrote(first, outcome):
             outcome = failure(
                 "conversion_failed",
@@ -287,6 +320,42 @@ class Batch:
                     self.fail(ex, "conversion_failed", f"cannot read {first.input.json_rel}: {e.strerror or e}")
                     continue
             self.succeed(ex, data, outcome["summary"], outcome, first.input.key)
+        self.progress.draw()
+
+    def finish_volume(self, group: list[Examined], outcome: dict[str, Any]) -> None:
+        """Record a bound volume's reports for every input with those bytes: NAME.<n>.json and an index row
+        `KEY#<n>` per report (the first input's files were written by the worker, or travel in the outcome)."""
+        first = group[0]
+        blobs: list[bytes] = []
+        for n, part in enumerate(outcome["parts"], start=1):
+            path = os.path.join(self.out_dir, part_json_rel(first.input.json_rel, n))
+            try:
+                if part.get("json") is None:
+                    with open(path, "rb") as f:  # the worker's JSON
+                        blobs.append(f.read())
+                    continue
+            except OSError as e:
+                for ex in group:
+                    self.fail(ex, "conversion_failed", f"cannot read {path}: {e.strerror or e}", outcome.get("seconds"))
+                self.progress.draw()
+                return
+            blobs.append(part["json"])
+        for ex in group:
+            stale = self.json_path(ex)
+            if os.path.isfile(stale):  # the single report an earlier version made of this file
+                os.remove(stale)
+            for n, (part, data) in enumerate(zip(outcome["parts"], blobs, strict=True), start=1):
+                rel = part_json_rel(ex.input.json_rel, n)
+                if ex is not first or part.get("json") is not None:
+                    write_json_atomic(
+                        os.path.abspath(os.path.join(self.out_dir, rel)), json_for_file(data, part["summary"], ex.input)
+                    )
+                if n == 1:
+                    forget(self.conn, ex.input.key)  # an earlier conversion of this path, single or not
+                facts = dataclasses.replace(ex.facts, path=part_key(ex.input.key, n))
+                record_ok(self.conn, facts, part["summary"], outcome, rel, self.version, first.input.key)
+            self.status[ex.input.key] = "ok"
+            self.progress.ok += 1
         self.progress.draw()
 
     def exit_status(self) -> int:

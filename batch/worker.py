@@ -28,6 +28,7 @@ from typing import IO, Any
 import psutil
 
 from batch.child import MEMORY_WORDS, PAYLOAD_KEY, READY
+from batch.discover import part_json_rel
 from normalize.serialize import loads
 
 # Seconds a fresh child may take to import the pipeline before it is declared broken.
@@ -238,6 +239,8 @@ class ChildConverter:
             answer["json"] = proc.stdout.read(size)  # written right after the line, in one flush
             if len(answer["json"]) != size:
                 return self.died(start)
+        for part in answer.get("parts") or []:  # a bound volume: each report's bytes in turn
+            part["json"] = proc.stdout.read(part.pop(PAYLOAD_KEY))
         rss = self.note_rss()
         self.served += 1
         if answer.pop("restart", False) or self.worn_out(rss):
@@ -318,6 +321,13 @@ def convert_and_write(
     """convert_task, then the report written to json_path (when given): the outcome then holds the
     written file's stamp instead of the report's bytes (which stay in it when the write failed)."""
     out = convert_task(path, options, timeout_s, memory_limit_bytes, files_per_child, root)
+    for n, part in enumerate(out.get("parts") or [], start=1):  # a bound volume: NAME.<n>.json each
+        if json_path is not None and isinstance(part.get("json"), bytes):
+            try:
+                part["written"] = stamp(write_json_atomic(part_json_rel(json_path, n), part["json"]))
+                del part["json"]
+            except OSError:
+                pass  # the batch process writes it
     if json_path is not None and out.get("ok") and isinstance(out.get("json"), bytes):
         try:
             out["written"] = stamp(write_json_atomic(json_path, out["json"]))

@@ -75,10 +75,18 @@ def recompute_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     return run_checks(report["tables"], tpl, found_rows(report))
 
 
+def document_key(report: dict[str, Any]) -> str | None:
+    """What a correction is keyed by: the document's sha256, with `#<n>` for the n-th report of a bound volume
+    (its reports share the file's bytes)."""
+    source = report.get("source") or {}
+    sha, part = source.get("sha256"), source.get("part")
+    return f"{sha}#{part['index']}" if sha and isinstance(part, dict) else sha
+
+
 def apply_corrections(report: dict[str, Any], corrections: Iterable[Correction]) -> dict[str, Any]:
     """A copy of the report with the corrections of its own sha256 applied (others ignored), checks recomputed."""
     out = copy.deepcopy(report)
-    sha = (out.get("source") or {}).get("sha256")
+    sha = document_key(out)
     mine = {c.field: c for c in corrections if c.sha256 == sha}
     cells: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -102,7 +110,7 @@ def apply_corrections(report: dict[str, Any], corrections: Iterable[Correction])
 
 def stale_warnings(report: dict[str, Any], name: str, stored: Iterable[Correction]) -> list[str]:
     """One warning per correction stored under this output name for other bytes (the document changed)."""
-    sha = (report.get("source") or {}).get("sha256")
+    sha = document_key(report)
     return [
         f"{STALE}{c.field} was corrected on other bytes of {name} (sha256 {c.sha256[:12]}…); not applied"
         for c in stored

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from corrections.apply import Correction, apply_corrections, stale_warnings
+from corrections.apply import Correction, apply_corrections, document_key, stale_warnings
 from corrections.store import connect, load, record
 from normalize.serialize import loads, report_bytes
 
@@ -115,7 +115,7 @@ def parse_value(report: dict[str, Any], field: str, text: str) -> int | float | 
 def apply_stored(report: dict[str, Any], out_dir: str, name: str | None = None) -> dict[str, Any]:
     """The report with the corrections stored in out_dir applied (checks recomputed); corrections made on
     other bytes under the same output name are not applied and are listed in its warnings."""
-    sha = (report.get("source") or {}).get("sha256")
+    sha = document_key(report)
     stored = load(out_dir, sha, name)
     if not stored:
         return report
@@ -205,7 +205,7 @@ def decide(
     rel = rel_name(out_dir, path)
     with locked(out_dir):
         report = read_report(path)
-        sha = (report.get("source") or {}).get("sha256")
+        sha = document_key(report)
         if not sha:
             raise ValueError(f"{rel}: the report has no sha256 to key a correction by")
         value = parse_value(report, field, text or "") if action == "correct" else None
@@ -297,7 +297,7 @@ def sync_folder(out_dir: str) -> list[str]:
                 report = read_report(path)
             except (OSError, ValueError):
                 continue
-            if (report.get("source") or {}).get("sha256") not in shas and rel not in names:
+            if document_key(report) not in shas and rel not in names:
                 continue
             fixed = apply_stored(report, out_dir, rel)
             notes += [w for w in fixed.get("warnings") or [] if w.startswith("corrections: ")]

@@ -31,6 +31,7 @@ ADAPTERS: dict[str, str] = {
     "xlsx": "ingest.sheet:read_xlsx",
     "ods": "ingest.sheet:read_ods",
     "xls": "ingest.sheet:read_xls",
+    "ofd": "ingest.ofd:read",
 }
 
 

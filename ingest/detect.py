@@ -9,9 +9,9 @@ import zipfile
 from ingest.errors import ReportError
 
 # Formats the adapters handle; "doc" covers legacy Word and WPS (OLE2 compound files), "rtf" Rich Text
-# (often saved under a .doc name); "xlsx" and "ods" are spreadsheet packages, "xls" the OLE2
+# (often saved under a .doc name); "ofd" is a GB/T 33190 package; "xlsx" and "ods" are spreadsheet packages, "xls" the OLE2
 # spreadsheets of Excel 97-2003 and WPS (.et).
-FORMATS = ("pdf", "docx", "doc", "rtf", "image", "html", "text", "xlsx", "ods", "xls")
+FORMATS = ("pdf", "docx", "doc", "rtf", "image", "html", "text", "xlsx", "ods", "xls", "ofd")
 # The mimetype part an OpenDocument spreadsheet starts with.
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # OLE2 stream names of a spreadsheet: BIFF8 (Excel 97-2003, WPS .et) and BIFF5 workbooks.
@@ -65,6 +65,8 @@ def _sniff_zip(data: bytes) -> str:
         raise ReportError("corrupt", f"damaged zip container ({e})") from None
     if "word/document.xml" in names or any(n.endswith("/document.xml") and n.startswith("word") for n in names):
         return "docx"
+    if "OFD.xml" in names or "/OFD.xml" in names:
+        return "ofd"  # GB/T 33190: the package's entry part
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "content.xml" in names and _zip_mimetype(data) == ODS_MIMETYPE:

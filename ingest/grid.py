@@ -78,7 +78,7 @@ class Paragraph:
 
 Block = Paragraph | Table
 
-Format = Literal["pdf", "docx", "image", "html", "text", "spreadsheet"]
+Format = Literal["pdf", "docx", "image", "html", "text", "spreadsheet", "ofd"]
 
 
 @dataclass

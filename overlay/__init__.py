@@ -114,16 +114,20 @@ def write_overlays(
     html_dir: str | None = None,
     error: str | None = None,
     dpi: int = DEFAULT_DPI,
+    name: str | None = None,
 ) -> list[str]:
-    """Write `<stem>.page<N>.png` per table page into overlay_dir and `<stem>.html` into html_dir; the paths."""
+    """Write `<stem>.page<N>.png` per table page into overlay_dir and `<stem>.html` into html_dir; the paths.
+
+    ``name`` replaces the input's stem (a bound volume's reports are drawn as `<stem>.<n>`)."""
     if not overlay_dir and not html_dir:
         return []
+    base = name or stem(path)
     ov = build_overlays(path, doc, report, dpi=dpi, error=error)
     written: list[str] = []
     if overlay_dir:
         os.makedirs(overlay_dir, exist_ok=True)
         for p in ov.pages:
-            out = os.path.join(overlay_dir, f"{stem(path)}.page{p.number}.png")
+            out = os.path.join(overlay_dir, f"{base}.page{p.number}.png")
             with open(out, "wb") as f:
                 f.write(p.png())
             written.append(out)
@@ -131,7 +135,7 @@ def write_overlays(
         from overlay.html import write_html
 
         os.makedirs(html_dir, exist_ok=True)
-        out = os.path.join(html_dir, f"{stem(path)}.html")
+        out = os.path.join(html_dir, f"{base}.html")
         write_html(out, path, doc, report, ov, error=error)
         written.append(out)
     return written

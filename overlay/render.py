@@ -4,6 +4,7 @@
 - Scans: the page image as the scan adapter saw it (rotated and deskewed per PageInfo), scaled down.
 - DOCX: converted to PDF by LibreOffice headless; grid cells are placed on the PDF's table cells by
   matching their text in order, with a warning when only part of them could be placed.
+- OFD: the pages drawn from their rulings and text (:mod:`overlay.ofd`).
 - HTML, text (and a DOCX that LibreOffice could not convert): the grids drawn as a synthetic page.
 """
 
@@ -474,6 +475,10 @@ def render(path: str, doc: Document, dpi: int = DEFAULT_DPI) -> Rendered:
         return render_pdf(path, doc, geo, dpi)
     if doc.format == "image" and geo:
         return Rendered(render_scan_pages(path, table_pages(geo), doc), geo)
+    if doc.format == "ofd" and geo:
+        from overlay.ofd import render_ofd
+
+        return render_ofd(path, geo, dpi)
     if doc.format == "docx" and doc.tables:
         try:
             return render_docx(path, doc, dpi)

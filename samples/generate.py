@@ -881,62 +881,78 @@ def _append_table(document: Any, spec: TableSpec, layout: Layout) -> None:
         body.append(tbl)
 
 
-def _title(document: Any, meta: Meta, layout: Layout) -> None:
+@dataclass
+class Part:
+    """One block of the printed report: a paragraph ("\\n" = a line break inside it) or a table."""
+
+    text: str = ""
+    bold: bool = False
+    align: str = "left"  # "left", "center", "right"
+    table: TableSpec | None = None
+
+
+def title_parts(meta: Meta, layout: Layout) -> list[Part]:
     """The title: agency and year on two lines, one line, or the year line alone."""
     year_line = f"{meta.year}年政府信息公开工作年度报告"
     if layout.title_style == "two_lines":
-        _para(document, meta.agency, bold=True, center=True)
-        _para(document, year_line, bold=True, center=True)
-    elif layout.title_style == "br":
-        p = _para(document, meta.agency, bold=True, center=True)
-        run = p.add_run()
-        run.add_break()
-        run.add_text(year_line)
-        run.bold = True
-    elif layout.title_style == "one_line":
-        _para(document, f"{meta.agency}{year_line}", bold=True, center=True)
-    else:
-        _para(document, year_line, bold=True, center=True)
+        return [Part(meta.agency, True, "center"), Part(year_line, True, "center")]
+    if layout.title_style == "br":
+        return [Part(f"{meta.agency}\n{year_line}", True, "center")]
+    if layout.title_style == "one_line":
+        return [Part(f"{meta.agency}{year_line}", True, "center")]
+    return [Part(year_line, True, "center")]
 
 
-def make_docx(values: dict[str, Any], meta: Meta, layout: Layout, path: str | Path, seed: int = 0) -> Path:
-    """Write the report as a DOCX at path (text content drawn from a generator seeded by ``seed``)."""
+def report_parts(values: dict[str, Any], meta: Meta, layout: Layout, seed: int = 0) -> list[Part]:
+    """The report's blocks in order (body text drawn from a generator seeded by ``seed``): every writer prints these."""
     layout.validated()
     rng = random.Random(seed)
     template = "2019" if "government_procurement" in values["active_disclosure"] else "2021"
-    document = docx.Document()
-    _set_fonts(document, layout)
-    _title(document, meta, layout)
+    parts = title_parts(meta, layout)
 
     def heading(text: str) -> None:
-        _para(document, text, bold=layout.heading_bold)
+        parts.append(Part(text, bold=layout.heading_bold))
         if layout.blank_line_after_heading:
-            _para(document, "")
+            parts.append(Part(""))
 
     heading("一、总体情况")
     intro = list(_INTRO)
     rng.shuffle(intro)
     n_par = len(intro) * 2 if layout.long_intro else rng.randint(2, 4)
-    for i in range(n_par):
-        _para(document, "　　" + _fill(intro[i % len(intro)], rng, meta))
+    parts += [Part("　　" + _fill(intro[i % len(intro)], rng, meta)) for i in range(n_par)]
     heading("二、主动公开政府信息情况")
     actives = active_tables_2019(values, layout) if template == "2019" else active_tables_2021(values, layout)
-    for spec in actives:
-        _append_table(document, spec, layout)
+    parts += [Part(table=spec) for spec in actives]
     heading("三、收到和处理政府信息公开申请情况")
-    _append_table(document, applications_table(values, layout), layout)
+    parts.append(Part(table=applications_table(values, layout)))
     heading("四、政府信息公开行政复议、行政诉讼情况")
-    _append_table(document, review_table(values, layout), layout)
+    parts.append(Part(table=review_table(values, layout)))
     heading("五、存在的主要问题及改进情况")
-    for t in _PROBLEMS[: rng.randint(1, 3)]:
-        _para(document, "　　" + _fill(t, rng, meta))
+    parts += [Part("　　" + _fill(t, rng, meta)) for t in _PROBLEMS[: rng.randint(1, 3)]]
     heading("六、其他需要报告的事项")
-    _para(document, "　　" + _fill(rng.choice(_OTHER), rng, meta))
-    _para(document, "")
+    parts += [Part("　　" + _fill(rng.choice(_OTHER), rng, meta)), Part("")]
     if layout.signature != "none":
-        _para(document, meta.agency if layout.signature == "full" else meta.short_agency, right=True)
+        parts.append(Part(meta.agency if layout.signature == "full" else meta.short_agency, align="right"))
     if meta.published:
-        _para(document, _date_text(meta.published, layout), right=True)
+        parts.append(Part(_date_text(meta.published, layout), align="right"))
+    return parts
+
+
+def make_docx(values: dict[str, Any], meta: Meta, layout: Layout, path: str | Path, seed: int = 0) -> Path:
+    """Write the report as a DOCX at path (text content drawn from a generator seeded by ``seed``)."""
+    document = docx.Document()
+    _set_fonts(document, layout)
+    for part in report_parts(values, meta, layout, seed):
+        if part.table is not None:
+            _append_table(document, part.table, layout)
+            continue
+        lines = part.text.split("\n")
+        p = _para(document, lines[0], bold=part.bold, center=part.align == "center", right=part.align == "right")
+        for line in lines[1:]:
+            run = p.add_run()
+            run.add_break()
+            run.add_text(line)
+            run.bold = part.bold
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -998,6 +1014,28 @@ def describe_layout(layout: Layout) -> str:
     return "generated DOCX; layout: " + (", ".join(diffs) if diffs else "defaults")
 
 
+@dataclass
+class RandomReport:
+    """One random report before it is written: values, identity, layout, and the error injected (or "")."""
+
+    values: dict[str, Any]
+    meta: Meta
+    layout: Layout
+    change: str
+
+
+def random_report(
+    rng: random.Random, template: str, error: str | None, collapse: bool | None, layout: Layout | None
+) -> RandomReport:
+    """Values (an error injected when asked), agency and layout of one report (collapse/layout random unless given)."""
+    if collapse is None:
+        collapse = template == "2019" or rng.random() < 0.25
+    values = random_values(rng, template, error=None, collapse_other=collapse)
+    change = inject_error(rng, values, error) if error else ""
+    meta = random_meta(rng, template)
+    return RandomReport(values, meta, layout or random_layout(rng, template), change)
+
+
 def generate_one(
     rng: random.Random,
     out_dir: str | Path,
@@ -1008,16 +1046,11 @@ def generate_one(
     layout: Layout | None = None,
 ) -> tuple[Path, Path]:
     """One random report: NAME.docx and NAME.expected.json in out_dir (collapse/layout random unless given)."""
-    if collapse is None:
-        collapse = template == "2019" or rng.random() < 0.25
-    values = random_values(rng, template, error=None, collapse_other=collapse)
-    change = inject_error(rng, values, error) if error else ""
-    meta = random_meta(rng, template)
-    layout = layout or random_layout(rng, template)
+    r = random_report(rng, template, error, collapse, layout)
     out = Path(out_dir)
-    docx_path = make_docx(values, meta, layout, out / f"{name}.docx", seed=rng.randint(0, 2**31))
-    note = describe_layout(layout) + (f"; injected error {change}" if change else "")
-    exp_path = write_expected(values, meta, out / f"{name}.expected.json", failing_checks(values), note, template)
+    docx_path = make_docx(r.values, r.meta, r.layout, out / f"{name}.docx", seed=rng.randint(0, 2**31))
+    note = describe_layout(r.layout) + (f"; injected error {r.change}" if r.change else "")
+    exp_path = write_expected(r.values, r.meta, out / f"{name}.expected.json", failing_checks(r.values), note, template)
     return docx_path, exp_path
 
 

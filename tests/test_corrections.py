@@ -174,3 +174,21 @@ def test_correct_in_a_batch_tree_uses_the_batch_folder_and_its_index(
     failing_row = conn.execute("SELECT failing_checks FROM files WHERE path = 'sub/r.docx'").fetchone()[0]
     assert value.fetchone() == (5, 1.0) and json.loads(failing_row) == []
     conn.close()
+
+
+def test_a_correction_on_one_report_of_a_volume_stays_on_that_report(tmp_path: Path) -> None:
+    """The reports of a bound volume share the file's sha256: a correction is keyed by the report's part too."""
+    dumps = [ROOT / "samples" / "text" / f"{n}.txt" for n in ("002_d783aba02661c840", "004_9fc5a355c4b21346")]
+    joined = tmp_path / "two.txt"
+    joined.write_bytes(b"".join(p.read_bytes() for p in dumps))
+    out = tmp_path / "out"
+    assert cli("convert", str(joined), "-o", str(out)).returncode == 0
+    first, second = (json.loads((out / f"two.{n}.json").read_text(encoding="utf-8")) for n in (1, 2))
+    field = "applications.granted.total"
+    value = (cell(first, field)["value"] or 0) + 7
+    run = cli("correct", str(out / "two.1.json"), field, str(value))
+    assert run.returncode == 0, run.stderr
+    assert cli("convert", str(joined), "-o", str(out)).returncode == 0
+    again = [json.loads((out / f"two.{n}.json").read_text(encoding="utf-8")) for n in (1, 2)]
+    assert cell(again[0], field)["value"] == value and cell(again[0], field)["source"] == "manual"
+    assert cell(again[1], field) == cell(second, field) and cell(again[1], field)["source"] == "document"
