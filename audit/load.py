@@ -1,7 +1,7 @@
 """The one place reports enter the audit: canonical JSON files under the folders given.
 
-Corrections by a person (a store beside the output folder) are to be applied here, in `reports`, so
-every rule, the dataset and the dashboard see the corrected values.
+Corrections by a person (the store of the output folder a report belongs to) are applied here, in
+`reports`, so every rule, the dataset and the dashboard see the corrected values.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -53,9 +54,36 @@ def display_name(path: str, root: str, prefix: str) -> str:
     return (prefix + rel).replace(os.sep, "/")
 
 
+@lru_cache(maxsize=256)
+def folder_corrections(json_dir: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """The output folder a report of json_dir belongs to, and the document keys and report names its
+    corrections store holds (both empty without a store)."""
+    from corrections.folder import output_folder
+    from corrections.store import load, store_path
+
+    out_dir = output_folder(os.path.join(json_dir, "x.json"))
+    if not os.path.isfile(store_path(out_dir)):
+        return out_dir, frozenset(), frozenset()
+    stored = load(out_dir)
+    return out_dir, frozenset(c.sha256 for c in stored), frozenset(c.name for c in stored if c.name)
+
+
+def corrected(report: dict[str, Any], path: str) -> dict[str, Any]:
+    """The report with the corrections its output folder stores for it applied (checks recomputed)."""
+    from corrections.apply import document_key
+    from corrections.folder import apply_stored
+
+    out_dir, keys, names = folder_corrections(os.path.dirname(os.path.abspath(path)))
+    rel = os.path.relpath(os.path.abspath(path), out_dir).replace(os.sep, "/")
+    if document_key(report) not in keys and rel not in names:
+        return report
+    return apply_stored(report, out_dir, rel)
+
+
 def reports(dirs: list[str], warn: bool = True) -> list[Loaded]:
     """Every canonical report under the folders given; a file that is not one is skipped (a line on
     stderr for one that is not JSON at all)."""
+    folder_corrections.cache_clear()  # the stores may have changed since the last call
     out: list[Loaded] = []
     many = len(dirs) > 1
     for root in dirs:
@@ -71,5 +99,5 @@ def reports(dirs: list[str], warn: bool = True) -> list[Loaded]:
                     print(f"error: {path}: corrupt: not JSON ({str(e).splitlines()[0][:80]}); skipped", file=sys.stderr)
                 continue
             if is_report(obj):
-                out.append(Loaded(display_name(path, root, prefix), path, obj))
+                out.append(Loaded(display_name(path, root, prefix), path, corrected(obj, path)))
     return out

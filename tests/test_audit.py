@@ -284,6 +284,29 @@ def test_hongze_text_says_17_received_and_the_table_95(hongze_dir: Path, tmp_pat
     assert [f["rule"] for f in doc["findings"] if f["severity"] == "info"] == ["name_forms"]
 
 
+def test_the_audit_applies_a_persons_corrections_stored_for_the_report(hongze_dir: Path, tmp_path: Path) -> None:
+    """A value a person corrected is what the audit sees, even in a JSON written before the correction."""
+    out = tmp_path / "out"
+    out.mkdir()
+    original = (hongze_dir / "hongze_2024.json").read_bytes()
+    (out / "hongze_2024.json").write_bytes(original)
+    field = "applications.new_received.total"
+    run = subprocess.run(
+        [sys.executable, "cli.py", "correct", str(out / "hongze_2024.json"), field, "17"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    (out / "hongze_2024.json").write_bytes(original)  # as another run wrote it, without the correction
+    doc = run_audit([str(out)], str(tmp_path / "findings.json"))
+    assert not [f for f in doc["findings"] if f["rule"] == f"text_table.{field}"]
+    (out / "corrections.sqlite").unlink()
+    doc = run_audit([str(out)], str(tmp_path / "findings.json"))
+    assert [f["rule"] for f in doc["findings"] if f["rule"] == f"text_table.{field}"] == [f"text_table.{field}"]
+
+
 def test_a_county_named_without_its_city_is_not_joined_but_said() -> None:
     short = canonical("通州区人民政府", 2023, ["区政府推进政务公开。"], {}, "a.pdf")
     full = canonical("北京市通州区人民政府", 2024, ["区政府推进政务公开。"], {}, "b.pdf")
