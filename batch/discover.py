@@ -38,11 +38,28 @@ def inside(root: str, rel: str) -> bool:
     return os.path.commonpath([os.path.abspath(root), os.path.abspath(full)]) == os.path.abspath(root)
 
 
+# How browsers name the folder of a saved page's pictures and scripts: `page.html` -> `page_files/`
+# (Chrome, Firefox), `page.files/` (some CMS exports), `page_文件/` (Chinese Windows, IE).
+SAVED_PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+RESOURCE_FOLDER_ENDINGS = ("_files", ".files", "_文件", "_archivos")
+
+
+def page_resource_dirs(filenames: list[str]) -> set[str]:
+    """The resource-folder names of the saved web pages among filenames: their pictures are parts of the
+    page (read with it), not reports of their own."""
+    stems = {os.path.splitext(f)[0] for f in filenames if f.lower().endswith(SAVED_PAGE_SUFFIXES)}
+    return {stem + end for stem in stems for end in RESOURCE_FOLDER_ENDINGS}
+
+
 def walk_files(input_dir: str, skip_dirs: set[str]) -> list[str]:
-    """Every non-directory entry under input_dir (sorted), not descending into symlinks or skip_dirs."""
+    """Every non-directory entry under input_dir (sorted), not descending into symlinks, skip_dirs or the
+    resource folder of a saved web page beside its page."""
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if os.path.realpath(os.path.join(dirpath, d)) not in skip_dirs)
+        resources = page_resource_dirs(filenames)
+        dirnames[:] = sorted(
+            d for d in dirnames if os.path.realpath(os.path.join(dirpath, d)) not in skip_dirs and d not in resources
+        )
         out.extend(os.path.join(dirpath, f) for f in sorted(filenames))
     return out
 

@@ -580,3 +580,24 @@ def test_reports_travel_back_when_the_workers_do_not_share_the_output_folder(
     conn = sqlite3.connect(out / "index.sqlite")
     assert conn.execute("SELECT count(*) FROM files WHERE status = 'ok'").fetchone()[0] == 3
     assert conn.execute('SELECT count(DISTINCT path) FROM "values"').fetchone()[0] == 3
+
+
+def test_a_saved_pages_picture_folder_is_part_of_the_page_not_reports(tmp_path: Path) -> None:
+    """`page.html` with `page_files/` (as browsers save a page): its pictures are read with the page, not as
+    reports of their own; a picture folder with no page beside it, and other pictures, are still inputs."""
+    from batch.discover import list_inputs
+
+    inp = tmp_path / "in"
+    for rel in [
+        "page.html",
+        "page_files/t1.png",
+        "b.htm",
+        "b.files/x.jpg",
+        "c_文件/y.png",
+        "orphan_files/z.png",
+        "scan.png",
+    ]:
+        (inp / rel).parent.mkdir(parents=True, exist_ok=True)
+        (inp / rel).write_bytes(b"x")
+    listed = sorted(i.key for i in list_inputs(str(inp), str(tmp_path / "out")))
+    assert listed == ["b.htm", "c_文件/y.png", "orphan_files/z.png", "page.html", "scan.png"]
