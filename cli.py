@@ -304,9 +304,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.audit:
+        from audit.load import BATCH_AUDIT_DIR
         from audit.run import run_audit, summary_line
 
-        a = os.path.join(args.output, "audit")
+        a = os.path.join(args.output, BATCH_AUDIT_DIR)
         doc = run_audit(
             [args.output],
             os.path.join(a, "findings.json"),
@@ -459,7 +460,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--no-audit", dest="audit", action="store_false", help="skip the audit (OUT/audit/) at the end")
+    p.add_argument("--no-audit", dest="audit", action="store_false", help="skip the audit (OUT/_audit/) at the end")
     _add_read_options(p)
     p.set_defaults(func=cmd_batch)
 

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from audit.load import BATCH_AUDIT_DIR
 from audit.rules import Entry
 
 TABLES = ("active_disclosure", "applications", "review_litigation", "applications_group_totals")
@@ -151,7 +152,7 @@ def write_dataset(entries: list[Entry], findings: list[dict[str, Any]], out_dir:
 
 def dataset_dir(path: str) -> str:
     """The dataset folder: path itself, or its `dataset` or `audit/dataset` sub-folder."""
-    for cand in (path, os.path.join(path, "dataset"), os.path.join(path, "audit", "dataset")):
+    for cand in (path, os.path.join(path, "dataset"), os.path.join(path, BATCH_AUDIT_DIR, "dataset")):
         if os.path.isfile(os.path.join(cand, "findings.parquet")):
             return cand
     raise ValueError(f"no audit dataset (findings.parquet) in {path}")

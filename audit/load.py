@@ -14,8 +14,11 @@ from typing import Any
 
 import orjson
 
-# Folders the audit writes into an output folder; never read back as reports.
-SKIP_DIRS = {"audit", "dataset", ".git"}
+# The folder `batch` writes its audit into, inside the output folder: a name no mirrored input folder is
+# likely to have (an input folder `audit/` keeps its reports apart from the findings).
+BATCH_AUDIT_DIR = "_audit"
+# Folders never read back as reports: the batch's audit (findings, dashboard, dataset), version control.
+SKIP_DIRS = {BATCH_AUDIT_DIR, ".git"}
 
 
 @dataclass

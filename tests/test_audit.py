@@ -451,13 +451,13 @@ def test_batch_index_series_key_and_audit(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = run_cli("batch", str(src), "-o", str(out), "--workers", "1", "--quiet")
     assert run.returncode == 0, run.stderr
-    doc = json.loads((out / "audit" / "findings.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / "_audit" / "findings.json").read_text(encoding="utf-8"))
     assert doc["reports"] == 2
     # seed 001's text says 无法提供2件 where its table (and its truth) holds the two under 其他: a real finding
     assert [(f["rule"], f["reports"]) for f in doc["findings"]] == [
         ("text_table.applications.unable.total", ["001_f4141a8ebd31f87f.json"])
     ]
-    assert (out / "audit" / "dashboard.html").exists() and (out / "audit" / "dataset" / "findings.parquet").exists()
+    assert (out / "_audit" / "dashboard.html").exists() and (out / "_audit" / "dataset" / "findings.parquet").exists()
     with sqlite3.connect(out / "index.sqlite") as conn:
         rows = conn.execute("SELECT agency, series_key, agency_level FROM files WHERE status = 'ok'").fetchall()
     # the two seeds' townships name no city: the key is the name as printed

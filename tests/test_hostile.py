@@ -576,6 +576,7 @@ def test_batch_folder_with_loops_fifo_and_hostile_files(tmp_path: Path) -> None:
     kinds = sorted(line.split(": ")[2] for line in run.error_lines)
     assert kinds == sorted(["corrupt", "too_large", "empty", "unsupported", "unreadable"]), run.stderr
     outs = run.outputs()
+    assert outs.pop("_audit/findings.json")["reports"] == 3  # the batch's audit of what it converted
     expected = seed_expected(GOOD_SEED)
     assert sorted(outs) == sorted(["good.json", "sub/good.json", "a\nb.json"])
     for report in outs.values():
