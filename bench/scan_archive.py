@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scan_eval import convert_one  # noqa: E402
+from scan_eval import convert_one, pairs  # noqa: E402
 
 FACE_KEYS = ("uming", "noto_serif", "ukai", "zenhei", "microhei", "noto_sans")
 FAULT_WORDS = ("shaded", "noise", "jpeg", "bilevel", "seal", "skew", "punch", "broken", "blur", "photo")
@@ -57,17 +57,6 @@ def make(folder: Path, count: int, seed: int, photos: int) -> None:
                  "--seed", str(seed)],
                 check=True, stdout=subprocess.DEVNULL,
             )  # fmt: skip
-
-
-def items(folder: Path) -> list[tuple[str, str]]:
-    """(scan, expected JSON) pairs in folder."""
-    out = []
-    for e in sorted(folder.glob("*.expected.json")):
-        stem = e.name[: -len(".expected.json")]
-        src = [p for p in folder.glob(stem + ".*") if not p.name.endswith(".json")]
-        if src:
-            out.append((str(src[0]), str(e)))
-    return out
 
 
 def identity(report_wrong: list[str], field: str) -> str:
@@ -110,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     make(folder, args.count, args.seed, args.photos)
-    todo = items(folder)
+    todo = pairs(folder)
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(convert_one, todo))
     groups: dict[str, dict[str, list[float]]] = {"font": {}, "dpi": {}, "fault": {}, "all": {}}
