@@ -3,7 +3,7 @@
 # Idempotent: a second run only checks that everything is there.
 set -euo pipefail
 cd "$(dirname "$0")"
-APT_PKGS="libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk poppler-utils chromium chromium-driver libgl1 libglib2.0-0 qpdf"
+APT_PKGS="libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk poppler-utils chromium chromium-driver libgl1 libglib2.0-0 qpdf fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fonts-wqy-microhei fonts-dejavu-core"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -153,7 +153,41 @@ def main() -> int:
                 total += 1
                 right += got.get(key, "").strip() == want
         print(f"{name:<18}{cpu / len(pages):>9.2f}{right:>9}/{total} ({right / max(total, 1):.1%})")
+    per_document(args.dpi)
     return 0
+
+
+def per_document(dpi: int) -> None:
+    """CPU seconds for the whole report (every page, as an image-only PDF): this pipeline's convert
+    beside whole-page tesseract chi_sim and whole-page RapidOCR over the same pages."""
+    import tempfile
+
+    import pytesseract
+    from PIL import Image
+
+    import pipeline
+
+    n = len(__import__("pypdfium2").PdfDocument(str(HONGZE)))
+    grays = [render(HONGZE, p, dpi) for p in range(1, n + 1)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hongze.scan.pdf"
+        imgs = [Image.fromarray(g) for g in grays]
+        imgs[0].save(path, "PDF", save_all=True, append_images=imgs[1:], resolution=dpi)
+        t0 = _cpu()
+        pipeline.convert(str(path), Options())
+        ours = _cpu() - t0
+    t0 = _cpu()
+    for g in grays:
+        pytesseract.image_to_string(g, lang="chi_sim", config="--psm 3")
+    tess = _cpu() - t0
+    engine = get_engine("rapidocr")
+    t0 = _cpu()
+    for g in grays:
+        engine.read_page(g)
+    rapid = _cpu() - t0
+    print(f"\nwhole document ({n} pages at {dpi} dpi), CPU seconds per document (per page)")
+    for name, cpu in (("ours (convert)", ours), ("page/tesseract chi_sim", tess), ("page/rapidocr", rapid)):
+        print(f"{name:<24}{cpu:>8.2f}{cpu / n:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,11 @@ def scans(folder: Path, count: int, seed: int, sources: int) -> list[tuple[str, 
         from samples.make_scans import generate_scans
 
         generate_scans(folder, count=count, seed=seed, sources=sources)
+    return pairs(folder)
+
+
+def pairs(folder: Path) -> list[tuple[str, str]]:
+    """(scan, expected JSON) pairs in folder."""
     items = []
     for e in sorted(folder.glob("*.expected.json")):
         stem = e.name[: -len(".expected.json")]

@@ -23,7 +23,7 @@ from ingest import scan_grid as sg
 from ingest import scan_photo
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
-from ingest.ocr import CONFIDENT, OcrEngine, Reading, get_engine, looks_numeric, split_wide
+from ingest.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, get_engine, looks_numeric, split_wide
 from ingest.options import Options
 
 # Ink within this many units around a table's box is the table's (its border), not running text.
@@ -358,7 +358,19 @@ def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
         texts.append("\n".join(text) if kind == "stacked" and len(text) == n else text)
     conf = min(p[0][1] for p in parts)
     alts = parts[0][0][2] if len(parts) == 1 else []
-    return "\n".join(texts), conf, alts
+    text = "\n".join(texts)
+    return text, min(conf, JUNK_CONFIDENCE) if latin_junk(text) else conf, alts
+
+
+def latin_junk(text: str) -> bool:
+    """Whether a cell's reading is Latin letters run together with digits or each other ("OMERNTRROP4EV",
+    "128189N12038"): what a recogniser makes of a smudged number; no value of these reports reads so."""
+    t = "".join(text.split())
+    letters = sum(ch.isascii() and ch.isalpha() for ch in t)
+    if not letters or not all(ch.isascii() and (ch.isalnum() or ch in ".-,/") for ch in t):
+        return False
+    digits = sum(ch.isdigit() for ch in t)
+    return (digits > 0 and letters + digits >= 3) or letters >= 3
 
 
 Boxes = list[tuple[int, int, int, int]]
@@ -531,6 +543,7 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
     gray, squared = scan_photo.rectify(sg.to_gray(img))
     gray = upsampled(gray, options.max_pixels)
     gray, evened = scan_photo.flatten(gray)
+    gray, _ = sg.cleared_edges(gray)
     setting = sg.threshold_for(gray)
     gray, skew = sg.deskew(gray, setting)
     gray, rotation, found = upright(gray, options.ocr_engine, setting)
@@ -626,6 +639,17 @@ def _open_image(data: bytes, options: Options) -> object:
     return im
 
 
+def _frame_gray(frame: object) -> np.ndarray:
+    """One image frame in grey; a colour frame through ``scan_grid.to_gray`` (red seals taken out)."""
+    from PIL import Image
+
+    assert isinstance(frame, Image.Image)
+    if frame.mode in ("L", "1", "I;16", "I", "F"):
+        return np.asarray(frame.convert("L"))
+    rgb = np.asarray(frame.convert("RGB"))
+    return sg.to_gray(np.ascontiguousarray(rgb[..., ::-1]))
+
+
 def image_pages(data: bytes, options: Options) -> list[np.ndarray]:
     """Every frame of an image file as a grayscale array (multi-page TIFF = pages)."""
     from PIL import Image, ImageOps
@@ -645,7 +669,7 @@ def image_pages(data: bytes, options: Options) -> list[np.ndarray]:
                     )
                 im.load()
                 frame = ImageOps.exif_transpose(im) if i == 0 else im
-                pages.append(np.asarray(frame.convert("L")))
+                pages.append(_frame_gray(frame))
             except ReportError:
                 raise
             except Image.DecompressionBombError as e:
@@ -778,7 +802,7 @@ def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: 
         scale = (page_dpi(page, dpi, max_pixels) if native else dpi) / 72.0
         if w * h * scale * scale > max_pixels:
             raise ReportError("too_large", f"page {index + 1} at {dpi} dpi exceeds {max_pixels} pixels")
-        img = page.render(scale=scale, grayscale=True).to_numpy()
+        img = page.render(scale=scale).to_numpy()  # colour: a red seal is taken out by to_gray
         return sg.to_gray(np.ascontiguousarray(img))
     finally:
         pdf.close()

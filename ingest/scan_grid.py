@@ -15,6 +15,21 @@ from ingest.units import join_units
 
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
 BLOCK_FRACTION = 1 / 110
+# Red ink: red above the larger of green and blue by RED_MARGIN, red at least RED_MIN; a page is
+# cleaned when at least RED_SHARE of it is red; the red channel is brightened by RED_LIFT there.
+RED_MARGIN = 50
+RED_MIN = 110
+RED_SHARE = 0.0005
+RED_LIFT = 1.2
+# Dark page edges: within the outer EDGE_SHARE of the width (height), leading columns (rows) whose median
+# is below EDGE_PAPER of the paper's level are the scanner lid, not the page. Punch holes: solid dark
+# blobs (at least HOLE_FILL of their box) at least HOLE_SIDE of the width across, within HOLE_SHARE of
+# the width from a side.
+EDGE_SHARE = 0.06
+EDGE_PAPER = 0.9
+HOLE_SHARE = 0.12
+HOLE_SIDE = 0.018
+HOLE_FILL = 0.65
 THRESH_C = -2
 # Grain is measured by its effect: specks (ink blobs under SPECK_UNITS2 units squared) per million
 # pixels after the plain threshold, on horizontal stripes of the page (GRAIN_STRIPE rows every
@@ -90,12 +105,57 @@ class GridTable:
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
-    """A single-channel uint8 copy of an image."""
+    """A single-channel uint8 copy of a BGR(A) image, red ink (seals) taken out."""
     if img.ndim == 2:
         return img
-    if img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    bgr = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR) if img.shape[2] == 4 else img
+    return without_red(bgr, cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+
+
+def without_red(bgr: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """The grey page with red ink (a seal stamped over text) lightened to the paper: where red clearly
+    outweighs green and blue, the red channel (bright under red ink, dark under black ink) stands in."""
+    b, g, r = (bgr[..., i].astype(np.int16) for i in range(3))
+    red = (r - np.maximum(g, b) > RED_MARGIN) & (r > RED_MIN)
+    if red.mean() < RED_SHARE:
+        return gray
+    red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    out = gray.copy()
+    lifted = np.minimum(255, r.astype(np.float32) * RED_LIFT).astype(np.uint8)
+    out[red] = np.maximum(gray[red], lifted[red])
+    return out
+
+
+def _edge_run(medians: np.ndarray, level: float, limit: int) -> int:
+    """How many leading entries of medians (from a page side inwards, at most limit) are darker than level."""
+    dark = medians[:limit] < level
+    return int(limit if dark.all() else np.argmin(dark))
+
+
+def cleared_edges(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The page with dark scanner edges and punch holes whitened to the paper; whether any were found."""
+    h, w = gray.shape[:2]
+    paper = float(np.percentile(gray[:: max(1, h // 400), :: max(1, w // 400)], 90))
+    level = EDGE_PAPER * paper
+    cols, rows = np.median(gray[:: max(1, h // 600)], axis=0), np.median(gray[:, :: max(1, w // 600)], axis=1)
+    lx, ly = int(EDGE_SHARE * w), int(EDGE_SHARE * h)
+    left, right = _edge_run(cols, level, lx), _edge_run(cols[::-1], level, lx)
+    top, bottom = _edge_run(rows, level, ly), _edge_run(rows[::-1], level, ly)
+    out = gray.copy()
+    white = np.uint8(min(255, paper))
+    out[:, :left], out[:, w - right :], out[:top], out[h - bottom :] = white, white, white, white
+    side = int(HOLE_SHARE * w)
+    found = bool(left or right or top or bottom)
+    for x0 in (0, w - side):
+        strip = (out[:, x0 : x0 + side] < level / 2).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(strip, connectivity=8)
+        for i in range(1, n):
+            x, y, bw, bh, area = (int(v) for v in stats[i])
+            if min(bw, bh) >= HOLE_SIDE * w and max(bw, bh) <= 1.5 * min(bw, bh) and area >= HOLE_FILL * bw * bh:
+                pad = max(2, bw // 10)
+                out[max(0, y - pad) : y + bh + pad, max(0, x0 + x - pad) : x0 + x + bw + pad] = white
+                found = True
+    return out, found
 
 
 def unit_of(gray: np.ndarray) -> float:

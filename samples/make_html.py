@@ -34,6 +34,7 @@ import lxml.etree
 import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from samples import fonts  # noqa: E402
 from samples import generate as gen  # noqa: E402
 
 # How the bytes of a page are encoded and what its <meta> declares (None: no declaration).
@@ -107,13 +108,13 @@ def random_style(rng: random.Random) -> PageStyle:
 
 
 def soffice_convert(paths: list[Path], out_dir: Path, target: str, timeout_s: float = SOFFICE_TIMEOUT_S) -> list[Path]:
-    """Convert many files with one LibreOffice call (private profile); return the outputs in input order."""
+    """Convert many files with one LibreOffice call (private profile, pinned fonts); return the outputs in input order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = "." + target.split(":")[0]
     with tempfile.TemporaryDirectory(prefix="govreport-soffice-") as profile:
         cmd = ["soffice", f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore"]
         cmd += ["--convert-to", target, "--outdir", str(out_dir), *map(str, paths)]
-        subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+        subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False, env=fonts.fontconfig_env())
     outs = [out_dir / (p.stem + suffix) for p in paths]
     missing = [o.name for o in outs if not o.exists()]
     if missing:

@@ -36,6 +36,7 @@ import docx  # noqa: E402
 from docx.oxml import parse_xml  # noqa: E402
 from docx.oxml.ns import nsdecls, qn  # noqa: E402
 
+from samples import fonts  # noqa: E402
 from samples import generate as gen  # noqa: E402
 
 SOFFICE_TIMEOUT_S = 600.0  # for one batched conversion
@@ -193,8 +194,11 @@ def soffice_binary() -> str:
     raise RuntimeError("LibreOffice (soffice) is not installed")
 
 
-def convert_to_pdf(docx_paths: list[Path], out_dir: Path, timeout_s: float = SOFFICE_TIMEOUT_S) -> list[Path]:
-    """Convert many DOCX files with one soffice call (private profile); returns the PDF paths."""
+def convert_to_pdf(
+    docx_paths: list[Path], out_dir: Path, timeout_s: float = SOFFICE_TIMEOUT_S, env: dict[str, str] | None = None
+) -> list[Path]:
+    """Convert many DOCX files with one soffice call (private profile, pinned fonts: ``fonts.fontconfig_env``
+    unless ``env`` is given); returns the PDF paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if not docx_paths:
         return []
@@ -210,7 +214,13 @@ def convert_to_pdf(docx_paths: list[Path], out_dir: Path, timeout_s: float = SOF
             str(out_dir),
             *[str(p) for p in docx_paths],
         ]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env=env or fonts.fontconfig_env(),
+        )
         try:
             _, err = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -287,12 +297,16 @@ def printed_whole(pdf: Path) -> bool:
 
 
 def convert_prepared(
-    prepared: list[Prepared], out_dir: Path, extra: list[Path] | None = None, timeout_s: float = SOFFICE_TIMEOUT_S
+    prepared: list[Prepared],
+    out_dir: Path,
+    extra: list[Path] | None = None,
+    timeout_s: float = SOFFICE_TIMEOUT_S,
+    env: dict[str, str] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Convert the reports (plus extra DOCX files) in one soffice call; a report LibreOffice printed
     incompletely is remade without turned text (a second call, only then). Returns both PDF lists."""
     extra = extra or []
-    pdfs = convert_to_pdf([p.docx_path for p in prepared] + extra, out_dir, timeout_s)
+    pdfs = convert_to_pdf([p.docx_path for p in prepared] + extra, out_dir, timeout_s, env)
     redo = [(p, pdf) for p, pdf in zip(prepared, pdfs, strict=False) if not printed_whole(pdf)]
     for p, _ in redo:
         shift = REDO_SHIFT_PT if p.variation.break_in != "none" else 0.0
@@ -300,7 +314,7 @@ def convert_prepared(
         p.note = "; ".join(x for x in (p.note, "remade: LibreOffice had dropped table rows") if x)
         build_docx(p)
     if redo:
-        convert_to_pdf([p.docx_path for p, _ in redo], out_dir, timeout_s)
+        convert_to_pdf([p.docx_path for p, _ in redo], out_dir, timeout_s, env)
         still = [pdf.name for _, pdf in redo if not printed_whole(pdf)]
         if still:
             raise RuntimeError(f"LibreOffice printed incomplete tables in {still}")

@@ -38,11 +38,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from samples import fonts  # noqa: E402
 from samples import generate as gen  # noqa: E402
 
 PRODUCERS = ("chromium", "fpdf", "fpdf_chars")
 STYLES = ("grid", "thin", "threeline", "shaded", "separate", "spacing", "dotted", "dashed", "double")
-FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+FONT_DIR = fonts.NOTO
 CHROMIUM_TIMEOUT_S = 120.0
 VERTICAL = {*gen.REVIEW_FIELD_LABELS, "自然人", "总计", "三、本年度办理结果"}
 
@@ -403,7 +404,7 @@ def print_html(html_text: str, pdf: Path) -> None:
         subprocess.run(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp}/profile",
              "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
-            check=True, capture_output=True, timeout=CHROMIUM_TIMEOUT_S,
+            check=True, capture_output=True, timeout=CHROMIUM_TIMEOUT_S, env=fonts.fontconfig_env(),
         )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from samples import fonts  # noqa: E402
 from samples import generate as gen  # noqa: E402
 
 _BLANK_RNG = random.Random(0)  # reseeded per report by make_one
@@ -877,7 +878,7 @@ def soffice_docx(page: bytes, workdir: Path) -> bytes:
     subprocess.run(
         ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--infilter=HTML (StarWriter)",
          "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(workdir), str(src)],
-        check=True, capture_output=True, timeout=300,
+        check=True, capture_output=True, timeout=300, env=fonts.fontconfig_env(),
     )  # fmt: skip
     return stable_docx((workdir / "page.docx").read_bytes())
 
@@ -890,7 +891,7 @@ def soffice_round_trip(docx_bytes: bytes, workdir: Path) -> bytes:
     odt_dir, out_dir = workdir / "odt", workdir / "out"
     for fmt, source, dest in (("odt", src, odt_dir), ("docx:MS Word 2007 XML", odt_dir / "report.odt", out_dir)):
         subprocess.run(["soffice", profile, "--headless", "--convert-to", fmt, "--outdir", str(dest), str(source)],
-                       check=True, capture_output=True, timeout=300)  # fmt: skip
+                       check=True, capture_output=True, timeout=300, env=fonts.fontconfig_env())  # fmt: skip
     return stable_docx((out_dir / "report.docx").read_bytes())
 
 

@@ -23,6 +23,7 @@ from PIL import Image
 from ingest.errors import ReportError
 from ingest.grid import Table
 from ingest.options import Options
+from samples import fonts
 
 os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
 HONGZE = SHARED / "real" / "hongze_2024.pdf"
@@ -228,7 +229,7 @@ def _glyph(ch: str, px: int = 30) -> np.ndarray:
     """One character as a 150-dpi scan shows it: Noto Sans CJK, slightly blurred, padded."""
     from PIL import ImageDraw, ImageFont
 
-    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", px)
+    font = ImageFont.truetype(str(fonts.NOTO_SANS), px)
     img = Image.new("L", (2 * px, 2 * px), 255)
     ImageDraw.Draw(img).text((px // 2, px // 4), ch, font=font, fill=0)
     return cv2.GaussianBlur(np.asarray(img), (3, 3), 0.8)
@@ -314,7 +315,7 @@ def test_separately_boxed_cells_make_one_grid() -> None:
     """A table whose every cell is boxed on its own (HTML `border=1` printed, then scanned): each ruling is a
     pair of lines a few pixels apart, and a line with another running beside it is still a ruling."""
     import numpy as np
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     from ingest.scan_grid import find_tables
 
@@ -325,6 +326,11 @@ def test_separately_boxed_cells_make_one_grid() -> None:
     for r in range(len(ys) - 1):
         for c in range(len(xs) - 1):
             draw.rectangle((xs[c] + 2, ys[r] + 2, xs[c + 1] - 2, ys[r + 1] - 2), outline=0, width=2)
-            draw.text((xs[c] + 40, ys[r] + 60), "12", fill=0, font_size=36)
+            draw.text(
+                (xs[c] + 40, ys[r] + 60),
+                "12",
+                fill=0,
+                font=ImageFont.truetype(str(fonts.DEJAVU / "DejaVuSans.ttf"), 36),
+            )
     (table,) = find_tables(np.asarray(im))
     assert len(table.xs) == len(xs) and len(table.ys) == len(ys)

@@ -1,0 +1,92 @@
+"""Scans as archives hold them, a handful: reports set in the families real ones use (Kai, Hei, Ming; the
+font files pinned by path through a private fontconfig), with a red seal, grey-shaded headers at 150 dpi,
+punch holes: every table value is read right. A bilevel page (known gap): nothing wrong silently, exactness
+xfail until the adapter reads it. Broken rulings: a known defect (silent column shifts), strict xfail. The big sweep over 60+ unseen scans is ``bench/scan_archive.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import silent_errors, table_fields, table_mismatches
+from PIL import Image
+
+from ingest.options import Options
+from samples import fonts
+from samples.make_scans import Degradation, make_scan, realistic_sources
+
+os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
+
+CASES = {
+    "kai_seal_jpeg_200": ("ukai", False, Degradation(200, jpeg=70, face="ukai", seal="signature")),
+    "hei_shaded_150": ("zenhei", True, Degradation(150, noise=6.0, output="png", face="zenhei", shade=True)),
+    "microhei_corner_seal_holes_200": (
+        "microhei",
+        True,
+        Degradation(200, face="microhei", shade=True, seal="corner", holes=True),
+    ),
+    "ming_bilevel_300": ("uming", False, Degradation(300, output="tiff", face="uming", bilevel=True)),
+    "microhei_broken_rulings_200": ("microhei", False, Degradation(200, face="microhei", broken=0.06)),
+}
+# Known gaps (bench/scan_archive.py measures them): bilevel pages still lose a few cells. Nothing read
+# wrong may be silent there either; that part is asserted for every case.
+KNOWN_GAPS = {"ming_bilevel_300"}
+
+
+def _faces_installed() -> bool:
+    return not fonts.missing([f.path for f in fonts.FACES.values()])
+
+
+pytestmark = pytest.mark.skipif(not _faces_installed(), reason="the pinned font files are not installed (setup.sh)")
+
+
+# Rulings broken every few pixels shift a row's values by a column, and that is not owned up to yet:
+# a known defect, strict so the suite says when it is fixed.
+BROKEN = pytest.mark.xfail(strict=True, reason="broken rulings: silent column shifts (issue 15, open)")
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=BROKEN) if c == "microhei_broken_rulings_200" else c for c in CASES]
+)
+def test_archive_scan_reads_every_table_value(case: str, tmp_path: Path) -> None:
+    import pipeline
+
+    face, shaded, d = CASES[case]
+    d = d.validated()
+    ((pdf, exp),) = realistic_sources(
+        tmp_path / "src", face, 1, seed=zlib.crc32(case.encode()) % 1000 + 17, shade=shaded
+    )
+    path, exp_path = make_scan(pdf, exp, d, tmp_path, case, seed=31)
+    expected = json.loads(exp_path.read_text(encoding="utf-8"))
+    report = pipeline.convert(str(path), Options())
+    wrong = [w for w in table_mismatches(report, expected) if not w.startswith("report.")]
+    assert table_fields(expected) >= 150
+    assert silent_errors(report, expected, wrong) == []
+    if wrong and case in KNOWN_GAPS:
+        pytest.xfail(f"known gap: {len(wrong)} of {table_fields(expected)} fields not read right: {wrong[:3]}")
+    assert wrong == [], wrong[:8]
+
+
+def test_seal_is_red_and_taken_out_before_reading() -> None:
+    """The generator's seal is red ink multiplied over the page; the adapter's grey page has it lightened
+    to the paper while black text under it stays black."""
+    from PIL import ImageDraw, ImageFont
+
+    from ingest.scan_grid import to_gray
+    from samples.make_scans import stamp_seal
+
+    page = Image.new("L", (1400, 1400), 255)
+    font = ImageFont.truetype(str(fonts.NOTO_SANS), 40)
+    ImageDraw.Draw(page).text((700, 880), "二〇二四年一月五日", font=font, fill=0)
+    sealed = stamp_seal(page, "signature", 200, np.random.default_rng(3))
+    rgb = np.asarray(sealed)
+    assert ((rgb[..., 0].astype(int) - rgb[..., 1]) > 80).mean() > 0.005  # red ink on the page
+    gray = to_gray(np.ascontiguousarray(rgb[..., ::-1]))
+    ink = np.asarray(page) < 128
+    assert (gray[ink] < 128).mean() > 0.9  # the date's strokes stay
+    assert (gray[~ink] < 160).mean() < 0.002  # the seal is gone
