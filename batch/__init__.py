@@ -15,13 +15,13 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from runner import DEFAULT_FILES_PER_CHILD
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# Each conversion runs in a child process with this address-space limit (RLIMIT_AS) ...
+# Each conversion runs in a child process (runner.py) with this address-space limit (RLIMIT_AS), replaced
+# after runner.DEFAULT_FILES_PER_CHILD files (or sooner, once it grew past half that limit).
 DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
-# ... and a fresh child after this many files (or sooner, once it grew past half that limit), so that a
-# leak in a library cannot pile up.
-DEFAULT_FILES_PER_CHILD = 500
 # Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
 DEFAULT_TASKS_PER_THREAD = 4
 # Small files travel several to a Dask task (each still converted on its own, with its own limits and

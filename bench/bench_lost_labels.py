@@ -1,5 +1,5 @@
 """Rows whose label OCR lost: each row label of sections 二 and 三 blanked in turn, the report compared
-with the truth. Counts per case: fields wrong, silent ones (``conftest.silent_errors``), and whether the
+with the truth. Counts per case: fields wrong, silent ones (``samples.scoring.silent_errors``), and whether the
 row was placed by its position or left out with a warning. Run by hand (one document read once):
 
     .venv/bin/python bench/bench_lost_labels.py samples/scan/hongze_2024_200dpi.pdf
@@ -14,9 +14,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from conftest import silent_errors, table_mismatches  # noqa: E402
 
 import pipeline  # noqa: E402
 from ingest.grid import Document, Table  # noqa: E402
@@ -24,6 +21,7 @@ from normalize import build  # noqa: E402
 from normalize.rows import is_label  # noqa: E402
 from normalize.tables import section_rows  # noqa: E402
 from normalize.template import load_template  # noqa: E402
+from samples.scoring import silent_errors, table_mismatches  # noqa: E402
 
 
 def blanked(doc: Document, table: int, row: int) -> Document:

@@ -28,9 +28,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from conftest import table_fields, table_mismatches  # noqa: E402
 
 import layout  # noqa: E402
 import normalize  # noqa: E402
@@ -38,6 +35,7 @@ import pipeline  # noqa: E402
 from ingest.errors import ReportError  # noqa: E402
 from ingest.grid import Cell, Document, PageInfo, Paragraph, Table  # noqa: E402
 from ingest.options import Options  # noqa: E402
+from samples.scoring import table_fields, table_mismatches  # noqa: E402
 
 Engine = Callable[[Path], dict[str, Any]]
 

@@ -22,15 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_docx import best_pass, one_core  # noqa: E402
-from conftest import table_fields, table_mismatches  # noqa: E402
 
 import pipeline  # noqa: E402
 from ingest import load  # noqa: E402
 from samples.make_sheets import generate  # noqa: E402
+from samples.scoring import table_fields, table_mismatches  # noqa: E402
 
 
 def fields_right(made: list[tuple[Path, Path]]) -> tuple[int, int]:

@@ -23,15 +23,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from conftest import table_fields, table_mismatches  # noqa: E402
 
 import pipeline  # noqa: E402
 from bench.bench_docx import best_pass, one_core  # noqa: E402
 from ingest import load  # noqa: E402
 from layout.volume import split_volume  # noqa: E402
 from samples.make_volume import make_volume, scan_volume  # noqa: E402
+from samples.scoring import table_fields, table_mismatches  # noqa: E402
 
 
 def score(reports: list[dict[str, Any]], parts: list[dict[str, Any]]) -> str:

@@ -5,7 +5,7 @@
 Correct grids (the adapter's Document of generated DOCX reports, the committed HTML/PDF samples, the
 five seed dumps and the two real reports) are perturbed one way at a time (and in random pairs), then
 repaired (``layout.repair``) and normalised (``normalize.build``). A perturbed document passes when
-its tables and metadata match the expected JSON (tests/conftest.py ``table_mismatches``) and exactly
+its tables and metadata match the expected JSON (samples/scoring.py ``table_mismatches``) and exactly
 the expected checks fail. A perturbation that legitimately changes values (a zero printed as a dash,
 a group printed collapsed) updates the expected JSON accordingly, through a map from each source
 cell to the field it fed in the unperturbed conversion.
@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from conftest import SHARED, failing_rules, table_mismatches  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 import ingest  # noqa: E402
 import layout  # noqa: E402
@@ -44,6 +42,7 @@ from ingest.grid import Block, Cell, Document, Paragraph, Table  # noqa: E402
 from normalize.numbers import parse_number  # noqa: E402
 from normalize.tables import classify  # noqa: E402
 from samples.generate import failing_checks, generate  # noqa: E402
+from samples.scoring import SHARED, failing_rules, table_mismatches  # noqa: E402
 
 TAG = "#cell"  # the alternative reading that names a source cell (confidence 1.0, so never used)
 

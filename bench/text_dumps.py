@@ -9,7 +9,7 @@ The PDFs are the real WPS report (../shared/real/hongze_2024.pdf), the committed
 and `--count` reports from samples/make_pdf.py (LibreOffice; `--inputs` keeps them for the next run).
 Each is dumped by both tools, the dump converted as a text file, and compared with the PDF's truth.
 Prints per tool: documents, exactly right, wrong fields (of all compared), and silent errors: wrong values
-the report does not own up to (tests/conftest.py `silent_errors`: no low confidence, failing check or
+the report does not own up to (samples/scoring.py `silent_errors`: no low confidence, failing check or
 warning on them).
 """
 
@@ -23,12 +23,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from conftest import SHARED, silent_errors, table_fields, table_mismatches  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from ingest.errors import ReportError  # noqa: E402
 from pipeline import convert  # noqa: E402
+from samples.scoring import SHARED, silent_errors, table_fields, table_mismatches  # noqa: E402
 
 
 def pdftotext_layout(pdf: Path, out: Path) -> None:

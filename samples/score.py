@@ -6,12 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conftest import failing_rules, table_fields, table_mismatches  # noqa: E402
-
 from cli import output_name  # noqa: E402
+from samples.scoring import failing_rules, table_fields, table_mismatches  # noqa: E402
 
 
 def main(out_dir: str, inputs: list[str]) -> int:

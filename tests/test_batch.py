@@ -498,9 +498,9 @@ def test_one_bad_file_in_a_task_does_not_touch_the_others(tmp_path: Path) -> Non
 
 
 def test_child_is_renewed_after_its_file_count_or_when_grown_too_big() -> None:
-    from batch.worker import RENEW_RSS_SHARE, ChildConverter
+    from runner import RENEW_RSS_SHARE, IsolatedRunner
 
-    conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
+    conv = IsolatedRunner(1000 * 2**20, files_per_child=3)
     conv.served = 1
     assert not conv.worn_out(100 * 2**20)
     assert conv.worn_out(int(RENEW_RSS_SHARE * 1000 * 2**20) + 1)
@@ -514,14 +514,14 @@ def test_conversion_child_uses_one_core(monkeypatch: pytest.MonkeyPatch, tmp_pat
     inherit the Dask worker's malloc tuning."""
     import psutil
 
-    from batch.worker import ChildConverter
+    from runner import IsolatedRunner
 
     for name in ("OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM", "GOVREPORT_SCAN_WORKERS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # as a Dask nanny sets it for its worker
-    monkeypatch.setattr("batch.worker.CORE_LOCK_DIR", tmp_path)  # no other batch's claims
-    conv = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
-    other = ChildConverter(str(ROOT), 1000 * 2**20, files_per_child=3)
+    monkeypatch.setattr("runner.CORE_LOCK_DIR", tmp_path)  # no other batch's claims
+    conv = IsolatedRunner(1000 * 2**20, files_per_child=3, one_core=True)  # as batch.worker makes it
+    other = IsolatedRunner(1000 * 2**20, files_per_child=3, one_core=True)
     proc = conv.start()
     try:
         env = psutil.Process(proc.pid).environ()

@@ -213,7 +213,9 @@ def test_runner_refuses_bad_settings() -> None:
     with pytest.raises(ValueError):
         IsolatedRunner(max_memory_bytes=1024)
     with pytest.raises(ValueError):
-        IsolatedRunner(context="fork")
+        IsolatedRunner(files_per_child=0)
+    with pytest.raises(ValueError):
+        IsolatedRunner().run("x.txt", None, timeout_s=0)
 
 
 # ------------------------------------------------------------------------------------- command line

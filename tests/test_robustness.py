@@ -8,19 +8,15 @@ flips them (and strict xfail then asks for the mark to be removed).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHARED
 
-sys.path.insert(0, str(ROOT / "bench"))
-
-import robustness as rb  # noqa: E402
-
-import layout  # noqa: E402
-import normalize  # noqa: E402
-from ingest.grid import Cell, Document, Paragraph, Table  # noqa: E402
+import bench.robustness as rb
+import layout
+import normalize
+from ingest.grid import Cell, Document, Paragraph, Table
 
 DOCS = ["gen2021_s11_000", "gen2019_s11_002", "pingtan_2024", "hongze_2024", "002_d783aba02661c840"]
 FILES = {

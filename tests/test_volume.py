@@ -205,3 +205,27 @@ def test_scanned_volume_gives_each_report_with_its_pages(tmp_path: Path) -> None
         wrong = table_mismatches(report, part["expected"])
         assert silent_errors(report, part["expected"], wrong) == []
         assert not [w for w in wrong if not w.startswith("report.published")]  # (the scan path misses this date line)
+
+
+def test_runner_sends_each_report_of_a_volume_as_a_frame_of_its_own(tmp_path: Path) -> None:
+    """The batch's isolated child answers a volume of two reports with two raw JSON frames, each the report the
+    pipeline gives in-process (with its part), and the convert child with both results pickled."""
+    from normalize.serialize import loads
+    from runner import IsolatedRunner
+
+    joined = tmp_path / "two.txt"
+    joined.write_bytes(
+        b"".join(
+            (ROOT / "samples" / "text" / f"{n}.txt").read_bytes()
+            for n in ("002_d783aba02661c840", "004_9fc5a355c4b21346")
+        )
+    )
+    direct = convert_parts(str(joined))
+    with IsolatedRunner(target="pipeline:convert_partial_parts", encoder="batch.worker:report_frames") as r:
+        answer = r.run(str(joined), None, timeout_s=120)
+    assert answer.error is None and len(answer.frames) == 2
+    assert [loads(f) for f in answer.frames] == direct
+    assert [p["summary"]["agency"] for p in answer.fields["parts"]] == [d["report"]["agency"] for d in direct]
+    with IsolatedRunner(target="pipeline:convert_partial_parts") as r:
+        docs, results, err = r.convert_document(str(joined), None, timeout_s=120)
+    assert err is None and results == direct and [d.format for d in docs] == ["text", "text"]
