@@ -2,7 +2,7 @@
 
 Builds the scans itself (``samples/make_pdf.py`` reports degraded by ``samples/make_scans.py``, fixed
 seed) into DIR unless DIR already holds them, converts each with ``pipeline.convert`` (two processes,
-one page worker each) and prints per scan: fields, wrong, silent (``conftest.silent_errors``: wrong
+one page worker each) and prints per scan: fields, wrong, silent (``samples.scoring.silent_errors``: wrong
 with confidence >= 0.9, no failing check covering it, not a null the warnings own up to), CPU seconds; then a table by quality level (clean 300 dpi, degraded 300 dpi,
 200 dpi, 150 dpi). Run by hand:
 
@@ -22,17 +22,15 @@ os.environ["GOVREPORT_SCAN_WORKERS"] = "1"
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 Result = tuple[str, int, list[str], list[str], float]
 
 
 def convert_one(args: tuple[str, str]) -> Result:
     """One scan converted: its fields, the wrong ones, the silent ones, CPU seconds (children too)."""
-    from conftest import silent_errors, table_fields, table_mismatches
-
     import pipeline
     from ingest.options import Options
+    from samples.scoring import silent_errors, table_fields, table_mismatches
 
     path, exp_path = args
     expected = json.loads(Path(exp_path).read_text(encoding="utf-8"))

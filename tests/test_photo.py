@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +20,12 @@ from PIL import Image
 from ingest.options import Options
 
 os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
-sys.path.insert(0, str(ROOT / "samples"))
 HONGZE = SHARED / "real" / "hongze_2024.pdf"
 PHOTOS = sorted((ROOT / "samples" / "scan").glob("photo_s*.pdf"))
 
 
 def _page(number: int, dpi: int) -> Image.Image:
-    from make_scans import render_pages
+    from samples.make_scans import render_pages
 
     return render_pages(HONGZE, dpi)[number - 1]
 
@@ -37,9 +35,8 @@ def _gray(img: Image.Image) -> np.ndarray:
 
 
 def test_page_corners_are_found_in_a_photo() -> None:
-    from make_photos import page_corners, photograph, random_shot
-
     from ingest.scan_photo import page_quad
+    from samples.make_photos import page_corners, photograph, random_shot
 
     page = _page(3, 100)
     for seed in range(4):
