@@ -603,17 +603,8 @@ def _fits_columns(row: Row, columns: list[int]) -> bool:
 def _review_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | None:
     """For a grid with real geometry: the column of each of the 15 values, from the header words
     (结果维持 … 总计, three times), or None when the header does not name exactly that."""
-    fields = [canon(f.label) for f in spec.fields]
-    if not header or any(len(r.cells) != len(header[0].cells) for r in header):
-        return None
-    width = len(header[0].cells)
-    found: list[int] = []
-    for k in range(width):
-        leaf = column_leaf(header, k)
-        expected = fields[len(found) % len(fields)]
-        if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
-            found.append(k)
-    return found if len(found) == len(fields) * len(spec.groups) else None
+    found = _field_columns(header, spec)
+    return found if found is not None and len(found) == len(spec.fields) * len(spec.groups) else None
 
 
 def detect_template(tables: list[Table], year: int | None) -> str | None:
