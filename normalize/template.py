@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+if TYPE_CHECKING:  # imported where templates are first read: it takes ~0.15 s
+    from jsonschema.protocols import Validator
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 SCHEMA_NAME = "template.schema.json"
@@ -272,8 +273,10 @@ def _without_required(schema: Any) -> Any:
 
 
 @cache
-def _validators() -> tuple[jsonschema.protocols.Validator, jsonschema.protocols.Validator]:
+def _validators() -> tuple[Validator, Validator]:
     """The validators of a whole template and of one file of it (no key required)."""
+    import jsonschema
+
     schema = _read_json(Path(__file__).parent / "templates" / SCHEMA_NAME)
     cls = jsonschema.Draft202012Validator
     return cls(schema, format_checker=cls.FORMAT_CHECKER), cls(_without_required(schema))
@@ -287,9 +290,11 @@ def _key_path(path: Any) -> str:
     return out or "(top level)"
 
 
-def _validate(data: Mapping[str, Any], validator: jsonschema.protocols.Validator, path: Path) -> None:
+def _validate(data: Mapping[str, Any], validator: Validator, path: Path) -> None:
     """Raise TemplateError naming the file and the key of the first schema error."""
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    from jsonschema.exceptions import best_match
+
+    error = best_match(validator.iter_errors(data))
     if error is not None:
         raise TemplateError(f"{path}: template: {_key_path(error.absolute_path)}: {error.message}")
 
@@ -321,8 +326,8 @@ def _check_references(data: Mapping[str, Any], path: Path) -> None:
                 raise TemplateError(f"{path}: template: {key}: {name!r} is not one of {sorted(known)}")
 
 
-def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A file's data laid over the data of the file it extends, each file checked on the way."""
+def _chain(folder: Path, name: str, seen: tuple[str, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
+    """A file and the files it extends, each with its data, the file first."""
     path = folder / f"{name}.json"
     if name in seen:
         raise TemplateError(f"{path}: template: extends: a loop ({' -> '.join((*seen, name))})")
@@ -331,16 +336,29 @@ def _resolve(folder: Path, name: str, seen: tuple[str, ...] = ()) -> dict[str, A
             f"{folder / (seen[-1] + '.json') if seen else path}: template: extends: no file {path.name}"
         )
     data = _read_json(path)
-    _validate(data, _validators()[1], path)
-    parent = data.pop("extends", None)
-    data.pop("$comment", None)
-    return merge(_resolve(folder, parent, (*seen, name)), data) if parent else data
+    parent = data.get("extends")
+    if parent is not None and not isinstance(parent, str):
+        _validate(data, _validators()[1], path)
+    return [(path, data), *(_chain(folder, parent, (*seen, name)) if parent else [])]
+
+
+def _resolve(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """The files of a chain laid over each other, the file extended first."""
+    out: dict[str, Any] = {}
+    for _path, data in reversed(chain):
+        out = merge(out, {k: v for k, v in data.items() if k not in ("extends", "$comment")})
+    return out
 
 
 def read_template(path: Path) -> Template:
     """The template of one file, resolved, validated and typed; TemplateError names the file and key."""
-    data = _resolve(path.parent, path.stem)
-    _validate(data, _validators()[0], path)
+    chain = _chain(path.parent, path.stem)
+    data = _resolve(chain)
+    whole, part = _validators()
+    if not whole.is_valid(data):  # which file is wrong: each on its own (no key required), then the whole
+        for p, d in chain:
+            _validate(d, part, p)
+        _validate(data, whole, path)
     _check_references(data, path)
     if data["id"] != path.stem:
         raise TemplateError(f"{path}: template: id: {data['id']!r} is not the file's name {path.stem!r}")
