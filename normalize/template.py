@@ -382,12 +382,17 @@ def templates() -> dict[str, Template]:
     return templates_in(TEMPLATE_DIR)
 
 
+def _get(folder: Path, template_id: str) -> Template:
+    """The template of that id in a folder; TemplateError (a ValueError) when there is none."""
+    try:
+        return templates_in(folder)[template_id]
+    except (KeyError, TypeError):  # TypeError: an id read from a hostile report (a list, an object)
+        raise TemplateError(f"{folder / (str(template_id) + '.json')}: template: no such template") from None
+
+
 def get_template(template_id: str) -> Template:
     """The typed template of that id."""
-    try:
-        return templates()[template_id]
-    except KeyError:
-        raise TemplateError(f"{TEMPLATE_DIR / (template_id + '.json')}: template: no such template") from None
+    return _get(TEMPLATE_DIR, template_id)
 
 
 def load_template(template_id: str) -> dict[str, Any]:
@@ -423,7 +428,7 @@ def section_words() -> dict[str, tuple[str, ...]]:
 @cache
 def _labels(folder: Path, template_id: str) -> dict[str, str]:
     """`labels` of a template of a folder."""
-    tpl = templates_in(folder)[template_id]
+    tpl = _get(folder, template_id)
     out: dict[str, str] = {}
     ad, ap, rl = tpl.active_disclosure, tpl.applications, tpl.review_litigation
     for r in ad.rows:
