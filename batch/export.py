@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from batch.index import INDEX_NAME, connect
+from normalize.template import TEMPLATE_DIR, templates_in
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXPORT_DIR = "export"
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "normalize" / "templates"
 XLSX_MAX_ROWS = 1_048_576
 PARQUET_BATCH_ROWS = 2000
 
@@ -87,8 +87,7 @@ def template_fields(tpl: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
 
 def load_templates(folder: Path = TEMPLATE_DIR) -> list[dict[str, Any]]:
     """The template files, 2021 first (newest first)."""
-    tpls = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
-    return sorted(tpls, key=lambda t: str(t.get("id")), reverse=True)
+    return [dict(t.data) for t in templates_in(folder).values()]
 
 
 def dictionary(templates: list[dict[str, Any]], seen_fields: list[str]) -> list[Entry]:

@@ -20,7 +20,7 @@ from ingest.grid import Document, Table  # noqa: E402
 from normalize import build  # noqa: E402
 from normalize.rows import is_label  # noqa: E402
 from normalize.tables import section_rows  # noqa: E402
-from normalize.template import load_template  # noqa: E402
+from normalize.template import get_template  # noqa: E402
 from samples.scoring import silent_errors, table_mismatches  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def main(path: str) -> int:
     exp_path = Path(path).with_name(Path(path).name.rsplit(".", 1)[0] + ".expected.json")
     expected = json.loads(exp_path.read_text(encoding="utf-8"))
     report = build(doc)
-    tpl = load_template(report["template"] or "2021")
+    tpl = get_template(report["template"] or "2021")
     rows = section_rows(doc.blocks, tpl)
     base = len(table_mismatches(report, expected))
     print(f"{'section':20}{'row label':34}{'wrong':>6}{'silent':>7}  outcome")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from normalize.checks import run_checks, set_field
-from normalize.template import load_template
+from normalize.template import DEFAULT_TEMPLATE, get_template
 
 ACTIONS = ("correct", "confirm", "unreadable")
 UNREADABLE_NOTE = "marked unreadable by a person; left null"
@@ -71,7 +71,7 @@ def recompute_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The template's checks over the report's tables as they now stand."""
     if not report.get("checks"):
         return list(report.get("checks") or [])
-    tpl = load_template(report.get("template") or "2021")
+    tpl = get_template(report.get("template") or DEFAULT_TEMPLATE)
     return run_checks(report["tables"], tpl, found_rows(report))
 
 

@@ -23,7 +23,7 @@ from normalize.tables import (
     extract_review,
     section_rows,
 )
-from normalize.template import load_template
+from normalize.template import DEFAULT_TEMPLATE, Template, get_template
 
 SCHEMA_VERSION = "1"
 SECTIONS = SECTION_KEYS  # the canonical tables, in report order
@@ -31,7 +31,7 @@ SECTIONS = SECTION_KEYS  # the canonical tables, in report order
 POSITION_CONFIDENCE = 0.5
 
 
-def empty_tables(tpl: dict[str, Any]) -> dict[str, Any]:
+def empty_tables(tpl: Template) -> dict[str, Any]:
     """The three canonical tables with every field null."""
     tables: dict[str, Any] = {}
     for sec in SECTIONS:
@@ -66,13 +66,13 @@ def _cell_entry(v: Value, warnings: list[str]) -> tuple[Any, dict[str, Any]]:
     return parsed.value, entry
 
 
-def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> list[dict[str, Any]]:
+def _unread_fields(tpl: Template, ex: Extraction, warnings: list[str]) -> list[dict[str, Any]]:
     """A null, confidence-0 cell for every field of the template that no printed cell gave, with a
     warning per table or row not found. Rows of a group printed as one row are not missing."""
-    collapsed = {g["id"] for g in tpl["applications"]["groups"] if g.get("total_key") in ex.group_totals}
+    collapsed = {g.id for g in tpl.applications.groups if g.total_key in ex.group_totals}
     entries: list[dict[str, Any]] = []
     for sec in SECTIONS:
-        ids = {r["id"] for r in tpl[sec]["rows"]} if sec != "review_litigation" else {sec}
+        ids = _row_ids(tpl, sec)
         missing_table = not (ex.found & ids)
         if missing_table:
             warnings.append(f"{sec}: table not found; its fields are null")
@@ -96,15 +96,24 @@ def _unread_fields(tpl: dict[str, Any], ex: Extraction, warnings: list[str]) -> 
     return entries
 
 
-def _field_ids(tpl: dict[str, Any], sec: str) -> list[tuple[str, str | None]]:
+def _row_ids(tpl: Template, sec: str) -> set[str]:
+    """What `Extraction.found` holds when a section was found: its row ids (section 四: its name)."""
+    if sec == "active_disclosure":
+        return {r.id for r in tpl.active_disclosure.rows}
+    if sec == "applications":
+        return {r.id for r in tpl.applications.rows}
+    return {sec}
+
+
+def _field_ids(tpl: Template, sec: str) -> list[tuple[str, str | None]]:
     """Every canonical field id of a section, with the group its row belongs to."""
     if sec == "active_disclosure":
-        return [(f"{sec}.{r['id']}.{f}", None) for r in tpl[sec]["rows"] for f in r["fields"]]
+        return [(f"{sec}.{r.id}.{f}", None) for r in tpl.active_disclosure.rows for f in r.fields]
     if sec == "applications":
-        cols = [c["id"] for c in tpl[sec]["columns"]]
-        return [(f"{sec}.{r['id']}.{c}", r.get("group")) for r in tpl[sec]["rows"] for c in cols]
-    rl = tpl[sec]
-    return [(f"{sec}.{g['id']}.{f['id']}", None) for g in rl["groups"] for f in rl["fields"]]
+        cols = tpl.applications.column_ids
+        return [(f"{sec}.{r.id}.{c}", r.group) for r in tpl.applications.rows for c in cols]
+    rl = tpl.review_litigation
+    return [(f"{sec}.{g.id}.{f.id}", None) for g in rl.groups for f in rl.fields]
 
 
 def line_pages(sections: list[dict[str, Any]], paras: list[Any]) -> list[list[int | None]]:
@@ -133,7 +142,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             warnings.append("no table of a known template was found; tables left empty")
         else:
             raise ReportError("not_a_report", "no annual-report table and no report title found")
-    tpl = load_template(template_id or "2021")
+    tpl = get_template(template_id or DEFAULT_TEMPLATE)
     rows = section_rows(doc.blocks, tpl)
     ex = Extraction()
     extract_active(rows["active_disclosure"], tpl, ex)
@@ -157,7 +166,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
         value, entry = _cell_entry(v, warnings)
         set_field(tables, v.field, value)
         cells.append(entry)
-    expected_collapsed = set(tpl["applications"].get("collapsed_groups_expected", []))
+    expected_collapsed = set(tpl.applications.collapsed_groups_expected)
     for key in ex.group_totals:
         if key not in expected_collapsed:
             warnings.append(

@@ -1,10 +1,16 @@
-"""The template's own arithmetic, as checks over the canonical tables (blank counts as 0)."""
+"""The template's own arithmetic, as checks over the canonical tables (blank counts as 0). The four check
+families are fixed here; which rows, columns and fields each covers is the template's data (`checks`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from normalize.template import Applications, Template
+
 Tables = dict[str, Any]
+Check = dict[str, Any]
+Getter = Callable[[str], Any]
 
 
 def get_field(tables: Tables, fid: str) -> Any:
@@ -24,15 +30,18 @@ def set_field(tables: Tables, fid: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _n(v: Any) -> float:
+def _n(v: Any) -> Any:
+    """A value as a number, blank as 0."""
     return 0 if v is None else v
 
 
 def _fmt(v: float) -> str:
+    """A sum as printed: an integer without its point."""
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def _check(rule: str, left: list[str], right: list[str], get: Any, what: str) -> dict[str, Any]:
+def _check(rule: str, left: list[str], right: list[str], get: Getter, what: str) -> Check:
+    """One check: the left fields sum to the right fields."""
     lv = sum(_n(get(f)) for f in left)
     rv = sum(_n(get(f)) for f in right)
     ok = abs(lv - rv) < 1e-6
@@ -40,81 +49,76 @@ def _check(rule: str, left: list[str], right: list[str], get: Any, what: str) ->
     return {"rule": rule, "ok": ok, "message": msg, "fields": left + right}
 
 
-def run_checks(tables: Tables, tpl: dict[str, Any], found: set[str]) -> list[dict[str, Any]]:
-    """Every check of the SPEC over the tables that were found."""
+def _result_parts(ap: Applications, column: str, groups_total: Tables) -> list[str]:
+    """The fields the result rows of a column sum over: a group printed as one row by its total."""
+    parts: list[str] = []
+    for r in (r for r in ap.rows if r.group):
+        key = ap.total_key(r.group)
+        if key and key in groups_total:
+            f = f"applications_group_totals.{key}.{column}"
+            if f not in parts:
+                parts.append(f)
+        else:
+            parts.append(f"applications.{r.id}.{column}")
+    return parts
+
+
+def _application_checks(tables: Tables, tpl: Template, found: set[str], get: Getter) -> list[Check]:
+    """The balance, results_sum and row_total families over section 三."""
+    ap, ck = tpl.applications, tpl.checks
+    cols = ap.column_ids
+    groups_total = tables.get("applications_group_totals") or {}
+    checks: list[Check] = []
+    bal = ck.balance
+    for c in cols:
+        left = [f"applications.{r}.{c}" for r in bal.left]
+        right = [f"applications.{r}.{c}" for r in bal.right]
+        checks.append(_check(f"applications.balance.{c}", left, right, get, bal.message.format(column=c)))
+    rs = ck.results_sum
+    for c in cols:
+        total = [f"applications.{rs.total}.{c}"]
+        parts = _result_parts(ap, c, groups_total)
+        checks.append(_check(f"applications.results_sum.{c}", total, parts, get, rs.message.format(column=c)))
+    rt = ck.row_total
+    lines = [("applications", r.id) for r in ap.rows if r.id in found]
+    lines += [("applications_group_totals", key) for key in groups_total]
+    for table, row in lines:
+        checks.append(
+            _check(
+                f"applications.row_total.{row}",
+                [f"{table}.{row}.{rt.total}"],
+                [f"{table}.{row}.{c}" for c in cols if c != rt.total],
+                get,
+                rt.message.format(row=row),
+            )
+        )
+    return checks
+
+
+def _review_checks(tpl: Template, get: Getter) -> list[Check]:
+    """The review_total family over section 四."""
+    rl, rv = tpl.review_litigation, tpl.checks.review_total
+    return [
+        _check(
+            f"review_litigation.total.{g.id}",
+            [f"review_litigation.{g.id}.{rv.total}"],
+            [f"review_litigation.{g.id}.{f.id}" for f in rl.fields if f.id != rv.total],
+            get,
+            rv.message.format(group=g.id),
+        )
+        for g in rl.groups
+    ]
+
+
+def run_checks(tables: Tables, tpl: Template, found: set[str]) -> list[Check]:
+    """Every check of the template over the tables that were found."""
 
     def get(fid: str) -> Any:
         return get_field(tables, fid)
 
-    checks: list[dict[str, Any]] = []
-    ap = tpl["applications"]
-    cols = [c["id"] for c in ap["columns"]]
-    result_rows = [r for r in ap["rows"] if r.get("group")]
-    groups_total = tables.get("applications_group_totals") or {}
-    if found & {r["id"] for r in ap["rows"]}:
-        for c in cols:
-            checks.append(
-                _check(
-                    f"applications.balance.{c}",
-                    [f"applications.new_received.{c}", f"applications.carried_over.{c}"],
-                    [f"applications.total_results.{c}", f"applications.carried_forward.{c}"],
-                    get,
-                    f"{c}: new_received + carried_over vs total_results + carried_forward",
-                )
-            )
-        for c in cols:
-            parts: list[str] = []
-            for r in result_rows:
-                g = r["group"]
-                key = next((gr["total_key"] for gr in ap["groups"] if gr["id"] == g), None)
-                if key and key in groups_total:
-                    f = f"applications_group_totals.{key}.{c}"
-                    if f not in parts:
-                        parts.append(f)
-                else:
-                    parts.append(f"applications.{r['id']}.{c}")
-            checks.append(
-                _check(
-                    f"applications.results_sum.{c}",
-                    [f"applications.total_results.{c}"],
-                    parts,
-                    get,
-                    f"{c}: total_results vs the sum of the result rows",
-                )
-            )
-        for r in ap["rows"]:
-            if r["id"] not in found:
-                continue
-            checks.append(
-                _check(
-                    f"applications.row_total.{r['id']}",
-                    [f"applications.{r['id']}.total"],
-                    [f"applications.{r['id']}.{c}" for c in cols if c != "total"],
-                    get,
-                    f"{r['id']}: total vs the sum of the six applicant columns",
-                )
-            )
-        for key in groups_total:
-            checks.append(
-                _check(
-                    f"applications.row_total.{key}",
-                    [f"applications_group_totals.{key}.total"],
-                    [f"applications_group_totals.{key}.{c}" for c in cols if c != "total"],
-                    get,
-                    f"{key}: total vs the sum of the six applicant columns",
-                )
-            )
+    checks: list[Check] = []
+    if found & {r.id for r in tpl.applications.rows}:
+        checks += _application_checks(tables, tpl, found, get)
     if "review_litigation" in found:
-        rl = tpl["review_litigation"]
-        for g in rl["groups"]:
-            gid = g["id"]
-            checks.append(
-                _check(
-                    f"review_litigation.total.{gid}",
-                    [f"review_litigation.{gid}.total"],
-                    [f"review_litigation.{gid}.{f['id']}" for f in rl["fields"] if f["id"] != "total"],
-                    get,
-                    f"{gid}: total vs upheld + corrected + other + pending",
-                )
-            )
+        checks += _review_checks(tpl, get)
     return checks

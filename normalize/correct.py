@@ -7,6 +7,7 @@ from typing import Any
 
 from normalize.checks import run_checks, set_field
 from normalize.numbers import parse_number
+from normalize.template import Template
 
 LOW_CONFIDENCE = 0.9
 MAX_COMBINATIONS = 4096
@@ -16,7 +17,7 @@ def correct(
     tables: dict[str, Any],
     cells: list[dict[str, Any]],
     checks: list[dict[str, Any]],
-    tpl: dict[str, Any],
+    tpl: Template,
     found: set[str],
     warnings: list[str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.grid import Block, Paragraph, Table
+from normalize.template import Section, Template
 from normalize.text import canon
 
 _CN_DIGITS = {
@@ -347,7 +348,8 @@ def identify_agency(
 
 def find_agency(title: str | None, paras: list[Paragraph], sig: list[str]) -> str | None:
     """The publishing body's full name: from the title, else the signature, else the opening text."""
-    return identify_agency(title, " ".join(p.text for p in paras), sig).value
+    found = identify_agency(title, " ".join(p.text for p in paras), sig).value
+    return str(found) if found is not None else None
 
 
 def recurring_agency(text: str) -> str | None:
@@ -399,19 +401,19 @@ def _section_number(m: re.Match[str]) -> str:
     return _SECTION_NUMS[int(n) - 1] if n.isdigit() else n
 
 
-def section_heading(text: str, tpl: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+def section_heading(text: str, tpl: Template) -> tuple[Section, str] | None:
     """The template section a line is the heading of (`三、收到和处理…`), with its title as printed."""
     m = _HEADING.match(text)
     if not m:
         return None
     title = m.group(2).strip()
-    spec = next((s for s in tpl["sections"] if s["number"] == _section_number(m)), None)
-    if spec and any(canon(a)[:4] in canon(title) for a in spec["aliases"]):
+    spec = next((s for s in tpl.sections if s.number == _section_number(m)), None)
+    if spec and any(canon(a)[:4] in canon(title) for a in spec.aliases):
         return spec, title
     return None
 
 
-def find_sections(blocks: list[Block], tpl: dict[str, Any]) -> list[dict[str, Any]]:
+def find_sections(blocks: list[Block], tpl: Template) -> list[dict[str, Any]]:
     """The six numbered sections: heading title as printed and the paragraphs under it."""
     found: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -425,14 +427,14 @@ def find_sections(blocks: list[Block], tpl: dict[str, Any]) -> list[dict[str, An
                 texts = [c for c in row if c.text.strip()]
                 if len({c.text.strip() for c in texts}) == 1 and 2 * sum(c.colspan for c in texts) >= width:
                     heading = section_heading(texts[0].text.strip(), tpl)
-                    if heading and heading[0]["number"] not in done:
-                        current = {"number": heading[0]["number"], "title": heading[1], "text": ""}
+                    if heading and heading[0].number not in done:
+                        current = {"number": heading[0].number, "title": heading[1], "text": ""}
                         found.append(current)
                         done.add(current["number"])
             continue
         heading = section_heading(b.text, tpl)
-        if heading and heading[0]["number"] not in done:
-            current = {"number": heading[0]["number"], "title": heading[1], "text": ""}
+        if heading and heading[0].number not in done:
+            current = {"number": heading[0].number, "title": heading[1], "text": ""}
             found.append(current)
             done.add(current["number"])
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from normalize.checks import run_checks, set_field
 from normalize.meta import section_heading
 from normalize.numbers import looks_numeric, parse_number
 from normalize.rows import Row, fit, table_rows
-from normalize.template import all_templates, section_words
+from normalize.template import Applications, AppRow, Group, ReviewLitigation, Template, all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
 
 SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
@@ -55,7 +55,7 @@ def classify(table: Table) -> str | None:
     return best if scores[best] else None
 
 
-def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row]]:
+def section_rows(blocks: list[Block], tpl: Template) -> dict[str, list[Row]]:
     """Rows of every table, grouped by section. A table without section words belongs to the section
     whose heading it follows, else to the section of the table before it."""
     out: dict[str, list[Row]] = {k: [] for k in SECTION_KEYS}
@@ -66,7 +66,7 @@ def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row
         if isinstance(b, Paragraph):
             title = section_heading(b.text, tpl)
             if title is not None:  # a section with a table sets it; 一、五、六 end it
-                heading = prev = title[0].get("table")
+                heading = prev = title[0].table
             continue
         rows = table_rows(b, index)
         parts = _heading_parts(rows, tpl)
@@ -81,7 +81,7 @@ def section_rows(blocks: list[Block], tpl: dict[str, Any]) -> dict[str, list[Row
     return out
 
 
-def _heading_parts(rows: list[Row], tpl: dict[str, Any]) -> list[tuple[str | None, list[Row]]]:
+def _heading_parts(rows: list[Row], tpl: Template) -> list[tuple[str | None, list[Row]]]:
     """A table cut at its full-width rows that are section headings (二、主动公开… printed as a table
     row): each part with the section its heading names (None for rows before the first heading).
     Tables glued together by an editor hold several sections so."""
@@ -91,8 +91,8 @@ def _heading_parts(rows: list[Row], tpl: dict[str, Any]) -> list[tuple[str | Non
         if len(cells) == 1:
             (only,) = cells.values()
             title = section_heading(only.text.strip(), tpl) if only.row == r.index else None
-            if title is not None and title[0].get("table"):
-                parts.append((title[0]["table"], []))
+            if title is not None and title[0].table:
+                parts.append((title[0].table, []))
                 continue
         parts[-1][1].append(r)
     return [(k, p) for k, p in parts if p]
@@ -105,18 +105,18 @@ def _value(fid: str, c: Cell | None, label: str, by_position: bool = False) -> V
 # ---------------------------------------------------------------- section 二
 
 
-def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
+def extract_active(rows: list[Row], tpl: Template, ex: Extraction) -> None:
     """Section 二: each template row found by its label, its fields read left to right; a row whose
     label could not be read takes the one template row left between its matched neighbours."""
-    spec = tpl["active_disclosure"]["rows"]
-    header = re.compile(tpl["active_disclosure"]["header_pattern"])
+    spec = tpl.active_disclosure.rows
+    header = re.compile(tpl.active_disclosure.header_pattern)
     # a row whose label was lost (blank, or OCR junk without a Chinese character) but that holds numbers
     # is kept: it may take the one template row left between its read neighbours
     data = [r for r in rows if r.values and (not header.search(r.leaf) if r.labels else r.numbers())]
     placed: dict[int, int] = {}  # data row position -> template row position
     guessed: set[int] = set()  # data rows placed by position
     for i, row in enumerate(data):
-        scored = [(best_alias_score(row.leaf, r["aliases"]), t) for t, r in enumerate(spec)]
+        scored = [(best_alias_score(row.leaf, r.aliases), t) for t, r in enumerate(spec)]
         score, t = max(scored, key=lambda x: x[0])
         if score >= 0.75 and t not in placed.values():
             placed[i] = t
@@ -132,24 +132,24 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         gap = [j for j in range(prev_row + 1, next_row) if j not in placed]
         if len(free) != 1 or gap != [i]:
             continue
-        n_fields = len(spec[free[0]]["fields"])
+        n_fields = len(spec[free[0]].fields)
         vals = fit(_without_junk_label(row.values, n_fields), n_fields)
         if len(vals) == n_fields and any(v and v.text.strip() for v in vals):
             placed[i] = free[0]
             guessed.add(i)
             ex.warnings.append(
-                f"active_disclosure.{spec[free[0]]['id']}: label {row.leaf!r} not recognised; row read by its position"
+                f"active_disclosure.{spec[free[0]].id}: label {row.leaf!r} not recognised; row read by its position"
             )
     for i, t in sorted(placed.items()):
         best, row = spec[t], data[i]
-        n = len(best["fields"])
+        n = len(best.fields)
         vals = fit(_without_junk_label(row.values, n) if i in guessed else row.values, n)
         short = len(vals) < n  # which of the fields went unprinted is a guess
         if short:
-            ex.warnings.append(f"active_disclosure.{best['id']}: {len(vals)} value cells where {n} were expected")
-        ex.found.add(best["id"])
-        for k, fname in enumerate(best["fields"]):
-            fid = f"active_disclosure.{best['id']}.{fname}"
+            ex.warnings.append(f"active_disclosure.{best.id}: {len(vals)} value cells where {n} were expected")
+        ex.found.add(best.id)
+        for k, fname in enumerate(best.fields):
+            fid = f"active_disclosure.{best.id}.{fname}"
             ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
 
 
@@ -165,11 +165,11 @@ def _without_junk_label(values: list[Cell | None], n: int) -> list[Cell | None]:
 # ---------------------------------------------------------------- section 三
 
 
-def _header_columns(rows: list[Row], tpl: dict[str, Any]) -> tuple[int, list[str]]:
+def _header_columns(rows: list[Row], tpl: Template) -> tuple[int, list[str]]:
     """From the header rows: how many extra (non-template) applicant columns there are, and their labels."""
-    cols = tpl["applications"]["columns"]
-    known = {canon(a) for c in cols for a in c["aliases"]} | {canon(w) for w in tpl["applications"]["header_words"]}
-    notes = [canon(w) for w in tpl["applications"]["note_words"]]
+    cols = tpl.applications.columns
+    known = {canon(a) for c in cols for a in c.aliases} | {canon(w) for w in tpl.applications.header_words}
+    notes = [canon(w) for w in tpl.applications.note_words]
     extras: list[str] = []
     others = 0
     for row in rows:
@@ -198,45 +198,48 @@ def column_leaf(header: list[Row], k: int) -> str:
     return ""
 
 
-def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | None:
+def _exact_columns(rows: list[Row], tpl: Template) -> dict[int, str] | None:
     """For a grid with real geometry: the column index of each canonical applicant column, from the header."""
     # the rows above the first row of numbers (a row of dashes below them is no header)
     header = list(itertools.takewhile(lambda r: not r.numbers(), rows[:8]))
     if not header:
         return None
-    cols = tpl["applications"]["columns"]
+    cols = tpl.applications.columns
     width = max(len(r.cells) for r in header)
     found: dict[int, str] = {}
     for k in range(width):
         leaf = column_leaf(header, k)
         for col in cols:
-            if any(leaf == canon(a) for a in col["aliases"]):
+            if any(leaf == canon(a) for a in col.aliases):
                 # a second 其他 (a top-level column beside 法人或其他组织) is not the template's column
-                if col["id"] not in found.values():
-                    found[k] = col["id"]
+                if col.id not in found.values():
+                    found[k] = col.id
                 break
     if len(found) == len(cols):
         return found
-    ids = {v: k for k, v in found.items()}
-    if "natural_person" in ids and "total" in ids and ids["total"] - ids["natural_person"] == len(cols) - 1:
-        return {ids["natural_person"] + i: c["id"] for i, c in enumerate(cols)}
+    # the first and the last (total) column found: the others lie between them, in template order
+    at = {v: k for k, v in found.items()}
+    first, last = cols[0].id, cols[-1].id
+    if first in at and last in at and at[last] - at[first] == len(cols) - 1:
+        return {at[first] + i: c.id for i, c in enumerate(cols)}
     return None
 
 
-def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: Extraction) -> None:
+def extract_applications(rows: list[Row], tpl: Template, exact: bool, ex: Extraction) -> None:
     """Section 三: rows matched to the template in order; columns by header or by position."""
-    spec = tpl["applications"]
-    tcols = [c["id"] for c in spec["columns"]]
-    trows = spec["rows"]
-    groups = {g["id"]: g for g in spec["groups"]}
-    n_extra, extra_labels = _header_columns(rows, tpl)
+    spec = tpl.applications
+    tcols = spec.column_ids
+    n_applicant = len(tcols) - 1  # the applicant columns, before the total
+    trows = spec.rows
+    groups = {g.id: g for g in spec.groups}
+    _, extra_labels = _header_columns(rows, tpl)
     col_index = _exact_columns(rows, tpl) if exact else None
     # the header's column positions hold for rows of a grid as wide as the header's (a table part
     # without the header, of another width, is read by position)
     header_width = len(rows[0].cells) if rows else 0
 
     start = next(
-        (i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0]["aliases"]) >= 0.8), None
+        (i for i, r in enumerate(rows) if r.numbers() or best_alias_score(r.leaf, trows[0].aliases) >= 0.8), None
     )
     if start is None:
         return
@@ -261,20 +264,15 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             continue
         g = g or _group_of(row, groups)
         if g is not None and (row.numbers() or any(v is not None and v.text.strip() for v in row.values)):
-            members = [i for i, t in enumerate(trows) if t.get("group") == g["id"]]
-            if (
-                g.get("total_key")
-                and members
-                and p <= members[0]
-                and not _members_follow(data[k + 1 :], trows, members)
-            ):
-                collapsed[g["total_key"]] = row
+            members = [i for i, t in enumerate(trows) if t.group == g.id]
+            if g.total_key and members and p <= members[0] and not _members_follow(data[k + 1 :], trows, members):
+                collapsed[g.total_key] = row
                 p = members[-1] + 1
                 continue
-            if not g.get("total_key") and p < len(trows) and trows[p].get("group") == g["id"]:
+            if not g.total_key and p < len(trows) and trows[p].group == g.id:
                 assigned[p] = row
                 guessed.add(p)
-                ex.warnings.append(f"applications.{trows[p]['id']}: label not printed; row read by its position")
+                ex.warnings.append(f"applications.{trows[p].id}: label not printed; row read by its position")
                 p += 1
                 continue
         if row.numbers():
@@ -287,11 +285,8 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             extra_ks = [k for k in range(min(ks), max(ks)) if k not in col_index]
             return vals, [row.cells[k] if k < len(row.cells) else None for k in extra_ks]
         vals = fit(row.values, len(tcols))
-        if n_extra and len(vals) == len(tcols) + n_extra:
-            return vals[:6] + vals[-1:], vals[6:-1]
-        if len(vals) > len(tcols):
-            extra = vals[6:-1]
-            return vals[:6] + vals[-1:], extra
+        if len(vals) > len(tcols):  # columns not in the template, before the total
+            return vals[:n_applicant] + vals[-1:], vals[n_applicant:-1]
         return vals, []
 
     def numbers(row: Row) -> list[Any]:
@@ -300,7 +295,7 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
     for i, row in assigned.items():
-        rid = trows[i]["id"]
+        rid = trows[i].id
         vals, extra = cells_of(row)
         short = len(vals) < len(tcols)  # which columns went unprinted is a guess
         if short:
@@ -330,26 +325,26 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         )
 
 
-def _members_follow(rest: list[Row], trows: list[dict[str, Any]], members: list[int]) -> bool:
+def _members_follow(rest: list[Row], trows: Sequence[AppRow], members: list[int]) -> bool:
     """Whether the rows after one labelled only by its group (`（四）无法提供`, the group's merged cell)
     name the group's own rows: then it is the group's first row with its label lost, not the group
     printed as one row."""
     return any(_row_score(row, trows[i]) >= MATCH for row in rest[: len(members)] for i in members[1:])
 
 
-def _row_score(row: Row, t: dict[str, Any]) -> float:
+def _row_score(row: Row, t: AppRow) -> float:
     """How well a printed row's labels name a template row (a short label, `总计`, only exactly)."""
-    if t.get("short"):
-        return 1.0 if _without_note(row.leaf) in {canon(a) for a in t["aliases"]} else 0.0
-    return max(best_alias_score(row.leaf, t["aliases"]), 0.95 * best_alias_score(row.full, t["aliases"]))
+    if t.short:
+        return 1.0 if _without_note(row.leaf) in {canon(a) for a in t.aliases} else 0.0
+    return max(best_alias_score(row.leaf, t.aliases), 0.95 * best_alias_score(row.full, t.aliases))
 
 
-def _is_column_header(row: Row, spec: dict[str, Any]) -> bool:
+def _is_column_header(row: Row, spec: Applications) -> bool:
     """A row naming two or more applicant columns (自然人, 商业企业, …) and holding no number."""
     if row.numbers():
         return False
-    names = {canon(a) for c in spec["columns"] for a in c["aliases"] if len(a) >= 3}
-    names |= {canon(w) for w in spec["header_words"]}
+    names = {canon(a) for c in spec.columns for a in c.aliases if len(a) >= 3}
+    names |= {canon(w) for w in spec.header_words}
     return sum(1 for c in row.labels if canon(c.text) in names) >= 2
 
 
@@ -358,18 +353,18 @@ def _without_note(label: str) -> str:
     return re.sub(r"(\([^()]*\)|[*※])+$", "", label)
 
 
-def _group_of(row: Row, groups: dict[str, dict[str, Any]], strict: bool = False) -> dict[str, Any] | None:
+def _group_of(row: Row, groups: dict[str, Group], strict: bool = False) -> Group | None:
     """The group whose header the row's innermost label is (`（六）其他处理`), if any."""
     best, score = None, 0.0
     for g in groups.values():
-        s = max(similarity(row.leaf, canon(a)) for a in g["aliases"])
+        s = max(similarity(row.leaf, canon(a)) for a in g.aliases)
         if s > score:
             best, score = g, s
     return best if score >= (0.999 if strict else GROUP_MATCH) else None
 
 
 def _assign_by_position(
-    tpl: dict[str, Any],
+    tpl: Template,
     assigned: dict[int, Row],
     unmatched: list[tuple[int, Row]],
     collapsed: dict[str, Row],
@@ -379,8 +374,8 @@ def _assign_by_position(
     """Rows whose label could not be read fill the gap between matched rows when the count fits exactly
     (rows of a group printed as one row are no gap) and the template's arithmetic does not contradict
     it; the template rows so placed. Every row placed or left out so is warned about."""
-    trows = tpl["applications"]["rows"]
-    members = {t["id"] for t in trows if _total_key(tpl, t.get("group")) in collapsed}
+    trows = tpl.applications.rows
+    members = {t.id for t in trows if tpl.applications.total_key(t.group) in collapsed}
     gaps: dict[tuple[int, int], list[Row]] = {}
     keys = sorted(assigned)
     for p, row in unmatched:
@@ -389,7 +384,7 @@ def _assign_by_position(
         gaps.setdefault((lo, hi), []).append(row)
     tentative: list[dict[int, Row]] = []
     for (lo, hi), rows in gaps.items():
-        free = [i for i in range(lo + 1, hi) if i not in assigned and trows[i]["id"] not in members]
+        free = [i for i in range(lo + 1, hi) if i not in assigned and trows[i].id not in members]
         if len(free) != len(rows):
             ex.warnings.append(
                 f"applications: {len(rows)} row(s) with unreadable labels could not be placed "
@@ -402,28 +397,23 @@ def _assign_by_position(
         trial = dict(assigned)
         for other in tentative:
             trial.update(other)
-        fits = _arithmetic_fits(tpl, trial, collapsed, numbers, {trows[i]["id"] for i in rows_at})
+        fits = _arithmetic_fits(tpl, trial, collapsed, numbers, {trows[i].id for i in rows_at})
         if fits is False:
             ex.warnings.append(
                 f"applications: {len(rows_at)} row(s) with unreadable labels would be "
-                f"{', '.join(trows[i]['id'] for i in rows_at)} by position, but the column sums do not fit; left out"
+                f"{', '.join(trows[i].id for i in rows_at)} by position, but the column sums do not fit; left out"
             )
             continue
         for i, row in rows_at.items():
             assigned[i] = row
             placed.add(i)
             how = "the column sums fit" if fits else "no column sum can confirm it"
-            ex.warnings.append(f"applications.{trows[i]['id']}: label unreadable; row read by its position ({how})")
+            ex.warnings.append(f"applications.{trows[i].id}: label unreadable; row read by its position ({how})")
     return placed
 
 
-def _total_key(tpl: dict[str, Any], group: str | None) -> str | None:
-    """The key a group's one printed row goes under (`other_processing`), None for none."""
-    return next((g.get("total_key") for g in tpl["applications"]["groups"] if g["id"] == group), None)
-
-
 def _arithmetic_fits(
-    tpl: dict[str, Any],
+    tpl: Template,
     assigned: dict[int, Row],
     collapsed: dict[str, Row],
     numbers: Callable[[Row], list[Any]],
@@ -431,20 +421,20 @@ def _arithmetic_fits(
 ) -> bool | None:
     """Whether the column checks (results_sum, balance) that involve the placed rows hold with the rows
     where they are; None when none of them can be computed (a row it needs was not read)."""
-    trows = tpl["applications"]["rows"]
-    cols = [c["id"] for c in tpl["applications"]["columns"]]
+    trows = tpl.applications.rows
+    cols = tpl.applications.column_ids
     tables: dict[str, Any] = {}
     present: set[str] = set()
     for i, row in assigned.items():
-        present.add(f"applications.{trows[i]['id']}")
+        present.add(f"applications.{trows[i].id}")
         for cid, v in zip(cols, numbers(row), strict=False):
-            set_field(tables, f"applications.{trows[i]['id']}.{cid}", v)
+            set_field(tables, f"applications.{trows[i].id}.{cid}", v)
     for key, row in collapsed.items():
         present.add(f"applications_group_totals.{key}")
         for cid, v in zip(cols, numbers(row), strict=False):
             set_field(tables, f"applications_group_totals.{key}.{cid}", v)
     verdicts: list[bool] = []
-    for check in run_checks(tables, tpl, {trows[i]["id"] for i in assigned}):
+    for check in run_checks(tables, tpl, {trows[i].id for i in assigned}):
         if not check["rule"].startswith(("applications.results_sum.", "applications.balance.")):
             continue
         rows = {f.rsplit(".", 1)[0] for f in check["fields"]}
@@ -456,15 +446,15 @@ def _arithmetic_fits(
 # ---------------------------------------------------------------- section 四
 
 
-def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None:
+def extract_review(rows: list[Row], tpl: Template, ex: Extraction) -> None:
     """Section 四: the row of numbers under the header, read in template order; or, when the table is
     printed in parts (行政复议 and 行政诉讼 as two tables) or transposed (one row per group), each
     group's values from the row or the header that names it."""
-    spec = tpl["review_litigation"]
+    spec = tpl.review_litigation
     if _review_by_group_rows(rows, spec, ex) or _review_by_part_headers(rows, spec, ex):
         ex.found.add("review_litigation")
         return
-    ids = [(g["id"], f["id"]) for g in spec["groups"] for f in spec["fields"]]
+    ids = [(g.id, f.id) for g in spec.groups for f in spec.fields]
     candidates = [r for r in rows if r.numbers()]
     if not candidates:
         blanks = [r for r in rows if not r.labels and len(r.values) >= len(ids)]
@@ -488,30 +478,30 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "", short)
 
 
-def _review_group(text: str, spec: dict[str, Any]) -> str | None:
+def _review_group(text: str, spec: ReviewLitigation) -> str | None:
     """The group (行政复议, 未经复议直接起诉, 复议后起诉) a label names, allowing a few more words
     (行政诉讼（复议后起诉）) and typos; None for a longer text that merely mentions one (a title)."""
     t = canon(text)
     best: tuple[float, str | None] = (0.0, None)
-    for g in spec["groups"]:
-        label = canon(g["label"])
+    for g in spec.groups:
+        label = canon(g.label)
         score = similarity(t, label)
         if len(t) <= len(label) + 6 and score >= GROUP_MATCH and score > best[0]:
-            best = (score, g["id"])
+            best = (score, g.id)
     return best[1]
 
 
-def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: dict[str, Any], ex: Extraction) -> None:
-    short = len(vals) < len(spec["fields"])  # which fields went unprinted is a guess
-    for k, f in enumerate(spec["fields"]):
-        fid = f"review_litigation.{gid}.{f['id']}"
+def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: ReviewLitigation, ex: Extraction) -> None:
+    short = len(vals) < len(spec.fields)  # which fields went unprinted is a guess
+    for k, f in enumerate(spec.fields):
+        fid = f"review_litigation.{gid}.{f.id}"
         ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label, short)
 
 
-def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:
+def _review_by_group_rows(rows: list[Row], spec: ReviewLitigation, ex: Extraction) -> bool:
     """Section 四 transposed: a row per group, labelled by the group, its five values under the
     result headers. False (nothing set) unless at least two groups have such a row."""
-    n = len(spec["fields"])
+    n = len(spec.fields)
     hits: dict[str, Row] = {}
     for r in rows:
         if r.labels and len(r.values) >= n - 1:
@@ -520,8 +510,8 @@ def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction)
                 hits[gid] = r
     if len(hits) < 2:
         return False
-    for g in spec["groups"]:
-        row = hits.get(g["id"])
+    for g in spec.groups:
+        row = hits.get(g.id)
         if row is None:
             continue  # left unread: a warning says the row was not found
         header = [h for h in rows if h.table == row.table and h.index < row.index and not h.numbers()]
@@ -531,17 +521,17 @@ def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction)
         else:
             vals = fit(row.values, n)
         if len(vals) != n:
-            ex.warnings.append(f"review_litigation.{g['id']}: {len(vals)} value cells where {n} were expected")
+            ex.warnings.append(f"review_litigation.{g.id}: {len(vals)} value cells where {n} were expected")
             vals = vals[:n] if all(v is None or not v.text.strip() for v in vals[n:]) else []
-        _set_review_group(g["id"], vals, row.leaf, spec, ex)
+        _set_review_group(g.id, vals, row.leaf, spec, ex)
     return True
 
 
-def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:
+def _review_by_part_headers(rows: list[Row], spec: ReviewLitigation, ex: Extraction) -> bool:
     """Section 四 in parts: each value row under a header of its own that names its groups (a table
     of 行政复议's five columns, another of 行政诉讼's ten). False (nothing set) when the section is one
     row of all fifteen values, or when a part's header does not say which groups it holds."""
-    n = len(spec["fields"])
+    n = len(spec.fields)
     parts: list[tuple[Row, list[int], list[str]]] = []
     last: dict[int, int] = {}  # table -> index of its last value row
     for r in rows:
@@ -554,8 +544,8 @@ def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extractio
             return False
         if any(c is not None and c.col == k and c.text.strip() for k, c in enumerate(r.cells[: columns[0]])):
             return False  # values left of the named columns: a header that names only some of them
-        if len(columns) == n * len(spec["groups"]):
-            groups = [g["id"] for g in spec["groups"]]
+        if len(columns) == n * len(spec.groups):
+            groups = [g.id for g in spec.groups]
         else:
             # the groups the nearest header rows name, as many as the columns hold (a part whose own
             # value row was dropped as empty leaves its header above the next part's)
@@ -571,7 +561,7 @@ def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extractio
         if len(groups) * n != len(columns):
             return False
         parts.append((r, columns, groups))
-    if not parts or len(parts[0][1]) == n * len(spec["groups"]):
+    if not parts or len(parts[0][1]) == n * len(spec.groups):
         return False
     for row, columns, groups in parts:
         for i, gid in enumerate(groups):
@@ -583,9 +573,9 @@ def _review_by_part_headers(rows: list[Row], spec: dict[str, Any], ex: Extractio
     return True
 
 
-def _field_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None:
+def _field_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | None:
     """The columns the header names 结果维持 … 总计, in that order (any number of rounds), or None."""
-    fields = [canon(f["label"]) for f in spec["fields"]]
+    fields = [canon(f.label) for f in spec.fields]
     if not header or any(len(r.cells) != len(header[0].cells) for r in header):
         return None
     found: list[int] = []
@@ -610,26 +600,17 @@ def _fits_columns(row: Row, columns: list[int]) -> bool:
     return True
 
 
-def _review_columns(header: list[Row], spec: dict[str, Any]) -> list[int] | None:
+def _review_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | None:
     """For a grid with real geometry: the column of each of the 15 values, from the header words
     (结果维持 … 总计, three times), or None when the header does not name exactly that."""
-    fields = [canon(f["label"]) for f in spec["fields"]]
-    if not header or any(len(r.cells) != len(header[0].cells) for r in header):
-        return None
-    width = len(header[0].cells)
-    found: list[int] = []
-    for k in range(width):
-        leaf = column_leaf(header, k)
-        expected = fields[len(found) % len(fields)]
-        if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
-            found.append(k)
-    return found if len(found) == len(fields) * len(spec["groups"]) else None
+    found = _field_columns(header, spec)
+    return found if found is not None and len(found) == len(spec.fields) * len(spec.groups) else None
 
 
 def detect_template(tables: list[Table], year: int | None) -> str | None:
     """The template whose own header words the tables print most; the report year decides a tie."""
     text = canon("".join(c.text for t in tables for c in t.cells))
-    scores = {t["id"]: sum(canon(w) in text for w in t["detect"]["any"]) for t in all_templates()}
+    scores = {t.id: sum(canon(w) in text for w in t.detect) for t in all_templates()}
     best = max(scores.values(), default=0)
     leaders = [tid for tid, sc in scores.items() if sc == best]
     if best and len(leaders) == 1:
@@ -637,10 +618,9 @@ def detect_template(tables: list[Table], year: int | None) -> str | None:
     if not any(classify(t) for t in tables):
         return None
     for t in all_templates():
-        span = t.get("years", {})
-        if t["id"] in leaders and year is not None and span.get("from", 0) <= year <= (span.get("to") or 9999):
-            return str(t["id"])
-    return str(next(t["id"] for t in all_templates() if t["id"] in leaders))
+        if t.id in leaders and year is not None and t.covers(year):
+            return t.id
+    return next(t.id for t in all_templates() if t.id in leaders)
 
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．]|[①-⑩])+")
@@ -58,7 +59,7 @@ def similarity(label: str, alias: str) -> float:
     return 2.0 * common / (len(label) + len(alias))
 
 
-def best_alias_score(label: str, aliases: list[str]) -> float:
+def best_alias_score(label: str, aliases: Sequence[str]) -> float:
     """The best similarity of a label to any alias."""
     return _best(label, tuple(aliases))
 

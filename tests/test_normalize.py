@@ -145,15 +145,9 @@ def test_a_new_template_is_a_data_file(tmp_path, monkeypatch) -> None:  # type: 
     new["detect"] = {"any": ["本年新增事项数"]}
     new["active_disclosure"]["rows"][0]["fields"] = ["added", "dropped", "in_force"]
     (tmp_path / "2099.json").write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(template, "TEMPLATE_DIR", tmp_path)
-    template.load_template.cache_clear()
-    template.section_words.cache_clear()
-    try:
-        text = "某某县人民政府2099年政府信息公开工作年度报告\n二、主动公开政府信息情况\n信息内容\t本年新增事项数\t本年减少\t现行有效\n规章\t4\t1\t9\n"
-        report = build(layout.repair(Document(path="x.txt", format="text", blocks=parse_blocks(text))))
-    finally:
-        template.load_template.cache_clear()
-        template.section_words.cache_clear()
+    monkeypatch.setattr(template, "TEMPLATE_DIR", tmp_path)  # templates are cached by their folder
+    text = "某某县人民政府2099年政府信息公开工作年度报告\n二、主动公开政府信息情况\n信息内容\t本年新增事项数\t本年减少\t现行有效\n规章\t4\t1\t9\n"
+    report = build(layout.repair(Document(path="x.txt", format="text", blocks=parse_blocks(text))))
     assert report["template"] == "2099"
     assert report["tables"]["active_disclosure"]["rules"] == {"added": 4, "dropped": 1, "in_force": 9}
 
