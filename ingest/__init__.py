@@ -7,7 +7,6 @@ lazily so that reading a text dump never loads OpenCV or an OCR engine.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import stat
 from collections.abc import Callable
@@ -19,31 +18,106 @@ from ingest.options import Options
 
 Reader = Callable[[str, bytes, Options], Document]
 
-# format -> "module:function"; each function is read(path, data, options) -> Document.
-ADAPTERS: dict[str, str] = {
-    "text": "ingest.text:read",
-    "docx": "ingest.docx:read",
-    "doc": "ingest.legacy:read",
-    "rtf": "ingest.legacy:read_rtf",
-    "pdf": "ingest.pdf:read",
-    "image": "ingest.scan:read_image",
-    "html": "ingest.html:read",
-    "xlsx": "ingest.sheet:read_xlsx",
-    "ods": "ingest.sheet:read_ods",
-    "xls": "ingest.sheet:read_xls",
-    "ofd": "ingest.ofd:read",
+
+def _text() -> Reader:
+    """The text-dump adapter."""
+    from ingest.text import read
+
+    return read
+
+
+def _docx() -> Reader:
+    """The DOCX adapter."""
+    from ingest.docx import read
+
+    return read
+
+
+def _doc() -> Reader:
+    """The .doc/.wps adapter (LibreOffice, then the DOCX adapter)."""
+    from ingest.legacy import read
+
+    return read
+
+
+def _rtf() -> Reader:
+    """The RTF adapter (LibreOffice, then the DOCX adapter)."""
+    from ingest.legacy import read_rtf
+
+    return read_rtf
+
+
+def _pdf() -> Reader:
+    """The born-digital PDF adapter (it hands image-only pages to the scan adapter)."""
+    from ingest.pdf import read
+
+    return read
+
+
+def _image() -> Reader:
+    """The scanned-image adapter (OpenCV and an OCR engine)."""
+    from ingest.scan import read_image
+
+    return read_image
+
+
+def _html() -> Reader:
+    """The web-page adapter."""
+    from ingest.html import read
+
+    return read
+
+
+def _xlsx() -> Reader:
+    """The XLSX adapter."""
+    from ingest.sheet import read_xlsx
+
+    return read_xlsx
+
+
+def _ods() -> Reader:
+    """The ODS adapter."""
+    from ingest.sheet import read_ods
+
+    return read_ods
+
+
+def _xls() -> Reader:
+    """The XLS adapter."""
+    from ingest.sheet import read_xls
+
+    return read_xls
+
+
+def _ofd() -> Reader:
+    """The OFD adapter."""
+    from ingest.ofd import read
+
+    return read
+
+
+# format -> a function importing its adapter on first use; each adapter is read(path, data, options) -> Document.
+ADAPTERS: dict[str, Callable[[], Reader]] = {
+    "text": _text,
+    "docx": _docx,
+    "doc": _doc,
+    "rtf": _rtf,
+    "pdf": _pdf,
+    "image": _image,
+    "html": _html,
+    "xlsx": _xlsx,
+    "ods": _ods,
+    "xls": _xls,
+    "ofd": _ofd,
 }
 
 
 def reader_for(fmt: str) -> Reader:
-    """The adapter function registered for a format."""
-    module, func = ADAPTERS[fmt].split(":")
+    """The adapter function registered for a format (unsupported when its engine is not installed)."""
     try:
-        mod = importlib.import_module(module)
+        return ADAPTERS[fmt]()
     except ImportError as e:  # an adapter whose engine is not installed
         raise ReportError("unsupported", f"no {fmt} adapter available ({e})") from None
-    reader: Reader = getattr(mod, func)
-    return reader
 
 
 def load(path: str, options: Options | None = None) -> Document:

@@ -9,7 +9,6 @@ then read the DOCX with :func:`ingest.docx.read` and report the original path.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import shutil
 import signal
@@ -232,7 +231,8 @@ def read(path: str, data: bytes, options: Options) -> Document:
     options = options.validated()
     suffix = check_ole(data)
     docx_bytes = convert_to_docx(data, suffix, options.timeout_s)
-    docx_read = importlib.import_module("ingest.docx").read  # lazy: the DOCX adapter loads python-docx
+    from ingest.docx import read as docx_read  # lazy: the DOCX adapter loads its XML stack
+
     doc: Document = docx_read(path, docx_bytes, options)
     doc.path = path
     doc.format = "docx"
@@ -243,7 +243,8 @@ def read_rtf(path: str, data: bytes, options: Options) -> Document:
     """Read an RTF file (often saved under a .doc name): LibreOffice to DOCX, then the DOCX adapter."""
     options = options.validated()
     docx_bytes = convert_to_docx(data, ".rtf", options.timeout_s)
-    docx_read = importlib.import_module("ingest.docx").read
+    from ingest.docx import read as docx_read
+
     doc: Document = docx_read(path, docx_bytes, options)
     doc.path = path
     doc.format = "docx"

@@ -35,8 +35,8 @@ from ingest.errors import ReportError
 from ingest.grid import Document, PageInfo
 from ingest.limits import check_pages, check_zip, parse_xml
 from ingest.options import Options
-from ingest.pdf import PageSource, assemble, read_page, ruling_grids, use_bands
-from ingest.pdf_geometry import page_segments
+from ingest.pdf import assemble, read_page, ruling_grids, use_bands
+from ingest.pdf_geometry import PageSource, page_segments
 from ingest.pdf_pdfium import classify
 
 MM = 72.0 / 25.4  # points per millimetre

@@ -13,7 +13,6 @@ is unusable ((cid:N) codes, private-use glyphs) are read by OCR when the options
 
 from __future__ import annotations
 
-import importlib
 import io
 import re
 from collections import Counter
@@ -27,7 +26,7 @@ from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, PageRaster, Paragraph, Table
 from ingest.options import Options
 from ingest.pdf_bands import band_table, rule_bands
-from ingest.pdf_geometry import Grid, Seg, find_grids, page_segments
+from ingest.pdf_geometry import Grid, GridsFor, PageSource, find_grids, page_segments
 from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
 
 EOF_TAIL = 4096  # the %%EOF marker must stand within this many bytes of the end
@@ -140,21 +139,6 @@ def is_page_number(line: Line, height: float) -> bool:
     """True for a page-number line ("- 3 -", "第 3 页") in the top or bottom margin."""
     in_margin = line.top >= FOOTER_ZONE * height or line.bottom <= HEADER_ZONE * height
     return in_margin and bool(_PAGE_NUMBER.match(line.text))
-
-
-@dataclass
-class PageSource:
-    """One page as a reader gives it: size, chars (pdfplumber-shaped dicts), ruling segments, images."""
-
-    number: int
-    width: float
-    height: float
-    chars: list[Mapping[str, Any]]
-    segments: list[Seg]
-    has_images: bool
-
-
-GridsFor = Callable[[PageSource], list[Grid]]
 
 
 def read_page(src: PageSource, grids_for: GridsFor) -> PageRead:
@@ -280,21 +264,22 @@ def assemble(pages: Sequence[PageRead]) -> list[Block]:
     return blocks
 
 
-def scan_module() -> Any | None:
-    """The scan adapter module, or None while it is not available."""
-    try:
-        return importlib.import_module("ingest.scan")
-    except ImportError:
-        return None
-
-
 def read_scanned(path: str, data: bytes, options: Options, pages: list[int] | None) -> Document:
     """Image-only pages read by the scan adapter (raises unsupported when it is missing)."""
-    scan = scan_module()
-    if scan is None or not hasattr(scan, "read_pdf"):
-        raise ReportError("unsupported", "image-only PDF: the scan path is not available")
-    doc: Document = scan.read_pdf(path, data, options, pages=pages)
-    return doc
+    try:
+        from ingest.scan import read_pdf
+    except ImportError:
+        raise ReportError("unsupported", "image-only PDF: the scan path is not available") from None
+    return read_pdf(path, data, options, pages=pages)
+
+
+def cell_reader() -> Callable[..., list[Any]] | None:
+    """The scan adapter's OCR of cell boxes, or None while it is not available."""
+    try:
+        from ingest.scan import ocr_cells
+    except ImportError:
+        return None
+    return ocr_cells
 
 
 def render_page(data: bytes, number: int, dpi: int) -> Any:
@@ -315,10 +300,9 @@ def ocr_unusable_cells(data: bytes, pages: Sequence[PageRead], options: Options,
     bad = [p for p in pages if p.unusable_cells]
     if not bad:
         return
-    scan = scan_module()
-    can_ocr = options.ocr != "never" and scan is not None and hasattr(scan, "ocr_cells")
+    ocr_cells = cell_reader() if options.ocr != "never" else None
     for p in bad:
-        if not can_ocr:
+        if ocr_cells is None:
             for c in p.unusable_cells:
                 c.confidence = 0.0
             why = "OCR is off" if options.ocr == "never" else "no OCR engine is available"
@@ -326,11 +310,10 @@ def ocr_unusable_cells(data: bytes, pages: Sequence[PageRead], options: Options,
                 f"page {p.info.number}: {len(p.unusable_cells)} cell(s) have an unusable text layer and {why}"
             )
             continue
-        assert scan is not None
         scale = options.dpi / 72.0
         image = render_page(data, p.info.number, options.dpi)
         boxes = [tuple(v * scale for v in c.bbox) if c.bbox else (0.0, 0.0, 0.0, 0.0) for c in p.unusable_cells]
-        results = scan.ocr_cells(image, boxes, options)
+        results = ocr_cells(image, boxes, options)
         for c, (text, conf, alts) in zip(p.unusable_cells, results, strict=True):
             c.text, c.confidence, c.alternatives = text, float(conf), list(alts)
         p.info.ocr = True
@@ -478,8 +461,8 @@ def read_with(path: str, data: bytes, options: Options, grids_for: GridsFor, rea
 def read(path: str, data: bytes, options: Options) -> Document:
     """Read a born-digital PDF into a Document (engine chosen by ``options.pdf_engine``)."""
     if options.pdf_engine == "camelot":
-        from ingest.pdf_camelot import read as read_camelot
+        from ingest.pdf_camelot import camelot_grids
 
-        return read_camelot(path, data, options)
+        return read_with(path, data, options, camelot_grids(data))
     reader = "pdfplumber" if options.pdf_engine == "pdfplumber" else "pdfium"
     return read_with(path, data, options, ruling_grids, reader)

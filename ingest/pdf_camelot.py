@@ -4,7 +4,8 @@ Camelot 2 renders each page with pypdfium2 (its default "pdfium" backend, no Gho
 finds the ruling lines with OpenCV (unioned with the vector lines), and returns each table as a
 matrix of cells with a flag per drawn edge. Spans are recovered from the missing edges with the same
 union-and-box step as the native engine; cell text (PDFium reader), paragraphs, errors and OCR routing
-are those of :mod:`ingest.pdf` (only the grids differ).
+are those of :mod:`ingest.pdf` (only the grids differ): :func:`ingest.pdf.read` asks
+:func:`camelot_grids` for them.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.errors import ReportError
-from ingest.grid import Document
-from ingest.options import Options
-from ingest.pdf import GridsFor, PageSource, read_with
-from ingest.pdf_geometry import Grid, GridCell, Seg, drop_unused_lines, rectangles
+from ingest.pdf_geometry import Grid, GridCell, GridsFor, PageSource, Seg, drop_unused_lines, rectangles
 from ingest.units import join_units
 
 CAMELOT_SETTINGS: dict[str, Any] = {"flavor": "lattice", "line_scale": 40, "backend": "pdfium"}
@@ -94,8 +92,3 @@ def camelot_grids(data: bytes) -> GridsFor:
         return grids
 
     return grids_for
-
-
-def read(path: str, data: bytes, options: Options) -> Document:
-    """Read a born-digital PDF with camelot's lattice grids and the PDFium reader's text."""
-    return read_with(path, data, options, camelot_grids(data))

@@ -13,7 +13,7 @@ points apart, broken at every crossing) give one grid line per pair.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -445,3 +445,18 @@ def find_grids(raw: Sequence[Seg]) -> list[Grid]:
             grids.append(g)
     grids.sort(key=lambda g: (g.ys[0], g.xs[0]))
     return grids
+
+
+@dataclass
+class PageSource:
+    """One page as a reader gives it: size, chars (pdfplumber-shaped dicts), ruling segments, images."""
+
+    number: int
+    width: float
+    height: float
+    chars: list[Mapping[str, Any]]
+    segments: list[Seg]
+    has_images: bool
+
+
+GridsFor = Callable[[PageSource], list[Grid]]

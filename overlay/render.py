@@ -25,12 +25,14 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ingest import pdf_pdfium as pdfium_reader
 from ingest.grid import BBox, Document, PageInfo, Table
+from ingest.options import DEFAULT_DPI as ADAPTER_DPI
 from ingest.options import DEFAULT_PAGE_IMAGE_DPI
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
 
 DEFAULT_DPI = DEFAULT_PAGE_IMAGE_DPI  # the scale the PDF adapter renders page images at (Options.page_image_dpi)
 MAX_SCAN_SIDE = 1800  # scans are scaled down to at most this many pixels on their longer side
 SOFFICE_TIMEOUT_S = 120.0
+READ_DPI = ADAPTER_DPI  # the resolution the adapters render a PDF page at before reading it
 FONT_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
@@ -192,6 +194,11 @@ def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
     if abs(info.skew) > 0.01:
         img = img.rotate(info.skew, expand=False, resample=Image.Resampling.BICUBIC, fillcolor="white")
     return img
+
+
+def orient_stored(img: Image.Image, page: int, geo: tuple[float, ...]) -> Image.Image:
+    """A page image turned as a report's stored page geometry (width, height, rotation, skew) says."""
+    return orient(img, PageInfo(page, geo[0], geo[1], rotation=int(geo[2]), skew=geo[3]))
 
 
 def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:

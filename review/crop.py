@@ -64,9 +64,7 @@ def page_image(path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, 
     """The page as a PIL image turned as the reader turned it (the last few kept: crops come page by page)."""
     from PIL import Image, ImageOps
 
-    from ingest.grid import PageInfo
-    from ingest.options import Options
-    from overlay.render import orient
+    from overlay.render import READ_DPI, orient_stored
 
     img: Image.Image
     if fmt == "image":
@@ -78,13 +76,13 @@ def page_image(path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, 
 
         pdf = pdfium.PdfDocument(path)
         try:
-            img = pdf[page - 1].render(scale=Options().dpi / 72).to_pil().convert("L")
+            img = pdf[page - 1].render(scale=READ_DPI / 72).to_pil().convert("L")
         finally:
             pdf.close()
     else:
         return None
     if geo is not None:
-        img = orient(img, PageInfo(page, geo[0], geo[1], rotation=int(geo[2]), skew=geo[3]))
+        img = orient_stored(img, page, geo)
     return img
 
 
