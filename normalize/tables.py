@@ -12,7 +12,7 @@ from ingest.grid import Block, Cell, Paragraph, Table
 from normalize.checks import run_checks, set_field
 from normalize.meta import section_heading
 from normalize.numbers import looks_numeric, parse_number
-from normalize.rows import Row, fit, table_rows
+from normalize.rows import Row, fit, fit_is_guess, table_rows
 from normalize.template import all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
 
@@ -217,10 +217,27 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
                 break
     if len(found) == len(cols):
         return found
+    inferred = _one_column_unread(found, [c["id"] for c in cols], width)
+    if inferred is not None:
+        return inferred
     ids = {v: k for k, v in found.items()}
     if "natural_person" in ids and "total" in ids and ids["total"] - ids["natural_person"] == len(cols) - 1:
         return {ids["natural_person"] + i: c["id"] for i, c in enumerate(cols)}
     return None
+
+
+def _one_column_unread(found: dict[int, str], cols: list[str], width: int) -> dict[int, str] | None:
+    """When every template column but one was named by the header, each at its own place in one run
+    of adjacent columns (a stacked `总计` read `c 计`), the unread one takes the place left in the run."""
+    if len(found) < len(cols) - 1:
+        return None
+    bases = {k - cols.index(cid) for k, cid in found.items()}
+    if len(bases) != 1:
+        return None
+    base = bases.pop()
+    if base < 0 or base + len(cols) > width:
+        return None
+    return {base + i: cid for i, cid in enumerate(cols)}
 
 
 def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: Extraction) -> None:
@@ -297,6 +314,11 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     def numbers(row: Row) -> list[Any]:
         return [parse_number(c.text if c is not None else None).value for c in cells_of(row)[0]]
 
+    def misaligned(row: Row) -> bool:
+        # read by position, and the row's blank cells allow more than one alignment
+        by_header = col_index is not None and len(row.cells) == header_width
+        return not by_header and fit_is_guess(row.values, len(tcols) + n_extra)
+
     guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
     for i, row in assigned.items():
@@ -305,10 +327,17 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         short = len(vals) < len(tcols)  # which columns went unprinted is a guess
         if short:
             ex.warnings.append(f"applications.{rid}: {len(vals)} value cells where {len(tcols)} were expected")
+        shifted = not short and misaligned(row)
+        if shifted:
+            ex.warnings.append(
+                f"applications.{rid}: {len(row.values)} value cells for {len(tcols)} columns, "
+                "the header's columns not read; which column each value is in is a guess"
+            )
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
+            guess = i in guessed or short or shifted
+            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, guess)
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
