@@ -147,10 +147,21 @@ def extract_active(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         short = len(vals) < n  # which of the fields went unprinted is a guess
         if short:
             ex.warnings.append(f"active_disclosure.{best['id']}: {len(vals)} value cells where {n} were expected")
+        # more cells than fields, the blanks allowing more than one alignment: also a guess
+        shifted = not short and i not in guessed and fit_is_guess(row.values, n)
+        if shifted:
+            ex.warnings.append(
+                f"active_disclosure.{best['id']}: {len(row.values)} value cells for {n} fields; placement is a guess"
+            )
+        # a value cell over two columns of a row of several fields: a ruling lost, values may have moved
+        merged = n > 1 and any(_spanning(c) for c in row.values)
+        if merged and not shifted:
+            ex.warnings.append(f"active_disclosure.{best['id']}: a value cell spans columns; placement is a guess")
         ex.found.add(best["id"])
         for k, fname in enumerate(best["fields"]):
             fid = f"active_disclosure.{best['id']}.{fname}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
+            c = vals[k] if k < len(vals) else None
+            ex.values[fid] = _value(fid, c, row.leaf, i in guessed or short or shifted or merged)
 
 
 def _without_junk_label(values: list[Cell | None], n: int) -> list[Cell | None]:
@@ -224,6 +235,17 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
     if "natural_person" in ids and "total" in ids and ids["total"] - ids["natural_person"] == len(cols) - 1:
         return {ids["natural_person"] + i: c["id"] for i, c in enumerate(cols)}
     return None
+
+
+def _spanning(c: Cell | None) -> bool:
+    """A value cell merged over more than one row or column of the grid (a lost ruling, or a
+    merge that leaves its value to more than one field)."""
+    return c is not None and bool(c.text.strip()) and (c.rowspan > 1 or c.colspan > 1)
+
+
+def _span_text(c: Cell | None) -> str:
+    """A cell's span as words, for warnings."""
+    return "" if c is None else f"{c.rowspan} rows x {c.colspan} columns"
 
 
 def _one_column_unread(found: dict[int, str], cols: list[str], width: int) -> dict[int, str] | None:
@@ -317,7 +339,9 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
     def misaligned(row: Row) -> bool:
         # read by position, and the row's blank cells allow more than one alignment
         by_header = col_index is not None and len(row.cells) == header_width
-        return not by_header and fit_is_guess(row.values, len(tcols) + n_extra)
+        if by_header:
+            return False
+        return fit_is_guess(row.values, len(tcols) + n_extra) or any(_spanning(c) for c in row.values)
 
     guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
@@ -336,8 +360,12 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            guess = i in guessed or short or shifted
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, guess)
+            c = vals[k] if k < len(vals) else None
+            if _spanning(c) and not shifted:
+                ex.warnings.append(
+                    f"{fid}: its cell spans {_span_text(c)}; which field the value belongs to is a guess"
+                )
+            ex.values[fid] = _value(fid, c, row.leaf, i in guessed or short or shifted or _spanning(c))
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
@@ -502,19 +530,26 @@ def extract_review(rows: list[Row], tpl: dict[str, Any], ex: Extraction) -> None
         return
     row = max(candidates, key=lambda r: (r.numbers(), -r.index))
     columns = _review_columns([r for r in rows if r.table == row.table and r.index < row.index], spec)
-    if columns is not None and _fits_columns(row, columns):
-        vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+    by_header = columns is not None and _fits_columns(row, columns)
+    if by_header:
+        vals = [row.cells[k] if k < len(row.cells) else None for k in columns]  # type: ignore[union-attr]
     else:
         vals = fit(row.values, len(ids))
+    # which fields went unprinted, or which of more cells hold the values, is a guess
+    guess = len(vals) != len(ids) or not by_header and fit_is_guess(row.values, len(ids))
     if len(vals) != len(ids):
         ex.warnings.append(f"review_litigation: {len(vals)} value cells where {len(ids)} were expected")
         if len(vals) > len(ids):
             vals = vals[-len(ids) :]
+    elif guess:
+        ex.warnings.append(
+            f"review_litigation: {len(row.values)} value cells for {len(ids)} fields; placement is a guess"
+        )
     ex.found.add("review_litigation")
-    short = len(vals) < len(ids)  # which fields went unprinted is a guess
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "", short)
+        c = vals[k] if k < len(vals) else None
+        ex.values[fid] = _value(fid, c, "", guess or _spanning(c))
 
 
 def _review_group(text: str, spec: dict[str, Any]) -> str | None:
@@ -530,11 +565,14 @@ def _review_group(text: str, spec: dict[str, Any]) -> str | None:
     return best[1]
 
 
-def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: dict[str, Any], ex: Extraction) -> None:
+def _set_review_group(
+    gid: str, vals: list[Cell | None], label: str, spec: dict[str, Any], ex: Extraction, guess: bool = False
+) -> None:
     short = len(vals) < len(spec["fields"])  # which fields went unprinted is a guess
     for k, f in enumerate(spec["fields"]):
         fid = f"review_litigation.{gid}.{f['id']}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label, short)
+        c = vals[k] if k < len(vals) else None
+        ex.values[fid] = _value(fid, c, label, short or guess or _spanning(c))
 
 
 def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction) -> bool:
@@ -555,14 +593,20 @@ def _review_by_group_rows(rows: list[Row], spec: dict[str, Any], ex: Extraction)
             continue  # left unread: a warning says the row was not found
         header = [h for h in rows if h.table == row.table and h.index < row.index and not h.numbers()]
         columns = _field_columns(header, spec)
-        if columns is not None and len(columns) == n and _fits_columns(row, columns):
-            vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+        by_header = columns is not None and len(columns) == n and _fits_columns(row, columns)
+        if by_header:
+            vals = [row.cells[k] if k < len(row.cells) else None for k in columns]  # type: ignore[union-attr]
         else:
             vals = fit(row.values, n)
+        guess = not by_header and fit_is_guess(row.values, n)
         if len(vals) != n:
             ex.warnings.append(f"review_litigation.{g['id']}: {len(vals)} value cells where {n} were expected")
             vals = vals[:n] if all(v is None or not v.text.strip() for v in vals[n:]) else []
-        _set_review_group(g["id"], vals, row.leaf, spec, ex)
+        elif guess:
+            ex.warnings.append(
+                f"review_litigation.{g['id']}: {len(row.values)} value cells for {n} fields; placement is a guess"
+            )
+        _set_review_group(g["id"], vals, row.leaf, spec, ex, guess)
     return True
 
 
