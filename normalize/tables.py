@@ -353,9 +353,14 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
             ex.warnings.append(f"applications.{rid}: {len(vals)} value cells where {len(tcols)} were expected")
         shifted = not short and misaligned(row)
         if shifted:
+            why = (
+                "a value cell spans columns"
+                if any(_spanning(c) for c in row.values)
+                else "blanks allow more alignments"
+            )
             ex.warnings.append(
-                f"applications.{rid}: {len(row.values)} value cells for {len(tcols)} columns, "
-                "the header's columns not read; which column each value is in is a guess"
+                f"applications.{rid}: {len(row.values)} value cells for {len(tcols)} columns, the header's columns "
+                f"not read and {why}; which column each value is in is a guess"
             )
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
