@@ -22,6 +22,8 @@ SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
 
 MATCH = 0.6  # least similarity for a label to name a template row
 GROUP_MATCH = 0.85
+# Section 三's header may leave at most this many applicant columns unread and still place them all.
+UNREAD_COLUMNS = 2
 
 
 @dataclass
@@ -228,7 +230,7 @@ def _exact_columns(rows: list[Row], tpl: dict[str, Any]) -> dict[int, str] | Non
                 break
     if len(found) == len(cols):
         return found
-    inferred = _one_column_unread(found, [c["id"] for c in cols], width)
+    inferred = _columns_unread(found, [c["id"] for c in cols], width)
     if inferred is not None:
         return inferred
     ids = {v: k for k, v in found.items()}
@@ -248,16 +250,17 @@ def _span_text(c: Cell | None) -> str:
     return "" if c is None else f"{c.rowspan} rows x {c.colspan} columns"
 
 
-def _one_column_unread(found: dict[int, str], cols: list[str], width: int) -> dict[int, str] | None:
-    """When every template column but one was named by the header, each at its own place in one run
-    of adjacent columns (a stacked `总计` read `c 计`), the unread one takes the place left in the run."""
-    if len(found) < len(cols) - 1:
+def _columns_unread(found: dict[int, str], cols: list[str], width: int) -> dict[int, str] | None:
+    """When every template column but one or two was named by the header, each at its own place in
+    one run of adjacent columns that ends at the grid's right edge (where 总计 is printed; a stacked
+    `总计` read `c 计`, a shaded `自然人` read `自然人 / 1`), the unread ones take the places left."""
+    if len(found) < len(cols) - UNREAD_COLUMNS:
         return None
     bases = {k - cols.index(cid) for k, cid in found.items()}
     if len(bases) != 1:
         return None
     base = bases.pop()
-    if base < 0 or base + len(cols) > width:
+    if base < 0 or base + len(cols) != width:
         return None
     return {base + i: cid for i, cid in enumerate(cols)}
 
@@ -341,7 +344,8 @@ def extract_applications(rows: list[Row], tpl: dict[str, Any], exact: bool, ex: 
         by_header = col_index is not None and len(row.cells) == header_width
         if by_header:
             return False
-        return fit_is_guess(row.values, len(tcols) + n_extra) or any(_spanning(c) for c in row.values)
+        kept = len(fit(row.values, len(tcols)))  # as many cells as cells_of keeps
+        return fit_is_guess(row.values, kept) or any(_spanning(c) for c in row.values)
 
     guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
