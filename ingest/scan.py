@@ -55,6 +55,10 @@ SLASH_TOP = 0.8
 SLASH_LOOKALIKES = frozenset("1/7lI|\\／")
 SHAPE_CONFIDENCE = 0.95
 LONE_GLYPH_REST = 0.15
+# A lone stroke at least DASH_ASPECT times as wide as tall, read as nothing or as a dash look-alike
+# ("一" from the Chinese recogniser), is a printed dash: a blank cell, as sure as the shape.
+DASH_ASPECT = 2.5
+DASH_LOOKALIKES = frozenset("-一—－─–━ー_")
 # Orientation: direction-classifier share that flips a page; how many line crops it sees.
 FLIP_SHARE = 0.5
 ORIENT_PROBES = 12
@@ -269,6 +273,33 @@ def _slashes(crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
     return out
 
 
+def lone_dash(crop: np.ndarray) -> bool:
+    """Whether a crop's ink is one flat stroke (a dash), specks aside."""
+    smooth = cv2.GaussianBlur(sg.to_gray(crop), (3, 3), 0)
+    _, ink = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return False
+    k = 1 + int(np.argmax(stats[1:, 4]))
+    areas = stats[1:, 4]
+    others = areas[areas >= LONE_GLYPH_REST / 3 * stats[k, 4]].sum() - stats[k, 4]
+    w, h = int(stats[k, 2]), int(stats[k, 3])
+    return others <= LONE_GLYPH_REST * stats[k, 4] and w >= DASH_ASPECT * max(h, 1)
+
+
+def _dashes(crops: list[tuple[np.ndarray, str, int]], readings: list[Reading]) -> list[Reading]:
+    """A one-line crop read as nothing or as dash look-alikes ("一", "－") whose ink is one flat
+    stroke is a printed dash ("—", a blank), with the shape's confidence."""
+    out = list(readings)
+    for i, (text, conf, _) in enumerate(readings):
+        t = text.replace(" ", "").strip()
+        if crops[i][1] != "line" or t and not set(t) <= DASH_LOOKALIKES:
+            continue
+        if lone_dash(crops[i][0]):
+            out[i] = ("—", max(conf, SHAPE_CONFIDENCE), [])
+    return out
+
+
 def _other_engine(name: str) -> OcrEngine | None:
     """The engine not chosen, for a third opinion on doubtful numbers (None when unavailable)."""
     other = "tesseract" if name == "rapidocr" else "rapidocr"
@@ -346,7 +377,7 @@ def read_crops(
             readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
     readings = _second_opinion(engine, imgs, readings, strips)
-    return _slashes(imgs, _third_opinion(engine.name, imgs, readings))
+    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings)))
 
 
 def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:

@@ -27,6 +27,11 @@ _BLANKS = {
     "×",
     "x",
     "X",
+    "一",  # a dash read by a Chinese recogniser
+    "一一",
+    "─",
+    "━",
+    "ー",
 }
 _UNITS = re.compile(r"(万元|元|件|个|条|项|次|份|人次|宗|笔)$")
 _NUM = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)$")
@@ -53,7 +58,7 @@ def canon_number_text(raw: str) -> str:
 def parse_number(raw: str | None) -> Parsed:
     """Read a cell as a number: blank/dash/slash -> None (blank), garbage -> None (unreadable)."""
     t = canon_number_text(raw or "")
-    if t in _BLANKS or re.fullmatch(r"[-—–_/\\·]+", t):
+    if t in _BLANKS or re.fullmatch(r"[-—–_/\\·一─━ー]+", t):
         return Parsed(None, "blank")
     m = _NUM.match(t)
     if not m:

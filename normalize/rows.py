@@ -101,3 +101,25 @@ def fit(values: list[Cell | None], n: int) -> list[Cell | None]:
     while len(v) > n and (v[0] is None or not v[0].text.strip()):
         v.pop(0)
     return v
+
+
+def _blank(c: Cell | None) -> bool:
+    """Nothing printed in the cell."""
+    return c is None or not c.text.strip()
+
+
+def fit_is_guess(values: list[Cell | None], n: int) -> bool:
+    """Whether trimming a row's value cells to n was a choice between alignments: more than one run
+    of n adjacent cells leaves only blanks out (`[_, _, 0, 0, _]` to 3 cells), so which column a
+    value lands in is a guess."""
+    if len(values) <= n:
+        return False
+    starts = [
+        s
+        for s in range(len(values) - n + 1)
+        if all(_blank(c) for c in values[:s]) and all(_blank(c) for c in values[s + n :])
+    ]
+    if len(starts) <= 1:
+        return False
+    windows = {tuple(not _blank(c) for c in values[s : s + n]) for s in starts}
+    return len(windows) > 1

@@ -12,7 +12,7 @@ from ingest.grid import Block, Cell, Paragraph, Table
 from normalize.checks import run_checks, set_field
 from normalize.meta import section_heading
 from normalize.numbers import looks_numeric, parse_number
-from normalize.rows import Row, fit, table_rows
+from normalize.rows import Row, fit, fit_is_guess, table_rows
 from normalize.template import Applications, AppRow, Group, ReviewLitigation, Template, all_templates, section_words
 from normalize.text import best_alias_score, canon, similarity, strip_numbering
 
@@ -22,6 +22,8 @@ SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
 
 MATCH = 0.6  # least similarity for a label to name a template row
 GROUP_MATCH = 0.85
+# Section 三's header may leave at most this many applicant columns unread and still place them all.
+UNREAD_COLUMNS = 2
 
 
 @dataclass
@@ -147,10 +149,21 @@ def extract_active(rows: list[Row], tpl: Template, ex: Extraction) -> None:
         short = len(vals) < n  # which of the fields went unprinted is a guess
         if short:
             ex.warnings.append(f"active_disclosure.{best.id}: {len(vals)} value cells where {n} were expected")
+        # more cells than fields, the blanks allowing more than one alignment: also a guess
+        shifted = not short and i not in guessed and fit_is_guess(row.values, n)
+        if shifted:
+            ex.warnings.append(
+                f"active_disclosure.{best.id}: {len(row.values)} value cells for {n} fields; placement is a guess"
+            )
+        # a value cell over two columns of a row of several fields: a ruling lost, values may have moved
+        merged = n > 1 and any(_spanning(c) for c in row.values)
+        if merged and not shifted:
+            ex.warnings.append(f"active_disclosure.{best.id}: a value cell spans columns; placement is a guess")
         ex.found.add(best.id)
         for k, fname in enumerate(best.fields):
             fid = f"active_disclosure.{best.id}.{fname}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
+            c = vals[k] if k < len(vals) else None
+            ex.values[fid] = _value(fid, c, row.leaf, i in guessed or short or shifted or merged)
 
 
 def _without_junk_label(values: list[Cell | None], n: int) -> list[Cell | None]:
@@ -217,12 +230,41 @@ def _exact_columns(rows: list[Row], tpl: Template) -> dict[int, str] | None:
                 break
     if len(found) == len(cols):
         return found
+    inferred = _columns_unread(found, [c.id for c in cols], width)
+    if inferred is not None:
+        return inferred
     # the first and the last (total) column found: the others lie between them, in template order
     at = {v: k for k, v in found.items()}
     first, last = cols[0].id, cols[-1].id
     if first in at and last in at and at[last] - at[first] == len(cols) - 1:
         return {at[first] + i: c.id for i, c in enumerate(cols)}
     return None
+
+
+def _spanning(c: Cell | None) -> bool:
+    """A value cell merged over more than one row or column of the grid (a lost ruling, or a
+    merge that leaves its value to more than one field)."""
+    return c is not None and bool(c.text.strip()) and (c.rowspan > 1 or c.colspan > 1)
+
+
+def _span_text(c: Cell | None) -> str:
+    """A cell's span as words, for warnings."""
+    return "" if c is None else f"{c.rowspan} rows x {c.colspan} columns"
+
+
+def _columns_unread(found: dict[int, str], cols: list[str], width: int) -> dict[int, str] | None:
+    """When every template column but one or two was named by the header, each at its own place in
+    one run of adjacent columns that ends at the grid's right edge (where 总计 is printed; a stacked
+    `总计` read `c 计`, a shaded `自然人` read `自然人 / 1`), the unread ones take the places left."""
+    if len(found) < len(cols) - UNREAD_COLUMNS:
+        return None
+    bases = {k - cols.index(cid) for k, cid in found.items()}
+    if len(bases) != 1:
+        return None
+    base = bases.pop()
+    if base < 0 or base + len(cols) != width:
+        return None
+    return {base + i: cid for i, cid in enumerate(cols)}
 
 
 def extract_applications(rows: list[Row], tpl: Template, exact: bool, ex: Extraction) -> None:
@@ -292,6 +334,14 @@ def extract_applications(rows: list[Row], tpl: Template, exact: bool, ex: Extrac
     def numbers(row: Row) -> list[Any]:
         return [parse_number(c.text if c is not None else None).value for c in cells_of(row)[0]]
 
+    def misaligned(row: Row) -> bool:
+        # read by position, and the row's blank cells allow more than one alignment
+        by_header = col_index is not None and len(row.cells) == header_width
+        if by_header:
+            return False
+        kept = len(fit(row.values, len(tcols)))  # as many cells as cells_of keeps
+        return fit_is_guess(row.values, kept) or any(_spanning(c) for c in row.values)
+
     guessed |= _assign_by_position(tpl, assigned, unmatched, collapsed, numbers, ex)
 
     for i, row in assigned.items():
@@ -300,10 +350,26 @@ def extract_applications(rows: list[Row], tpl: Template, exact: bool, ex: Extrac
         short = len(vals) < len(tcols)  # which columns went unprinted is a guess
         if short:
             ex.warnings.append(f"applications.{rid}: {len(vals)} value cells where {len(tcols)} were expected")
+        shifted = not short and misaligned(row)
+        if shifted:
+            why = (
+                "a value cell spans columns"
+                if any(_spanning(c) for c in row.values)
+                else "blanks allow more alignments"
+            )
+            ex.warnings.append(
+                f"applications.{rid}: {len(row.values)} value cells for {len(tcols)} columns, the header's columns "
+                f"not read and {why}; which column each value is in is a guess"
+            )
         ex.found.add(rid)
         for k, cid in enumerate(tcols):
             fid = f"applications.{rid}.{cid}"
-            ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, row.leaf, i in guessed or short)
+            c = vals[k] if k < len(vals) else None
+            if _spanning(c) and not shifted:
+                ex.warnings.append(
+                    f"{fid}: its cell spans {_span_text(c)}; which field the value belongs to is a guess"
+                )
+            ex.values[fid] = _value(fid, c, row.leaf, i in guessed or short or shifted or _spanning(c))
         for k, c in enumerate(extra):
             label = extra_labels[k] if k < len(extra_labels) else f"extra_{k + 1}"
             ex.extra_columns.setdefault(label, {})[rid] = _value(
@@ -463,19 +529,26 @@ def extract_review(rows: list[Row], tpl: Template, ex: Extraction) -> None:
         return
     row = max(candidates, key=lambda r: (r.numbers(), -r.index))
     columns = _review_columns([r for r in rows if r.table == row.table and r.index < row.index], spec)
-    if columns is not None and _fits_columns(row, columns):
-        vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+    by_header = columns is not None and _fits_columns(row, columns)
+    if by_header:
+        vals = [row.cells[k] if k < len(row.cells) else None for k in columns]  # type: ignore[union-attr]
     else:
         vals = fit(row.values, len(ids))
+    # which fields went unprinted, or which of more cells hold the values, is a guess
+    guess = len(vals) != len(ids) or not by_header and fit_is_guess(row.values, len(ids))
     if len(vals) != len(ids):
         ex.warnings.append(f"review_litigation: {len(vals)} value cells where {len(ids)} were expected")
         if len(vals) > len(ids):
             vals = vals[-len(ids) :]
+    elif guess:
+        ex.warnings.append(
+            f"review_litigation: {len(row.values)} value cells for {len(ids)} fields; placement is a guess"
+        )
     ex.found.add("review_litigation")
-    short = len(vals) < len(ids)  # which fields went unprinted is a guess
     for k, (g, f) in enumerate(ids):
         fid = f"review_litigation.{g}.{f}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, "", short)
+        c = vals[k] if k < len(vals) else None
+        ex.values[fid] = _value(fid, c, "", guess or _spanning(c))
 
 
 def _review_group(text: str, spec: ReviewLitigation) -> str | None:
@@ -491,11 +564,14 @@ def _review_group(text: str, spec: ReviewLitigation) -> str | None:
     return best[1]
 
 
-def _set_review_group(gid: str, vals: list[Cell | None], label: str, spec: ReviewLitigation, ex: Extraction) -> None:
+def _set_review_group(
+    gid: str, vals: list[Cell | None], label: str, spec: ReviewLitigation, ex: Extraction, guess: bool = False
+) -> None:
     short = len(vals) < len(spec.fields)  # which fields went unprinted is a guess
     for k, f in enumerate(spec.fields):
         fid = f"review_litigation.{gid}.{f.id}"
-        ex.values[fid] = _value(fid, vals[k] if k < len(vals) else None, label, short)
+        c = vals[k] if k < len(vals) else None
+        ex.values[fid] = _value(fid, c, label, short or guess or _spanning(c))
 
 
 def _review_by_group_rows(rows: list[Row], spec: ReviewLitigation, ex: Extraction) -> bool:
@@ -516,14 +592,20 @@ def _review_by_group_rows(rows: list[Row], spec: ReviewLitigation, ex: Extractio
             continue  # left unread: a warning says the row was not found
         header = [h for h in rows if h.table == row.table and h.index < row.index and not h.numbers()]
         columns = _field_columns(header, spec)
-        if columns is not None and len(columns) == n and _fits_columns(row, columns):
-            vals = [row.cells[k] if k < len(row.cells) else None for k in columns]
+        by_header = columns is not None and len(columns) == n and _fits_columns(row, columns)
+        if by_header:
+            vals = [row.cells[k] if k < len(row.cells) else None for k in columns]  # type: ignore[union-attr]
         else:
             vals = fit(row.values, n)
+        guess = not by_header and fit_is_guess(row.values, n)
         if len(vals) != n:
             ex.warnings.append(f"review_litigation.{g.id}: {len(vals)} value cells where {n} were expected")
             vals = vals[:n] if all(v is None or not v.text.strip() for v in vals[n:]) else []
-        _set_review_group(g.id, vals, row.leaf, spec, ex)
+        elif guess:
+            ex.warnings.append(
+                f"review_litigation.{g.id}: {len(row.values)} value cells for {n} fields; placement is a guess"
+            )
+        _set_review_group(g.id, vals, row.leaf, spec, ex, guess)
     return True
 
 
