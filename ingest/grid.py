@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 BBox = tuple[float, float, float, float]
+# A reading whose confidence is below this is doubtful: flagged, corrected by the checks, shown for review.
+DOUBT = 0.9
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Cell:
     colspan: int = 1
     page: int | None = None
     bbox: BBox | None = None
-    confidence: float = 1.0
+    confidence: float = 1.0  # below DOUBT the reading is doubtful
     # Alternative readings (OCR second candidates, another engine), best first.
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 

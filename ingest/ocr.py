@@ -16,6 +16,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from ingest.grid import DOUBT
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 Reading = tuple[str, float, list[tuple[str, float]]]
@@ -54,7 +56,7 @@ DIGIT_LOOKALIKES = {
     "A": "4",
 }
 # A character below this probability makes a reading doubtful; alternatives above this are kept.
-CONFIDENT = 0.9
+CONFIDENT = DOUBT
 ALT_MIN_PROB = 0.02
 # A reading of digits with at most JUNK_MAX other characters attached is a doubtful number.
 JUNK_MAX = 1
@@ -76,7 +78,7 @@ TESS_LANG = "chi_sim+eng"
 TESS_DIGITS = "--psm 7 -c tessedit_char_whitelist=0123456789.-"
 
 
-def looks_numeric(text: str) -> bool:
+def digit_shaped(text: str) -> bool:
     """Whether a reading is (or nearly is) a printed number: digits, or letters shaped like digits."""
     t = text.strip().replace(" ", "")
     if not t or not all(ch.isdigit() or ch in ".-," or ch in DIGIT_LOOKALIKES for ch in t):
@@ -267,7 +269,7 @@ class RapidOcrEngine:
         text = "".join(chars)
         if not chars:
             return "", 0.0, []
-        if not (numeric or looks_numeric(text)):
+        if not (numeric or digit_shaped(text)):
             return _with_junk_doubt(text, round(float(np.mean(probs)), 4), self._decode_digits(pred))
         if len(self.look_from):
             # A number: the shapes' probabilities go to the digits they stand for, then decode again.
@@ -436,7 +438,7 @@ class TesseractEngine:
         if not imgs:
             return []
         general = self._read_stacked(imgs, "--psm 6", TESS_LANG)
-        num_idx = [i for i, n in enumerate(numeric) if n or looks_numeric(general[i][0])]
+        num_idx = [i for i, n in enumerate(numeric) if n or digit_shaped(general[i][0])]
         digits = (
             self._read_stacked([imgs[i] for i in num_idx], "--psm 6 -c tessedit_char_whitelist=0123456789.-", "eng")
             if num_idx
@@ -478,7 +480,7 @@ class TesseractEngine:
         text = "".join(w[2] for w in sorted(d, key=lambda w: w[1]))
         conf = min((w[3] for w in d), default=0.0)
         alts: list[tuple[str, float]] = []
-        if looks_numeric(text):
+        if digit_shaped(text):
             dd = self._data(img, TESS_DIGITS, "eng")
             dt = "".join(w[2] for w in sorted(dd, key=lambda w: w[1]))
             if dt and dt != text:

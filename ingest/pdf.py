@@ -14,7 +14,6 @@ is unusable ((cid:N) codes, private-use glyphs) are read by OCR when the options
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from ingest.options import Options
 from ingest.pdf_bands import band_table, rule_bands
 from ingest.pdf_geometry import Grid, GridsFor, PageSource, find_grids, page_segments
 from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
+from ingest.textrules import is_page_number as is_page_number_text
 
 EOF_TAIL = 4096  # the %%EOF marker must stand within this many bytes of the end
 FOOTER_ZONE = 0.88  # lines below this share of the page height may be page numbers
@@ -38,7 +38,6 @@ SHORT = 4.0  # a line ending this many font sizes left of the right margin ends 
 LEADING = 1.2  # a vertical gap above this many font sizes separates paragraphs
 CENTRED = 1.0  # a line whose middle is this many font sizes from the text block's middle is centred
 SIZE_STEP = 1.0  # lines whose font sizes differ by more than this (points) are in different paragraphs
-_PAGE_NUMBER = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*\d{1,4}\s*页?)?[-—–－\s]*$")
 
 
 @dataclass
@@ -138,7 +137,7 @@ def grid_table(grid: Grid, cell_chars: Sequence[list[Mapping[str, Any]]], page: 
 def is_page_number(line: Line, height: float) -> bool:
     """True for a page-number line ("- 3 -", "第 3 页") in the top or bottom margin."""
     in_margin = line.top >= FOOTER_ZONE * height or line.bottom <= HEADER_ZONE * height
-    return in_margin and bool(_PAGE_NUMBER.match(line.text))
+    return in_margin and is_page_number_text(line.text)
 
 
 def read_page(src: PageSource, grids_for: GridsFor) -> PageRead:

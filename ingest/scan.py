@@ -23,7 +23,7 @@ from ingest import scan_grid as sg
 from ingest import scan_photo
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
-from ingest.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, get_engine, looks_numeric, split_wide
+from ingest.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, digit_shaped, get_engine, split_wide
 from ingest.options import Options
 
 # Ink within this many units around a table's box is the table's (its border), not running text.
@@ -190,7 +190,7 @@ def _second_opinion(
     doubt = {
         i
         for i, r in enumerate(readings)
-        if looks_numeric(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
+        if digit_shaped(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
     }
     if not doubt:
         return readings
@@ -311,7 +311,7 @@ def _other_engine(name: str) -> OcrEngine | None:
 
 def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
     """Doubtful number readings get the other engine's reading as an alternative."""
-    idx = [i for i, r in enumerate(readings) if r[1] < CONFIDENT and looks_numeric(r[0])]
+    idx = [i for i, r in enumerate(readings) if r[1] < CONFIDENT and digit_shaped(r[0])]
     if not idx:
         return readings
     other = _other_engine(name)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
 from ingest.options import Options
+from ingest.textrules import is_none_mark, is_page_number, is_value_token
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -78,9 +79,6 @@ def _md_cells(line: str) -> list[str]:
     return [_BR.sub("\n", c.replace("\\|", "|")).strip() for c in cells]
 
 
-_NONE_MARK = re.compile(r"^[-—–/／]+$")
-
-
 def _is_spaced_row(line: str) -> bool:
     """A line of cells aligned by runs of spaces, one of them a number (`pdftotext -layout`)."""
     s = line.strip()
@@ -89,7 +87,7 @@ def _is_spaced_row(line: str) -> bool:
     parts = _SPACE_SPLIT.split(s)
     if any(ch.isdigit() for ch in s):
         return len(parts) >= 2
-    return sum(1 for p in parts for t in p.split(" ") if _NONE_MARK.match(t)) >= 2  # a row of dashes or slashes
+    return sum(1 for p in parts for t in p.split(" ") if is_none_mark(t)) >= 2  # a row of dashes or slashes
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -184,8 +182,6 @@ _NUMBERS_RUN = re.compile(r"^[\d.,\-—/]+(?: [\d.,\-—/]+)+$")
 
 # One cell of a space-aligned row: its text and the character column of its middle.
 Token = tuple[str, float]
-# A value cell: a number, or a dash or slash standing for none.
-_VALUE = re.compile(r"^(?:[\d][\d.,]*|[-—–/／]+)$")
 # Largest misfit (characters) of a value's column against the table's columns, and the margin by which the
 # best way of placing a short row's values must beat the next best to be taken.
 ALIGN_TOLERANCE = 1.5
@@ -217,7 +213,7 @@ def _spaced_tokens(line: str) -> list[Token]:
 def _trailing_values(texts: Sequence[str]) -> int:
     """How many cells at the end of a row (their texts) are values."""
     k = 0
-    while k < len(texts) and _VALUE.match(texts[len(texts) - 1 - k]):
+    while k < len(texts) and is_value_token(texts[len(texts) - 1 - k]):
         k += 1
     return k
 
@@ -345,13 +341,12 @@ _WORD_VALUE = r"(?:\d[\d,]*(?:\.\d+)?|[-—–/／])"
 _WORD_ROW = re.compile(
     r"^(?P<label>.*?[^\d\s,.。，；;:：])?\s*(?P<values>" + _WORD_VALUE + r"(?: " + _WORD_VALUE + r")*)$"
 )
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页")
 
 
 def _word_parts(line: str) -> tuple[str, list[str]] | None:
     """(label, values) of a row written one space apart; None for any other line."""
     s = line.strip()
-    if not s or _PAGE_NUMBER.match(s):
+    if not s or is_page_number(s):
         return None
     m = _WORD_ROW.match(s)
     if not m:
@@ -372,7 +367,7 @@ def _is_word_label(lines: list[str], i: int, depth: int = 2) -> bool:
     """A short line inside a table written one space apart: part of a wrapped label (or a header), up to
     two lines before a row of values."""
     s = lines[i].strip()
-    if not (0 < len(s) <= 24) or s.endswith(("。", "；")) or _PAGE_NUMBER.match(s) or i + 1 >= len(lines):
+    if not (0 < len(s) <= 24) or s.endswith(("。", "；")) or is_page_number(s) or i + 1 >= len(lines):
         return False
     return _is_word_row(lines[i + 1]) or (depth > 1 and _is_word_label(lines, i + 1, depth - 1))
 

@@ -6,10 +6,7 @@ import re
 from dataclasses import replace
 
 from ingest.grid import Block, Cell, Paragraph, Table
-
-_NUMERIC = re.compile(r"^[\s\d,.，．\-—–/／%]*(?:万元|元|件|个|条|项|次|份|人次|宗|笔)?\s*$")
-# Page furniture a page break leaves between two parts of one table.
-_FURNITURE = re.compile(r"^(?:[-—–\s]*\d{1,3}[-—–\s]*|第\s*\d+\s*页.*|\d+\s*/\s*\d+|Page \d+.*)$")
+from ingest.textrules import is_none_mark, is_numeric_text, is_page_number
 
 
 def consistent(table: Table) -> bool:
@@ -39,12 +36,12 @@ def dense(table: Table) -> list[list[Cell | None]]:
 
 def has_value(cells: list[Cell]) -> bool:
     """True when some cell of the row holds a number or a blank marker (`-`, `/`): a row of values."""
-    return any(c.text.strip() and _NUMERIC.match(c.text) for c in cells)
+    return any(is_numeric_text(c.text) for c in cells)
 
 
 def has_number(cells: list[Cell]) -> bool:
     """True when some cell of the row holds a number."""
-    return any(c.text.strip() and any(ch.isdigit() for ch in c.text) and _NUMERIC.match(c.text) for c in cells)
+    return any(any(ch.isdigit() for ch in c.text) and is_numeric_text(c.text) for c in cells)
 
 
 def drop_empty_rows(table: Table) -> Table:
@@ -70,11 +67,11 @@ def drop_empty_rows(table: Table) -> Table:
 
 def is_furniture(p: Paragraph) -> bool:
     """A page number or running header line between two parts of a table."""
-    return bool(_FURNITURE.match(p.text.strip()))
+    return is_page_number(p.text.strip())
 
 
 def _label_of(cells: list[Cell]) -> bool:
-    return any(c.text.strip() and not _NUMERIC.match(c.text) for c in cells)
+    return any(c.text.strip() and not is_numeric_text(c.text) for c in cells)
 
 
 def _compatible(a: Table, b: Table) -> bool:
@@ -240,7 +237,7 @@ def join_cut_rows(table: Table) -> Table:
 
 
 def _label_cols(cells: list[Cell]) -> list[int]:
-    return [c.col for c in cells if c.text.strip() and not _NUMERIC.match(c.text)] or [0]
+    return [c.col for c in cells if c.text.strip() and not is_numeric_text(c.text)] or [0]
 
 
 def _first_value_col(cells: list[Cell]) -> int:
@@ -259,7 +256,7 @@ _ITEM = re.compile(r"^\s*(?:[（(]?\s*[一二三四五六七八九十\d]+\s*[)�
 def _starts_item(cells: list[Cell]) -> bool:
     """A label of the row starts a numbered item (`（五）`, `3.`, `四、`): a new row, not a continuation
     (the rest of a cut group label, `）不予处理`, may stand before it)."""
-    return any(c.text.strip() and not _NUMERIC.match(c.text) and _ITEM.match(c.text) for c in cells)
+    return any(c.text.strip() and not is_numeric_text(c.text) and _ITEM.match(c.text) for c in cells)
 
 
 def _merge_plan(table: Table, upper: int, lower: int) -> list[tuple[Cell, Cell | None]] | None:
@@ -317,7 +314,7 @@ def _merge_rows(table: Table, upper: int, lower: int) -> Table:
 
 def _label_end(row: list[Cell]) -> int:
     """Index just past the row's last label cell (0 when it has none)."""
-    return max((i + 1 for i, c in enumerate(row) if c.text.strip() and not _NUMERIC.match(c.text)), default=0)
+    return max((i + 1 for i, c in enumerate(row) if c.text.strip() and not is_numeric_text(c.text)), default=0)
 
 
 def _label_text(rows: list[list[Cell]]) -> str:
@@ -332,12 +329,9 @@ def _wrapped_item(rows: list[list[Cell]]) -> bool:
     return _starts_item(rows[0]) and not first.lstrip().startswith("第")
 
 
-_NONE_MARK = re.compile(r"^\s*[-—–/／]+\s*$")
-
-
 def _has_values(cells: list[Cell]) -> bool:
     """True when some cell of the row holds a number, or a dash or slash printed for none."""
-    return has_number(cells) or any(_NONE_MARK.match(c.text) for c in cells)
+    return has_number(cells) or any(is_none_mark(c.text) for c in cells)
 
 
 def _own_values_follow(rows: list[list[Cell]], i: int) -> bool:

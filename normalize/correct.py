@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ingest.grid import DOUBT
 from normalize.checks import run_checks, set_field
 from normalize.numbers import parse_number
 from normalize.template import Template
 
-LOW_CONFIDENCE = 0.9
+LOW_CONFIDENCE = DOUBT  # the grid model's threshold of doubt
 MAX_COMBINATIONS = 4096
 
 

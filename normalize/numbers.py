@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ingest.textrules import UNITS
+
 _BLANKS = {
     "",
     "-",
@@ -33,7 +35,7 @@ _BLANKS = {
     "━",
     "ー",
 }
-_UNITS = re.compile(r"(万元|元|件|个|条|项|次|份|人次|宗|笔)$")
+_UNITS = re.compile(f"({UNITS})$")
 _NUM = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)$")
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
 

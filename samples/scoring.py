@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ingest.grid import DOUBT
 from normalize.build import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,11 +52,11 @@ def failing_rules(report: dict[str, Any]) -> set[str]:
 
 def silent_errors(report: dict[str, Any], expected: dict[str, Any], wrong: list[str]) -> list[str]:
     """The wrong values the report does not own up to. A wrong value is owned up to when its cell
-    has low confidence (< 0.9), when a failing check names it, or when it is null and a warning
+    has low confidence (< DOUBT), when a failing check names it, or when it is null and a warning
     says it was not read (a report field, or a group's total whose rows are all reported unread)."""
     from normalize.template import load_template
 
-    doubtful = {c["field"] for c in report.get("cells", []) if c.get("confidence", 1.0) < 0.9}
+    doubtful = {c["field"] for c in report.get("cells", []) if c.get("confidence", 1.0) < DOUBT}
     failing = failing_rules(report) - set(expected.get("failing_checks") or [])
     covered = {f for c in report.get("checks", []) if c["rule"] in failing for f in c["fields"]}
     warned = "\n".join(report.get("warnings", []))
