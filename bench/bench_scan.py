@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from ingest import scan, scan_grid  # noqa: E402
-from ingest.ocr import get_engine  # noqa: E402
 from ingest.options import Options  # noqa: E402
+from ingest.scan import lattice as scan_grid  # noqa: E402
+from ingest.scan import reader as scan  # noqa: E402
+from ingest.scan.ocr import get_engine  # noqa: E402
 
 HONGZE = ROOT.parent / "shared" / "real" / "hongze_2024.pdf"
 TABLE_PAGES = (2, 3, 4)

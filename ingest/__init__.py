@@ -28,7 +28,7 @@ def _text() -> Reader:
 
 def _docx() -> Reader:
     """The DOCX adapter."""
-    from ingest.docx import read
+    from ingest.docx.reader import read
 
     return read
 
@@ -49,21 +49,21 @@ def _rtf() -> Reader:
 
 def _pdf() -> Reader:
     """The born-digital PDF adapter (it hands image-only pages to the scan adapter)."""
-    from ingest.pdf import read
+    from ingest.pdf.reader import read
 
     return read
 
 
 def _image() -> Reader:
     """The scanned-image adapter (OpenCV and an OCR engine)."""
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     return read_image
 
 
 def _html() -> Reader:
     """The web-page adapter."""
-    from ingest.html import read
+    from ingest.html.reader import read
 
     return read
 

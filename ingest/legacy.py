@@ -231,7 +231,7 @@ def read(path: str, data: bytes, options: Options) -> Document:
     options = options.validated()
     suffix = check_ole(data)
     docx_bytes = convert_to_docx(data, suffix, options.timeout_s)
-    from ingest.docx import read as docx_read  # lazy: the DOCX adapter loads its XML stack
+    from ingest.docx.reader import read as docx_read  # lazy: the DOCX adapter loads its XML stack
 
     doc: Document = docx_read(path, docx_bytes, options)
     doc.path = path
@@ -243,7 +243,7 @@ def read_rtf(path: str, data: bytes, options: Options) -> Document:
     """Read an RTF file (often saved under a .doc name): LibreOffice to DOCX, then the DOCX adapter."""
     options = options.validated()
     docx_bytes = convert_to_docx(data, ".rtf", options.timeout_s)
-    from ingest.docx import read as docx_read
+    from ingest.docx.reader import read as docx_read
 
     doc: Document = docx_read(path, docx_bytes, options)
     doc.path = path

@@ -9,7 +9,7 @@ template pages. A page's layers hold ``TextObject`` s (``Boundary``, ``CTM``, ``
 
 Every char becomes a pdfplumber-shaped char dict and every path a pdfplumber-shaped line, rect or curve,
 in PDF points (OFD measures in millimetres; 1 mm = 72/25.4 pt) with a top-left origin, so the PDF
-reader's own functions build the grids (:func:`ingest.pdf.read_page`, :func:`ingest.pdf_geometry.page_segments`)
+reader's own functions build the grids (:func:`ingest.pdf.read_page`, :func:`ingest.pdf.geometry.page_segments`)
 and the paragraphs (:func:`ingest.pdf.assemble`) with the same tolerances. Page sizes and boxes in the
 Document are therefore in points, as for a PDF.
 
@@ -35,9 +35,9 @@ from ingest.errors import ReportError
 from ingest.grid import Document, PageInfo
 from ingest.limits import check_pages, check_zip, parse_xml
 from ingest.options import Options
-from ingest.pdf import assemble, read_page, ruling_grids, use_bands
-from ingest.pdf_geometry import PageSource, page_segments
-from ingest.pdf_pdfium import classify
+from ingest.pdf.geometry import PageSource, page_segments
+from ingest.pdf.pdfium import classify
+from ingest.pdf.reader import assemble, read_page, ruling_grids, use_bands
 
 MM = 72.0 / 25.4  # points per millimetre
 MAX_MM = 10_000.0  # no coordinate of a page object lies further than this (10 m) from the page origin

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from ingest.ofd import page_sources
 from ingest.options import Options
-from ingest.pdf_geometry import PageSource
+from ingest.pdf.geometry import PageSource
 from overlay.marks import Geometry
 from overlay.render import PageImage, Rendered, font, held, table_pages
 

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from ingest import pdf_pdfium as pdfium_reader
 from ingest.grid import BBox, Document, PageInfo, Table
 from ingest.options import DEFAULT_DPI as ADAPTER_DPI
 from ingest.options import DEFAULT_PAGE_IMAGE_DPI
+from ingest.pdf import pdfium as pdfium_reader
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
 
 DEFAULT_DPI = DEFAULT_PAGE_IMAGE_DPI  # the scale the PDF adapter renders page images at (Options.page_image_dpi)

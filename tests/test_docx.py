@@ -14,7 +14,7 @@ from conftest import ROOT, failing_rules, table_mismatches
 
 import samples.generate as gen  # noqa: E402  (namespace package under the repo root)
 from ingest import load
-from ingest.docx import read
+from ingest.docx.reader import read
 from ingest.errors import ReportError
 from ingest.grid import Cell, Document, Paragraph, Table
 from ingest.options import Options

@@ -21,7 +21,7 @@ import pipeline
 from ingest.detect import ODS_MIMETYPE, sniff
 from ingest.errors import ReportError
 from ingest.grid import Paragraph, Table
-from ingest.html_pictures import data_uri_bytes, inside_folder, may_hold_table
+from ingest.html.pictures import data_uri_bytes, inside_folder, may_hold_table
 from ingest.options import Options
 from ingest.sheet import Sheet, read_ods, read_xlsx, sheet_blocks
 from samples import make_pictures, make_sheets

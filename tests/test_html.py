@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT, SHARED, failing_rules, table_mismatches
 
 import pipeline
-from ingest import html
 from ingest.errors import ReportError
 from ingest.grid import Document, Paragraph, Table
+from ingest.html import reader as html
 from ingest.options import Options
 
 OPTS = Options()

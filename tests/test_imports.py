@@ -31,7 +31,7 @@ LATER_THAN_NORMALIZE = ("overlay", "batch", "audit", "corrections", "review", "p
 GRID_MODEL = ("ingest.grid", "ingest.errors", "ingest.textrules")
 # Import edges kept on purpose, each with its reason; a cycle through any other edge fails.
 ALLOWED_EDGES = {
-    ("ingest.html_pictures", "ingest"): "a web page's attachment is a file of any format, read through the "
+    ("ingest.html.pictures", "ingest"): "a web page's attachment is a file of any format, read through the "
     "registry (ingest.load) inside read_attachments; web pages are refused there, so the recursion ends",
     ("overlay.render", "overlay.ofd"): "the OFD page drawer, loaded only for an OFD file, builds on render's "
     "page-image types (PageImage, Rendered); to be split when the overlay gets its own package",

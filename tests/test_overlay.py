@@ -410,8 +410,8 @@ def test_cells_drawn_in_one_pass_match_the_general_path(tmp_path: Path, monkeypa
 
 def test_pooled_page_renders_never_share_memory_with_live_ones() -> None:
     """The adapter's renders reuse the memory of dropped ones only: two live documents never share pixels."""
-    from ingest import pdf_pdfium
     from ingest.options import Options
+    from ingest.pdf import pdfium as pdf_pdfium
     from pipeline import convert_document
 
     src = str(ROOT / "samples" / "pdf" / "pdf2021_s5_003.pdf")
@@ -434,7 +434,7 @@ def test_fake_bold_text_is_rendered_filled_only() -> None:
     import pypdfium2 as pdfium
     import pypdfium2.raw as R
 
-    from ingest import pdf_pdfium
+    from ingest.pdf import pdfium as pdf_pdfium
 
     pdf = pdfium.PdfDocument(str(SHARED / "real" / "hongze_2024.pdf"))
     try:

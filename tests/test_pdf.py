@@ -22,8 +22,8 @@ import pipeline
 from ingest.errors import ReportError
 from ingest.grid import Cell, Document, PageInfo, Table
 from ingest.options import PDF_ENGINES, Options
-from ingest.pdf import PageRead, ocr_unusable_cells, read
-from ingest.pdf_text import cell_text, is_unusable
+from ingest.pdf.chars import cell_text, is_unusable
+from ingest.pdf.reader import PageRead, ocr_unusable_cells, read
 from samples import generate as gen
 from samples import make_pdf
 
@@ -276,7 +276,7 @@ def test_image_only_pdf_goes_to_the_scan_path(tmp_path: Path, monkeypatch: pytes
     import pypdfium2 as pdfium
     from PIL import Image
 
-    import ingest.scan
+    import ingest.scan.reader
 
     pdf = pdfium.PdfDocument(str(HONGZE))
     images: list[Image.Image] = [pdf[i].render(scale=1).to_pil().convert("RGB") for i in (2, 3)]
@@ -291,7 +291,7 @@ def test_image_only_pdf_goes_to_the_scan_path(tmp_path: Path, monkeypatch: pytes
         calls.append((path, len(data), pages))
         return Document(path=path, format="pdf", ocr=True)
 
-    monkeypatch.setattr(ingest.scan, "read_pdf", fake_read_pdf)
+    monkeypatch.setattr(ingest.scan.reader, "read_pdf", fake_read_pdf)
     doc = read_file(scanned)
     assert doc.ocr and calls == [(str(scanned), len(buf.getvalue()), None)]
     with pytest.raises(ReportError) as e:
@@ -343,7 +343,7 @@ def test_pdfium_chars_have_pdfminer_boxes() -> None:
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from ingest.pdf_pdfium import page_chars
+    from ingest.pdf.pdfium import page_chars
 
     def key(c: Mapping[str, Any]) -> tuple[str, float, float, float, float, float]:
         return (c["text"], *(round(c[k], 1) for k in ("x0", "x1", "top", "bottom", "size")))
@@ -376,7 +376,7 @@ def test_text_without_unicode_goes_to_cell_ocr(tmp_path: Path, monkeypatch: pyte
     """Fonts stripped of /ToUnicode: the same cells are unusable in both readers and go to per-cell OCR."""
     import re
 
-    import ingest.scan
+    import ingest.scan.reader
 
     qdf = tmp_path / "h.qdf.pdf"
     subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(HONGZE), str(qdf)], check=True)
@@ -394,7 +394,7 @@ def test_text_without_unicode_goes_to_cell_ocr(tmp_path: Path, monkeypatch: pyte
         asked.append(len(boxes))
         return [("7", 0.9, [])] * len(boxes)
 
-    monkeypatch.setattr(ingest.scan, "ocr_cells", fake_ocr_cells)
+    monkeypatch.setattr(ingest.scan.reader, "ocr_cells", fake_ocr_cells)
     doc = read_file(stripped)
     assert sum(asked) == len(bad_fast) and doc.ocr
     read_by_ocr = [(k, c.row, c.col) for k, t in enumerate(doc.tables) for c in t.cells if c.confidence == 0.9]

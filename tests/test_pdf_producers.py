@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT, failing_rules, silent_errors, table_fields, table_mismatches
 
 import pipeline
-from ingest.pdf_bands import band_table, rule_bands
-from ingest.pdf_geometry import Seg, clipped, dotted_segments, find_grids, is_box, page_segments, window_segments
+from ingest.pdf.bands import band_table, rule_bands
+from ingest.pdf.geometry import Seg, clipped, dotted_segments, find_grids, is_box, page_segments, window_segments
 from samples import make_pdf_producers as producers
 
 SAMPLES = ROOT / "samples" / "pdf"

@@ -35,7 +35,7 @@ def _gray(img: Image.Image) -> np.ndarray:
 
 
 def test_page_corners_are_found_in_a_photo() -> None:
-    from ingest.scan_photo import page_quad
+    from ingest.scan.photo import page_quad
     from samples.make_photos import page_corners, photograph, random_shot
 
     page = _page(3, 100)
@@ -51,8 +51,8 @@ def test_page_corners_are_found_in_a_photo() -> None:
 
 
 def test_scans_are_left_as_they_are() -> None:
-    from ingest.scan_grid import rotate
-    from ingest.scan_photo import flatten, page_quad, rectify
+    from ingest.scan.lattice import rotate
+    from ingest.scan.photo import flatten, page_quad, rectify
 
     page = _gray(_page(3, 100))
     for img in (page, rotate(page, 1.5), np.ascontiguousarray(page[::-1, ::-1])):
@@ -64,7 +64,7 @@ def test_scans_are_left_as_they_are() -> None:
 
 
 def test_uneven_light_is_divided_away() -> None:
-    from ingest.scan_photo import flatten
+    from ingest.scan.photo import flatten
 
     page = _gray(_page(2, 100)).astype(np.float32)
     h, w = page.shape

@@ -15,7 +15,7 @@ from test_docx import W_NS, package
 import pipeline
 import samples.make_producers as mp  # noqa: E402  (namespace package under the repo root)
 from ingest.detect import sniff
-from ingest.docx import read as read_docx
+from ingest.docx.reader import read as read_docx
 from ingest.grid import Paragraph, Table
 from ingest.options import Options
 
@@ -237,7 +237,7 @@ def test_headings_numbered_by_word_lists_are_read_with_their_numbers(tmp_path: P
 
 
 def test_list_number_formats() -> None:
-    from ingest.docx_numbering import format_number
+    from ingest.docx.numbering import format_number
 
     cases = [(1, "chineseCounting", "一"), (11, "chineseCounting", "十一"), (20, "chineseCountingThousand", "二十"),
              (105, "chineseCounting", "一百〇五"), (3, "decimalFullWidth", "３"), (2, "ideographTraditional", "乙"),

@@ -54,7 +54,7 @@ def _table_texts(blocks: list[Any]) -> list[str]:
 
 
 def test_not_an_image_is_corrupt() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     with pytest.raises(ReportError) as e:
         read_image("x.png", b"\x89PNG\r\n\x1a\nthis is not a png at all", Options())
@@ -62,7 +62,7 @@ def test_not_an_image_is_corrupt() -> None:
 
 
 def test_empty_image_is_empty() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     with pytest.raises(ReportError) as e:
         read_image("x.png", b"", Options())
@@ -70,7 +70,7 @@ def test_empty_image_is_empty() -> None:
 
 
 def test_truncated_image_is_corrupt() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     data = _png(Image.fromarray(np.random.default_rng(0).integers(0, 255, (400, 400), dtype=np.uint8)))
     with pytest.raises(ReportError) as e:
@@ -98,7 +98,7 @@ def _png_declaring(width: int, height: int) -> bytes:
 
 
 def test_pixel_bomb_refused_from_header() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     with pytest.raises(ReportError) as e:
         read_image("bomb.png", _png_declaring(60000, 60000), Options())
@@ -109,7 +109,7 @@ def test_pixel_bomb_refused_from_header() -> None:
 
 
 def test_multipage_tiff_pages_and_limit() -> None:
-    from ingest.scan import image_pages
+    from ingest.scan.reader import image_pages
 
     pages = [Image.new("L", (300, 400), 255), Image.new("L", (300, 400), 200), Image.new("L", (300, 400), 100)]
     buf = io.BytesIO()
@@ -122,7 +122,7 @@ def test_multipage_tiff_pages_and_limit() -> None:
 
 
 def test_blank_page_has_no_tables() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     doc = read_image("blank.png", _png(Image.new("L", (1654, 2339), 255)), Options())
     assert doc.tables == [] and doc.paragraphs == []
@@ -130,7 +130,7 @@ def test_blank_page_has_no_tables() -> None:
 
 
 def test_photo_like_noise_is_not_a_report() -> None:
-    from ingest.scan import read_image
+    from ingest.scan.reader import read_image
 
     noise = np.random.default_rng(1).normal(128, 40, (900, 700)).clip(0, 255).astype(np.uint8)
     doc = read_image("noise.png", _png(Image.fromarray(noise)), Options())
@@ -138,7 +138,7 @@ def test_photo_like_noise_is_not_a_report() -> None:
 
 
 def test_low_resolution_page_is_enlarged_within_the_pixel_limit() -> None:
-    from ingest.scan import LOW_RES_SIDE, UPSAMPLE_SIDE, upsampled
+    from ingest.scan.reader import LOW_RES_SIDE, UPSAMPLE_SIDE, upsampled
 
     page = np.full((1754, 1240), 255, np.uint8)  # A4 at 150 dpi
     assert upsampled(page, 10**9).shape == (int(1754 * UPSAMPLE_SIDE / 1240), UPSAMPLE_SIDE)
@@ -151,7 +151,7 @@ def test_low_resolution_page_is_enlarged_within_the_pixel_limit() -> None:
 
 
 def test_grid_spans_of_hongze_applications_table() -> None:
-    from ingest.scan_grid import deskew, find_tables
+    from ingest.scan.lattice import deskew, find_tables
 
     gray, _ = deskew(_hongze_page(3))
     tables = find_tables(gray)
@@ -164,7 +164,7 @@ def test_grid_spans_of_hongze_applications_table() -> None:
 
 
 def test_skew_is_measured_and_removed() -> None:
-    from ingest.scan_grid import binarize, deskew, estimate_skew, find_tables, rotate
+    from ingest.scan.lattice import binarize, deskew, estimate_skew, find_tables, rotate
 
     turned = rotate(_hongze_page(2, dpi=150), 1.5)
     assert abs(estimate_skew(binarize(turned)) + 1.5) <= 0.15
@@ -175,7 +175,7 @@ def test_skew_is_measured_and_removed() -> None:
 
 @pytest.mark.parametrize("turn", [cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE])
 def test_turned_page_is_detected_and_read(turn: int) -> None:
-    from ingest.scan import read_page
+    from ingest.scan.reader import read_page
 
     blocks, info, _ = read_page(cv2.rotate(_hongze_page(3, dpi=150), turn), 3, Options())
     assert info.rotation == {cv2.ROTATE_180: 180, cv2.ROTATE_90_CLOCKWISE: 270}[turn]
@@ -184,8 +184,8 @@ def test_turned_page_is_detected_and_read(turn: int) -> None:
 
 
 def test_skewed_table_page_upside_down_is_turned_by_the_text_in_its_cells() -> None:
-    from ingest.scan import read_page
-    from ingest.scan_grid import rotate
+    from ingest.scan.lattice import rotate
+    from ingest.scan.reader import read_page
 
     # Page 3 is all tables (two lines of running text): the text in its cells says which way is up.
     page = cv2.rotate(rotate(_hongze_page(3, dpi=150), 1.2), cv2.ROTATE_180)
@@ -205,8 +205,8 @@ def _jpeg_noise(gray: np.ndarray, sigma: float, quality: int) -> np.ndarray:
 
 
 def test_grain_is_measured_by_its_specks_and_thresholded_away() -> None:
-    from ingest.scan import upsampled
-    from ingest.scan_grid import GRAINY, PLAIN, binarize, deskew, find_tables, grain, threshold_for
+    from ingest.scan.lattice import GRAINY, PLAIN, binarize, deskew, find_tables, grain, threshold_for
+    from ingest.scan.reader import upsampled
 
     clean = _hongze_page(2, dpi=150)
     noisy = _jpeg_noise(clean, 8.0, 45)
@@ -236,7 +236,7 @@ def _glyph(ch: str, px: int = 30) -> np.ndarray:
 
 
 def test_slash_is_told_from_one_and_seven_by_its_shape() -> None:
-    from ingest.scan import _slashes
+    from ingest.scan.reader import _slashes
 
     crops = [_glyph(ch) for ch in "/1/7／"]
     readings = [("1", 0.7, []), ("1", 0.99, []), ("/", 0.6, []), ("7", 0.8, []), ("1", 0.5, [("/", 0.3)])]
@@ -252,7 +252,7 @@ def test_slash_is_told_from_one_and_seven_by_its_shape() -> None:
 
 
 def test_number_cells_keep_their_doubt() -> None:
-    from ingest.scan import read_page
+    from ingest.scan.reader import read_page
 
     blocks, _, _ = read_page(_hongze_page(3), 3, Options())
     cells = [c for b in blocks if isinstance(b, Table) for c in b.cells]
@@ -317,7 +317,7 @@ def test_separately_boxed_cells_make_one_grid() -> None:
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    from ingest.scan_grid import find_tables
+    from ingest.scan.lattice import find_tables
 
     im = Image.new("L", (1400, 700), 255)
     draw = ImageDraw.Draw(im)

@@ -77,7 +77,7 @@ def test_seal_is_red_and_taken_out_before_reading() -> None:
     to the paper while black text under it stays black."""
     from PIL import ImageDraw, ImageFont
 
-    from ingest.scan_grid import to_gray
+    from ingest.scan.lattice import to_gray
     from samples.make_scans import stamp_seal
 
     page = Image.new("L", (1400, 1400), 255)

@@ -188,8 +188,8 @@ def large_enough(files: PageFiles, img: Element, options: Options) -> bool:
 def read_picture(data: bytes, number: int, options: Options) -> tuple[list[Table], PageInfo, list[str]] | None:
     """The tables of one picture read as a scanned page numbered ``number``; None for a picture too
     small to hold one."""
-    from ingest import scan
     from ingest.limits import check_image_header
+    from ingest.scan import reader as scan
 
     width, height = check_image_header(data, options.max_pixels)
     if not may_hold_table(width, height):

@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from ingest.grid import Table
-from ingest.pdf_geometry import Grid, Seg, merge_segments
-from ingest.pdf_text import char_rows, join_run
+from ingest.pdf.chars import char_rows, join_run
+from ingest.pdf.geometry import Grid, Seg, merge_segments
 from ingest.text import Token, aligned_table
 
 MIN_WIDTH = 0.4  # a band's rules run across at least this share of the page width

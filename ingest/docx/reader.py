@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ingest.docx_numbering import Numbering, parse_numbering
+from ingest.docx.numbering import Numbering, parse_numbering
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
 from ingest.limits import check_zip, reject_doctype_entities, safe_xml_parser

@@ -1,7 +1,7 @@
 """Scanned reports: page images (PNG/JPEG/TIFF, image-only PDF pages) to grids by per-cell OCR.
 
 Per page: turn it upright (90/180/270), deskew from its lines, find the ruled tables
-(:mod:`ingest.scan_grid`), OCR each non-empty cell line by line in one batch, and OCR the text
+(:mod:`ingest.scan.lattice`), OCR each non-empty cell line by line in one batch, and OCR the text
 lines outside the tables as paragraphs. Number cells keep their doubt: confidence below 0.9 when
 any digit is doubtful, with the other plausible readings in ``Cell.alternatives``.
 """
@@ -19,12 +19,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ingest import scan_grid as sg
-from ingest import scan_photo
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
-from ingest.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, digit_shaped, get_engine, split_wide
+from ingest.limits import check_pages
 from ingest.options import Options
+from ingest.pdf.pdfium import open_document
+from ingest.scan import lattice as sg
+from ingest.scan import photo as scan_photo
+from ingest.scan.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, digit_shaped, get_engine, split_wide
 
 # Ink within this many units around a table's box is the table's (its border), not running text.
 TABLE_MARGIN_UNITS = 0.6
@@ -353,7 +355,7 @@ def read_crops(
 ) -> list[Reading]:
     """Every crop of a page read in batches: short ones in strips per table row, tall ones turned;
     numbers double-checked."""
-    from ingest.ocr import STRIP_MAX
+    from ingest.scan.ocr import STRIP_MAX
 
     readings: list[Reading] = [("", 0.0, [])] * len(crops)
     rows = rows if rows is not None else [-1] * len(crops)
@@ -518,7 +520,7 @@ def _elongated(mask: np.ndarray, unit: float, horizontal: bool) -> list[tuple[in
 def _flipped_share(crops: list[np.ndarray], engine_name: str) -> float:
     """Share of text-line crops that read better upside down."""
     try:
-        from ingest.ocr import RapidOcrEngine
+        from ingest.scan.ocr import RapidOcrEngine
 
         eng = get_engine("rapidocr")
         if isinstance(eng, RapidOcrEngine):
@@ -783,19 +785,6 @@ def _run(tasks: list, fn, start: float, options: Options) -> list[PageResult]:  
 # ----------------------------------------------------------------------------- PDF pages
 
 
-def _open_pdf(data: bytes):  # type: ignore[no-untyped-def]
-    """The PDF opened with pypdfium2, or a ReportError."""
-    import pypdfium2 as pdfium
-
-    try:
-        return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as e:
-        msg = str(e).lower()
-        if "password" in msg:
-            raise ReportError("encrypted", "the PDF is password-protected") from None
-        raise ReportError("corrupt", f"the PDF cannot be opened ({e})") from None
-
-
 def image_dpi(page) -> float | None:  # type: ignore[no-untyped-def]
     """The resolution of the page's largest embedded image (pixels per inch of page), None if none."""
     import pypdfium2.raw as pdfium_c
@@ -826,8 +815,7 @@ def page_dpi(page, dpi: int, max_pixels: int) -> float:  # type: ignore[no-untyp
 def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: bool = False) -> np.ndarray:
     """One PDF page rendered in grayscale at dpi, or at its scan's own resolution when native
     (refused when it would exceed max_pixels)."""
-    pdf = _open_pdf(data)
-    try:
+    with open_document(data) as pdf:
         page = pdf[index]
         w, h = page.get_size()
         scale = (page_dpi(page, dpi, max_pixels) if native else dpi) / 72.0
@@ -835,8 +823,6 @@ def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: 
             raise ReportError("too_large", f"page {index + 1} at {dpi} dpi exceeds {max_pixels} pixels")
         img = page.render(scale=scale).to_numpy()  # colour: a red seal is taken out by to_gray
         return sg.to_gray(np.ascontiguousarray(img))
-    finally:
-        pdf.close()
 
 
 def _read_pdf_page(args: tuple[bytes, int, Options]) -> PageResult:
@@ -848,13 +834,9 @@ def _read_pdf_page(args: tuple[bytes, int, Options]) -> PageResult:
 def read_pdf(path: str, data: bytes, options: Options, pages: list[int] | None = None) -> Document:
     """Image-only PDF pages (1-based numbers; all when None) rendered at options.dpi and read."""
     start = time.monotonic()
-    pdf = _open_pdf(data)
-    n = len(pdf)
-    pdf.close()
-    if n == 0:
-        raise ReportError("empty", "the PDF has no pages")
-    if n > options.max_pages:
-        raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
+    with open_document(data) as pdf:
+        n = len(pdf)
+    check_pages(n, options.max_pages)
     wanted = pages if pages is not None else list(range(1, n + 1))
     tasks = [(data, p - 1, options) for p in wanted if 1 <= p <= n]
     results = _run(tasks, _read_pdf_page, start, options)

@@ -1,13 +1,13 @@
 """Born-digital PDF adapter: table grids from ruling lines, text from the text layer.
 
 Two readers give each page's chars and vector paths in the same shapes: PDFium
-(:mod:`ingest.pdf_pdfium`, the default engine "pdfium", C and about 3x faster) and pdfplumber
+(:mod:`ingest.pdf.pdfium`, the default engine "pdfium", C and about 3x faster) and pdfplumber
 (pdfminer, engine "pdfplumber", the reference, and the fallback for documents with a rotated page or
 a page box off the origin). Per page: ruling segments (stroked lines, thin filled rectangles, stroked rectangle edges) are
 snapped and joined into networks; each network becomes a grid whose merged cells are recovered from
-the borders that are missing (:mod:`ingest.pdf_geometry`). Every char is placed in the cell holding
+the borders that are missing (:mod:`ingest.pdf.geometry`). Every char is placed in the cell holding
 its centre; the rest become text lines, merged into paragraphs by indentation and line length
-(:mod:`ingest.pdf_text`). Pages without a text layer go to the scan adapter; cells whose text layer
+(:mod:`ingest.pdf.chars`). Pages without a text layer go to the scan adapter; cells whose text layer
 is unusable ((cid:N) codes, private-use glyphs) are read by OCR when the options allow it.
 """
 
@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest import pdf_pdfium as pdfium_reader
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, PageInfo, PageRaster, Paragraph, Table
+from ingest.limits import check_pages
 from ingest.options import Options
-from ingest.pdf_bands import band_table, rule_bands
-from ingest.pdf_geometry import Grid, GridsFor, PageSource, find_grids, page_segments
-from ingest.pdf_text import Line, cell_text, is_unusable, text_lines
+from ingest.pdf import pdfium as pdfium_reader
+from ingest.pdf.bands import band_table, rule_bands
+from ingest.pdf.chars import Line, cell_text, is_unusable, text_lines
+from ingest.pdf.geometry import Grid, GridsFor, PageSource, find_grids, page_segments
 from ingest.textrules import is_page_number as is_page_number_text
 
 EOF_TAIL = 4096  # the %%EOF marker must stand within this many bytes of the end
@@ -266,7 +267,7 @@ def assemble(pages: Sequence[PageRead]) -> list[Block]:
 def read_scanned(path: str, data: bytes, options: Options, pages: list[int] | None) -> Document:
     """Image-only pages read by the scan adapter (raises unsupported when it is missing)."""
     try:
-        from ingest.scan import read_pdf
+        from ingest.scan.reader import read_pdf
     except ImportError:
         raise ReportError("unsupported", "image-only PDF: the scan path is not available") from None
     return read_pdf(path, data, options, pages=pages)
@@ -275,7 +276,7 @@ def read_scanned(path: str, data: bytes, options: Options, pages: list[int] | No
 def cell_reader() -> Callable[..., list[Any]] | None:
     """The scan adapter's OCR of cell boxes, or None while it is not available."""
     try:
-        from ingest.scan import ocr_cells
+        from ingest.scan.reader import ocr_cells
     except ImportError:
         return None
     return ocr_cells
@@ -284,14 +285,10 @@ def cell_reader() -> Callable[..., list[Any]] | None:
 def render_page(data: bytes, number: int, dpi: int) -> Any:
     """Page ``number`` (1-based) rendered at dpi as an RGB numpy array."""
     import numpy as np
-    import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(data)
-    try:
+    with pdfium_reader.open_document(data) as pdf:
         image = pdf[number - 1].render(scale=dpi / 72.0).to_pil().convert("RGB")
         return np.asarray(image)
-    finally:
-        pdf.close()
 
 
 def ocr_unusable_cells(data: bytes, pages: Sequence[PageRead], options: Options, doc: Document) -> None:
@@ -330,14 +327,6 @@ def merge_scanned(doc: Document, scanned: Document) -> None:
     doc.ocr_engine = doc.ocr_engine or scanned.ocr_engine
 
 
-def check_page_count(n: int, options: Options) -> None:
-    """Raise too_large above the page limit and corrupt for a PDF without pages."""
-    if n > options.max_pages:
-        raise ReportError("too_large", f"{n} pages, more than the limit of {options.max_pages}")
-    if n == 0:
-        raise ReportError("corrupt", "the PDF has no pages")
-
-
 def plumber_source(page: Any, number: int) -> PageSource:
     """A pdfplumber page as a PageSource (pdfminer parses the page once, on first access)."""
     width, height = float(page.width), float(page.height)
@@ -352,7 +341,7 @@ def plumber_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[Pa
             n = len(pdf.pages)
         except Exception as e:
             raise classify_open_error(e) from None
-        check_page_count(n, options)
+        check_pages(n, options.max_pages)
         out = []
         for i, page in enumerate(pdf.pages, start=1):
             try:
@@ -410,7 +399,7 @@ def pdfium_pages(data: bytes, options: Options, grids_for: GridsFor) -> list[Pag
 
     with pdfium_reader.open_document(data) as pdf:
         n = len(pdf)
-        check_page_count(n, options)
+        check_pages(n, options.max_pages)
         out = []
         for i in range(n):
             try:
@@ -460,7 +449,7 @@ def read_with(path: str, data: bytes, options: Options, grids_for: GridsFor, rea
 def read(path: str, data: bytes, options: Options) -> Document:
     """Read a born-digital PDF into a Document (engine chosen by ``options.pdf_engine``)."""
     if options.pdf_engine == "camelot":
-        from ingest.pdf_camelot import camelot_grids
+        from ingest.pdf.camelot_grids import camelot_grids
 
         return read_with(path, data, options, camelot_grids(data))
     reader = "pdfplumber" if options.pdf_engine == "pdfplumber" else "pdfium"

@@ -25,7 +25,7 @@ from lxml.etree import _Element as Element
 
 from ingest.errors import ReportError
 from ingest.grid import Block, Cell, Document, Paragraph, Table
-from ingest.html_pictures import (
+from ingest.html.pictures import (
     Found,
     PageFiles,
     archive_parts,

@@ -4,7 +4,7 @@ Camelot 2 renders each page with pypdfium2 (its default "pdfium" backend, no Gho
 finds the ruling lines with OpenCV (unioned with the vector lines), and returns each table as a
 matrix of cells with a flag per drawn edge. Spans are recovered from the missing edges with the same
 union-and-box step as the native engine; cell text (PDFium reader), paragraphs, errors and OCR routing
-are those of :mod:`ingest.pdf` (only the grids differ): :func:`ingest.pdf.read` asks
+are those of :mod:`ingest.pdf.reader` (only the grids differ): :func:`ingest.pdf.read` asks
 :func:`camelot_grids` for them.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.errors import ReportError
-from ingest.pdf_geometry import Grid, GridCell, GridsFor, PageSource, Seg, drop_unused_lines, rectangles
+from ingest.pdf.geometry import Grid, GridCell, GridsFor, PageSource, Seg, drop_unused_lines, rectangles
 from ingest.units import join_units
 
 CAMELOT_SETTINGS: dict[str, Any] = {"flavor": "lattice", "line_scale": 40, "backend": "pdfium"}

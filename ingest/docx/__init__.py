@@ -1,0 +1,1 @@
+"""The DOCX adapter (python-docx)."""

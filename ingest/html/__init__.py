@@ -1,0 +1,1 @@
+"""The web-page adapter (HTML and MHTML, pictures read as scans)."""
