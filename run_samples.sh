@@ -7,5 +7,5 @@ cd "$(dirname "$0")"
 mapfile -t inputs < <(find samples -type f ! -name '*.expected.json' ! -name '*.py' ! -name '*.md' | sort)
 status=0
 .venv/bin/python cli.py convert "${inputs[@]}" -o out/samples "$@" || status=$?
-.venv/bin/python samples/score.py out/samples "${inputs[@]}"
+.venv/bin/python -m samples.score out/samples "${inputs[@]}"
 exit $status

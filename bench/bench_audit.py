@@ -7,7 +7,7 @@ faults (precision and recall); the dashboard's load in headless Chromium: a fres
 navigation until the page's script has drawn every chart (`data-ready`), and the same page opened again
 in that browser. Run it on one core:
 
-    taskset -c 0 nice .venv/bin/python bench/bench_audit.py [--agencies 2000] [--keep DIR]
+    taskset -c 0 nice .venv/bin/python -m bench.bench_audit [--agencies 2000] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from audit.cdp import Browser
+from audit.dashboard import write_dashboard
+from audit.dataset import write_dataset
+from audit.run import audit_dirs, write_json
+from samples.make_archive import make_archive
 
-from audit.cdp import Browser  # noqa: E402
-from audit.dashboard import write_dashboard  # noqa: E402
-from audit.dataset import write_dataset  # noqa: E402
-from audit.run import audit_dirs, write_json  # noqa: E402
-from samples.make_archive import make_archive  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 AIM_AUDIT_S = 60.0
 AIM_LOAD_S = 3.0

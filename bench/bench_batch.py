@@ -2,7 +2,7 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/bench_batch.py [--pdfs 120] [--scans 8] [--workers 1 2] [--repeat 3]
+    .venv/bin/python -m bench.bench_batch [--pdfs 120] [--scans 8] [--workers 1 2] [--repeat 3]
 
 PDFs come from samples/make_pdf.py (at most MAKE_PDF_BATCH per call: one LibreOffice run stops short on
 a few hundred); scans are those PDFs' pages rendered at 200 dpi (grayscale, multi-page TIFF), read by the
@@ -37,10 +37,9 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from batch.run import run_batch
 
-from batch.run import run_batch  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SCAN_DPI = 200
 SAMPLE_EVERY_S = 0.2

@@ -2,7 +2,7 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/bench_docx.py [--count 40] [--repeat 3] [--seed 1]
+    .venv/bin/python -m bench.bench_docx [--count 40] [--repeat 3] [--seed 1]
 
 Generated reports (samples/generate.py, mixed 2021/2019 templates and layouts) are written to a
 temporary directory; each stage reads every file ``repeat`` times and the best pass is reported.
@@ -19,12 +19,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pipeline
+from ingest import load
+from samples.generate import generate
 
-import pipeline  # noqa: E402
-from ingest import load  # noqa: E402
-from samples.generate import generate  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_DOCS_PER_S = 20.0
 

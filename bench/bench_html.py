@@ -2,7 +2,7 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/bench_html.py [--count 24] [--repeat 3] [--seed 1]
+    .venv/bin/python -m bench.bench_html [--count 24] [--repeat 3] [--seed 1]
 
 Pages are generated (samples/make_html.py: mixed 2021/2019 reports in government-site chrome, UTF-8
 and GBK, pages and fragments) into a temporary directory, plus the real Pingtan page; each stage
@@ -20,12 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pipeline
+from ingest import load
+from samples.make_html import make_pages
 
-import pipeline  # noqa: E402
-from ingest import load  # noqa: E402
-from samples.make_html import make_pages  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_PAGES_PER_S = 50.0
 REAL_PAGE = ROOT.parent / "shared" / "real" / "pingtan_2024.html"

@@ -7,7 +7,7 @@ missing signature, dates read through look-alikes (`2O25年l月I5曰`, `二0二�
 followed by a seal's junk, a title year misread. Prints the count of each outcome per field; "wrong" must
 be 0 for agency and year. Run by hand:
 
-    .venv/bin/python bench/bench_identity.py [--count 2000 --seed 1]
+    .venv/bin/python -m bench.bench_identity [--count 2000 --seed 1]
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
+from normalize import build
+from samples.generate import random_meta
 
-from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table  # noqa: E402
-from normalize import build  # noqa: E402
-from samples.generate import random_meta  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 _JUNK_CJK = "东限服装团胜西数版品路物店长水招口田日十工"
 _CN = "〇一二三四五六七八九"

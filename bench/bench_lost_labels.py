@@ -2,7 +2,7 @@
 with the truth. Counts per case: fields wrong, silent ones (``samples.scoring.silent_errors``), and whether the
 row was placed by its position or left out with a warning. Run by hand (one document read once):
 
-    .venv/bin/python bench/bench_lost_labels.py samples/scan/hongze_2024_200dpi.pdf
+    .venv/bin/python -m bench.bench_lost_labels samples/scan/hongze_2024_200dpi.pdf
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pipeline
+from ingest.grid import Document, Table
+from normalize import build
+from normalize.rows import is_label
+from normalize.tables import section_rows
+from normalize.template import get_template
+from samples.scoring import silent_errors, table_mismatches
 
-import pipeline  # noqa: E402
-from ingest.grid import Document, Table  # noqa: E402
-from normalize import build  # noqa: E402
-from normalize.rows import is_label  # noqa: E402
-from normalize.tables import section_rows  # noqa: E402
-from normalize.template import get_template  # noqa: E402
-from samples.scoring import silent_errors, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def blanked(doc: Document, table: int, row: int) -> Document:

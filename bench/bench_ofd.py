@@ -2,7 +2,7 @@
 
 Run by hand from the repository root::
 
-    nice .venv/bin/python bench/bench_ofd.py [--count 40] [--repeat 3] [--seed 1]
+    nice .venv/bin/python -m bench.bench_ofd [--count 40] [--repeat 3] [--seed 1]
 
 Generated OFD reports (samples/make_ofd.py: mixed 2021/2019 templates, random layouts and OFD styles) are
 written to a temporary directory; each stage reads every file ``repeat`` times and the best pass is
@@ -20,14 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pipeline
+from bench.bench_docx import best_pass, one_core
+from ingest import load
+from samples.make_ofd import generate
+from samples.scoring import table_fields, table_mismatches
 
-import pipeline  # noqa: E402
-from bench.bench_docx import best_pass, one_core  # noqa: E402
-from ingest import load  # noqa: E402
-from samples.make_ofd import generate  # noqa: E402
-from samples.scoring import table_fields, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def accuracy(made: list[tuple[Path, Path]]) -> tuple[int, int]:

@@ -7,7 +7,7 @@ the PDF adapter also renders its table pages, the extra counted against the over
 run, and the median of each round's ratio: (conversion with page images + overlay) / plain conversion. CPU time, not wall
 time: the machine is shared. Run it on one core so no work hides on the other:
 
-    taskset -c 0 .venv/bin/python bench/bench_overlay.py [FILE ...] [--repeat N] [--dpi N]
+    taskset -c 0 .venv/bin/python -m bench.bench_overlay [FILE ...] [--repeat N] [--dpi N]
 
 Without files: the real WPS PDF (shared/real/hongze_2024.pdf), the generated PDFs (samples/pdf/),
 a PDF LibreOffice prints from the committed DOCX sample, that DOCX itself and the real web page.
@@ -24,13 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.options import DEFAULT_PAGE_IMAGE_DPI, Options
+from overlay import write_overlays
+from overlay.render import soffice_to_pdf
+from pipeline import convert_document
 
-from ingest.options import DEFAULT_PAGE_IMAGE_DPI, Options  # noqa: E402
-from overlay import write_overlays  # noqa: E402
-from overlay.render import soffice_to_pdf  # noqa: E402
-from pipeline import convert_document  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SHARED = ROOT.parent / "shared"
 BUDGET = 1.5  # conversion + overlay PNGs may take at most this many times the conversion (born-digital PDF)

@@ -10,7 +10,7 @@ Field accuracy counts the expected table values (and report metadata) that came 
 Speed is pages per CPU second of this process (``time.process_time``), so a loaded machine does not
 skew it; pin the run to one core:
 
-    taskset -c 0 python bench/bench_pdf.py [--count 20] [--seed 3] [--pdf-dir DIR] [--skip-camelot]
+    taskset -c 0 python -m bench.bench_pdf [--count 20] [--seed 3] [--pdf-dir DIR] [--skip-camelot]
 """
 
 from __future__ import annotations
@@ -26,16 +26,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import layout
+import normalize
+import pipeline
+from ingest.errors import ReportError
+from ingest.grid import Cell, Document, PageInfo, Paragraph, Table
+from ingest.options import Options
+from samples.scoring import table_fields, table_mismatches
 
-import layout  # noqa: E402
-import normalize  # noqa: E402
-import pipeline  # noqa: E402
-from ingest.errors import ReportError  # noqa: E402
-from ingest.grid import Cell, Document, PageInfo, Paragraph, Table  # noqa: E402
-from ingest.options import Options  # noqa: E402
-from samples.scoring import table_fields, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 Engine = Callable[[Path], dict[str, Any]]
 

@@ -5,7 +5,7 @@ copy gets its own sha256, output name and a few values changed so checks fail an
 over real work. Timed through the app (Flask's test client, token checked): the first opening (every
 JSON read) and a second (files unchanged, read from the cache), then the opening after one decision.
 
-    nice .venv/bin/python bench/bench_review.py [--reports 1000] [--keep DIR] [--exports]
+    nice .venv/bin/python -m bench.bench_review [--reports 1000] [--keep DIR] [--exports]
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from normalize.serialize import report_bytes
+from pipeline import convert
 
-from normalize.serialize import report_bytes  # noqa: E402
-from pipeline import convert  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SCAN = os.path.join(ROOT, "samples", "scan", "scan_s5_003_pdf2021_s5_003.jpg")
 

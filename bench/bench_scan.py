@@ -10,7 +10,7 @@ On the same table pages (hongze_2024 pages 2-4 rendered at --dpi, plus any scans
 
 Truth is the text layer of the same PDF cells (pdfplumber words inside each grid cell). Run by hand:
 
-    OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python bench/bench_scan.py [--dpi 200]
+    OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python -m bench.bench_scan [--dpi 200]
 
 Last figures (shared 2-core machine, CPU seconds on core 0): cells/rapidocr 1.40 s/page 186/186;
 cells/tesseract 2.48 s 186/186; page/rapidocr 5.08 s 166/186; page/tesseract 1.92 s 107/186 (aim: 1.5 s,
@@ -28,7 +28,6 @@ from pathlib import Path
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 os.environ.setdefault("GOVREPORT_SCAN_WORKERS", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 

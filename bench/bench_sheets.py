@@ -3,7 +3,7 @@ LibreOffice, XLS, WPS .et, ODS): the adapter alone and the full pipeline, with t
 
 Run by hand from the repository root (LibreOffice makes the XLS/ET/ODS files, which takes a while)::
 
-    nice .venv/bin/python bench/bench_sheets.py [--count 25] [--repeat 3] [--seed 1]
+    nice .venv/bin/python -m bench.bench_sheets [--count 25] [--repeat 3] [--seed 1]
 
 Workbooks come from samples/make_sheets.py (mixed 2021/2019 templates, every fifth with an error) in a
 temporary directory; each stage reads every file ``repeat`` times and the best pass is reported in CPU
@@ -20,16 +20,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pipeline
+from bench.bench_docx import best_pass, one_core
+from ingest import load
+from samples.make_sheets import generate
+from samples.scoring import table_fields, table_mismatches
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_docx import best_pass, one_core  # noqa: E402
-
-import pipeline  # noqa: E402
-from ingest import load  # noqa: E402
-from samples.make_sheets import generate  # noqa: E402
-from samples.scoring import table_fields, table_mismatches  # noqa: E402
 
 
 def fields_right(made: list[tuple[Path, Path]]) -> tuple[int, int]:

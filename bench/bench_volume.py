@@ -2,7 +2,7 @@
 
 Run by hand from the repository root::
 
-    nice .venv/bin/python bench/bench_volume.py [--count 8] [--repeat 3] [--seed 3] [--scan pdf|tiff]
+    nice .venv/bin/python -m bench.bench_volume [--count 8] [--repeat 3] [--seed 3] [--scan pdf|tiff]
 
 A volume of ``count`` generated reports (samples/make_volume.py) is converted whole (``convert_parts``)
 and report by report from the files it was made of (``convert``), on one core, best of ``repeat`` (CPU
@@ -21,15 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pipeline
+from bench.bench_docx import best_pass, one_core
+from ingest import load
+from layout.volume import split_volume
+from samples.make_volume import make_volume, scan_volume
+from samples.scoring import table_fields, table_mismatches
 
-import pipeline  # noqa: E402
-from bench.bench_docx import best_pass, one_core  # noqa: E402
-from ingest import load  # noqa: E402
-from layout.volume import split_volume  # noqa: E402
-from samples.make_volume import make_volume, scan_volume  # noqa: E402
-from samples.scoring import table_fields, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def score(reports: list[dict[str, Any]], parts: list[dict[str, Any]]) -> str:

@@ -1,6 +1,6 @@
 """A long fuzz run of the properties of tests/test_fuzz.py, plus byte-level mutation of real files.
 
-    .venv/bin/python bench/fuzz.py [--minutes 10] [--hang-s 10] [--targets documents,mutated,...]
+    .venv/bin/python -m bench.fuzz [--minutes 10] [--hang-s 10] [--targets documents,mutated,...]
 
 Prints, per target, executions, crashes (an exception other than ReportError, or a broken property),
 hangs (one input taking more than --hang-s), and the distinct crash signatures with a shortened input.

@@ -1,6 +1,6 @@
 """Robustness of layout/ and normalize/ against the damage real documents and extraction tools do.
 
-    .venv/bin/python bench/robustness.py [--count 8] [--trials 3] [--family NAME] [--pairs 40] [--show 2]
+    .venv/bin/python -m bench.robustness [--count 8] [--trials 3] [--family NAME] [--pairs 40] [--show 2]
 
 Correct grids (the adapter's Document of generated DOCX reports, the committed HTML/PDF samples, the
 five seed dumps and the two real reports) are perturbed one way at a time (and in random pairs), then
@@ -31,18 +31,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import ingest
+import layout
+import normalize
+from ingest.errors import ReportError
+from ingest.grid import Block, Cell, Document, Paragraph, Table
+from normalize.numbers import parse_number
+from normalize.tables import classify
+from samples.generate import failing_checks, generate
+from samples.scoring import SHARED, failing_rules, table_mismatches
 
-import ingest  # noqa: E402
-import layout  # noqa: E402
-import normalize  # noqa: E402
-from ingest.errors import ReportError  # noqa: E402
-from ingest.grid import Block, Cell, Document, Paragraph, Table  # noqa: E402
-from normalize.numbers import parse_number  # noqa: E402
-from normalize.tables import classify  # noqa: E402
-from samples.generate import failing_checks, generate  # noqa: E402
-from samples.scoring import SHARED, failing_rules, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TAG = "#cell"  # the alternative reading that names a source cell (confidence 1.0, so never used)
 

@@ -9,7 +9,7 @@ phone photos (``samples/make_photos.py``, own seed). Converts each (``bench/scan
 fields right, silent errors, agency and year right / null / WRONG; and writes the worst scan's overlay
 PNGs to ``docs/`` (``cli.py overlay``). Run by hand, niced:
 
-    nice .venv/bin/python bench/scan_archive.py DIR [--count 60 --seed 4242] [--photos 6] [--overlay-to docs]
+    nice .venv/bin/python -m bench.scan_archive DIR [--count 60 --seed 4242] [--photos 6] [--overlay-to docs]
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from pathlib import Path
 os.environ["GOVREPORT_SCAN_WORKERS"] = "1"
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from scan_eval import convert_one, pairs  # noqa: E402
+from bench.scan_eval import convert_one, pairs  # noqa: E402
 
 FACE_KEYS = ("uming", "noto_serif", "ukai", "zenhei", "microhei", "noto_sans")
 FAULT_WORDS = ("shaded", "noise", "jpeg", "bilevel", "seal", "skew", "punch", "broken", "blur", "photo")

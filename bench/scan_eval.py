@@ -6,7 +6,7 @@ one page worker each) and prints per scan: fields, wrong, silent (``samples.scor
 with confidence >= 0.9, no failing check covering it, not a null the warnings own up to), CPU seconds; then a table by quality level (clean 300 dpi, degraded 300 dpi,
 200 dpi, 150 dpi). Run by hand:
 
-    .venv/bin/python bench/scan_eval.py DIR [--count 30 --seed 11 --sources 6] [--only NAME ...]
+    .venv/bin/python -m bench.scan_eval DIR [--count 30 --seed 11 --sources 6] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from pathlib import Path
 os.environ["GOVREPORT_SCAN_WORKERS"] = "1"
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 Result = tuple[str, int, list[str], list[str], float]
 

@@ -3,7 +3,7 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/text_dumps.py [--count 30] [--seed 77] [--inputs DIR]
+    .venv/bin/python -m bench.text_dumps [--count 30] [--seed 77] [--inputs DIR]
 
 The PDFs are the real WPS report (../shared/real/hongze_2024.pdf), the committed samples/pdf/pdf20*.pdf
 and `--count` reports from samples/make_pdf.py (LibreOffice; `--inputs` keeps them for the next run).
@@ -22,12 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ingest.errors import ReportError
+from pipeline import convert
+from samples.scoring import SHARED, silent_errors, table_fields, table_mismatches
 
-from ingest.errors import ReportError  # noqa: E402
-from pipeline import convert  # noqa: E402
-from samples.scoring import SHARED, silent_errors, table_fields, table_mismatches  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pdftotext_layout(pdf: Path, out: Path) -> None:

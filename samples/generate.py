@@ -23,8 +23,8 @@ the API below is kept stable:
 
 CLI::
 
-    python samples/generate.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/generate.py --out samples/docx --examples   # the committed examples
+    python -m samples.generate --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.generate --out samples/docx --examples   # the committed examples
 
 writes N reports (``K`` of them with one deliberate arithmetic error) as ``NAME.docx`` plus
 ``NAME.expected.json``, each with a different random layout.

@@ -16,7 +16,7 @@ recorded in `planted.json` as the findings the audit must give (rule family and 
 
 CLI::
 
-    python samples/make_archive.py --out DIR [--agencies 60] [--years 2021-2025] [--seed 0]
+    python -m samples.make_archive --out DIR [--agencies 60] [--years 2021-2025] [--seed 0]
 """
 
 from __future__ import annotations
@@ -30,10 +30,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from normalize.checks import run_checks  # noqa: E402
-from normalize.template import get_template, load_template  # noqa: E402
+from normalize.checks import run_checks
+from normalize.template import get_template, load_template
 
 COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
 CITIES = ("淮安市", "苏州市", "临汾市", "福州市", "宿迁市", "徐州市", "扬州市", "泉州市", "漳州市", "盐城市")

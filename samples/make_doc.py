@@ -6,7 +6,7 @@ them as .doc (the format WPS Office also writes). The expected JSON is the gener
 
 CLI::
 
-    python samples/make_doc.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_doc --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import generate as gen  # noqa: E402
-from samples.make_html import soffice_convert  # noqa: E402
+from samples import generate as gen
+from samples.make_html import soffice_convert
 
 # LibreOffice's export filter for Word 97-2003 documents.
 DOC_TARGET = "doc:MS Word 97"

@@ -13,8 +13,8 @@ from the page's date when the report prints none (the normaliser falls back to i
 
 CLI::
 
-    python samples/make_html.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/make_html.py --out samples/html --examples   # the committed examples
+    python -m samples.make_html --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_html --out samples/html --examples   # the committed examples
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import fonts  # noqa: E402
-from samples import generate as gen  # noqa: E402
+from samples import fonts
+from samples import generate as gen
 
 # How the bytes of a page are encoded and what its <meta> declares (None: no declaration).
 ENCODINGS: dict[str, tuple[str, str | None]] = {

@@ -19,8 +19,8 @@ by the break drawn on both pages with its text on the larger piece). What varies
 
 CLI::
 
-    python samples/make_ofd.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/make_ofd.py --out samples/ofd --examples   # the committed examples
+    python -m samples.make_ofd --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_ofd --out samples/ofd --examples   # the committed examples
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import generate as gen  # noqa: E402
+from samples import generate as gen
 
 NS = "http://www.ofdspec.org/2016"
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm

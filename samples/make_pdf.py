@@ -14,7 +14,7 @@ All DOCX files are converted by ONE ``soffice`` call (private profile, time limi
 
 CLI::
 
-    python samples/make_pdf.py --out DIR --count N --seed S [--errors K] [--keep-docx]
+    python -m samples.make_pdf --out DIR --count N --seed S [--errors K] [--keep-docx]
 """
 
 from __future__ import annotations
@@ -30,14 +30,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import docx
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 
-import docx  # noqa: E402
-from docx.oxml import parse_xml  # noqa: E402
-from docx.oxml.ns import nsdecls, qn  # noqa: E402
-
-from samples import fonts  # noqa: E402
-from samples import generate as gen  # noqa: E402
+from samples import fonts
+from samples import generate as gen
 
 SOFFICE_TIMEOUT_S = 600.0  # for one batched conversion
 ROTATIONS = ("none", "btLr", "tbRl")

@@ -18,8 +18,8 @@ seed, so ``--seed`` reproduces the files byte for byte for fpdf (Chromium stamps
 
 CLI::
 
-    python samples/make_pdf_producers.py --out DIR --count N --seed S [--producers chromium,fpdf,fpdf_chars] [--errors K]
-    python samples/make_pdf_producers.py --out samples/pdf --examples   # the committed examples
+    python -m samples.make_pdf_producers --out DIR --count N --seed S [--producers chromium,fpdf,fpdf_chars] [--errors K]
+    python -m samples.make_pdf_producers --out samples/pdf --examples   # the committed examples
 """
 
 from __future__ import annotations
@@ -30,16 +30,13 @@ import html
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from samples import fonts  # noqa: E402
-from samples import generate as gen  # noqa: E402
+from samples import fonts
+from samples import generate as gen
 
 PRODUCERS = ("chromium", "fpdf", "fpdf_chars")
 STYLES = ("grid", "thin", "threeline", "shaded", "separate", "spacing", "dotted", "dashed", "double")

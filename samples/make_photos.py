@@ -11,7 +11,7 @@ JSON is the source's, with ``source`` and ``note`` changed.
 
 CLI::
 
-    python samples/make_photos.py --out DIR [--seed S] [--dpi 200] [--pages 2,3] [--output pdf|jpeg] [--quality Q] PDF...
+    python -m samples.make_photos --out DIR [--seed S] [--dpi 200] [--pages 2,3] [--output pdf|jpeg] [--quality Q] PDF...
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_scans import render_pages  # noqa: E402
+from samples.make_scans import render_pages
 
 MAX_KEYSTONE = 0.04  # corners moved inward by up to this share of the page's width/height
 MAX_TURN = 2.0  # degrees

@@ -15,8 +15,8 @@ page from ``samples/make_producers.py`` whose tables are HTML.
 
 CLI::
 
-    python samples/make_pictures.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/make_pictures.py --out samples --examples   # the committed examples (html/)
+    python -m samples.make_pictures --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_pictures --out samples --examples   # the committed examples (html/)
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import generate as gen  # noqa: E402
-from samples import make_pdf_producers as mpp  # noqa: E402
-from samples import make_producers as mp  # noqa: E402
+from samples import generate as gen
+from samples import make_pdf_producers as mpp
+from samples import make_producers as mp
 
 DPI = 200
 # Points of white kept around a table's box in its picture.

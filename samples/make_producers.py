@@ -10,8 +10,8 @@ the number as printed.
 
 CLI::
 
-    python samples/make_producers.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/make_producers.py --out samples --examples   # the committed examples (docx/ and html/)
+    python -m samples.make_producers --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_producers --out samples --examples   # the committed examples (docx/ and html/)
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ from email.mime.text import MIMEText
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import fonts  # noqa: E402
-from samples import generate as gen  # noqa: E402
+from samples import fonts
+from samples import generate as gen
 
 _BLANK_RNG = random.Random(0)  # reseeded per report by make_one
 FULLWIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")

@@ -8,7 +8,7 @@ of all pages. The expected JSON is the source's, with ``source`` and ``note`` ch
 
 CLI::
 
-    python samples/make_scans.py --out DIR --count N --seed S [--from-dir PDF_DIR]
+    python -m samples.make_scans --out DIR --count N --seed S [--from-dir PDF_DIR]
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageFilter
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DPIS = (150, 200, 300)
 OUTPUTS = ("pdf", "tiff", "png", "jpeg")
@@ -341,7 +339,6 @@ def source_pdfs(from_dir: Path | None, count: int, seed: int, tmp: Path) -> list
     if from_dir is not None:
         pdfs = sorted(from_dir.glob("*.pdf"))
         return [(p, p.with_suffix(".expected.json")) for p in pdfs if p.with_suffix(".expected.json").exists()]
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from samples import make_pdf
 
     return [(Path(p), Path(e)) for p, e in make_pdf.generate_pdfs(tmp, count, seed, errors=max(1, count // 5))]

@@ -12,8 +12,8 @@ LibreOffice (``soffice --convert-to``, Calc) makes the XLS, ODS and .et files fr
 
 CLI::
 
-    python samples/make_sheets.py --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
-    python samples/make_sheets.py --out samples --examples   # the committed examples (xlsx/, xls/, ods/)
+    python -m samples.make_sheets --out DIR --count N --seed S [--template 2021|2019|mixed] [--errors K]
+    python -m samples.make_sheets --out samples --examples   # the committed examples (xlsx/, xls/, ods/)
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import generate as gen  # noqa: E402
-from samples import make_producers as mp  # noqa: E402
-from samples.make_html import soffice_convert  # noqa: E402
+from samples import generate as gen
+from samples import make_producers as mp
+from samples.make_html import soffice_convert
 
 KINDS = ("xlsx", "xlsx_calc", "xls", "et", "ods")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")

@@ -1,6 +1,6 @@
 """Make the committed multi-page TIFF sample: a PDF rendered at 200 dpi, bilevel, CCITT Group 4.
 
-    .venv/bin/python samples/make_tiff_example.py ../shared/real/hongze_2024.pdf samples/scan/hongze_2024_200dpi_g4.tif
+    .venv/bin/python -m samples.make_tiff_example ../shared/real/hongze_2024.pdf samples/scan/hongze_2024_200dpi_g4.tif
 
 The expected JSON beside it is the source report's truth (the scan must read to the same values).
 """

@@ -8,7 +8,7 @@ last page in the volume.
 
 CLI::
 
-    python samples/make_volume.py --out DIR [--count 8] [--seed 0] [--scan pdf|tiff]
+    python -m samples.make_volume --out DIR [--count 8] [--seed 0] [--scan pdf|tiff]
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from samples import make_pdf_producers as producers  # noqa: E402
-from samples import make_scans  # noqa: E402
+from samples import make_pdf_producers as producers
+from samples import make_scans
 
 
 def concatenate(pdfs: list[Path], out: Path) -> list[tuple[int, int]]:

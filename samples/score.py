@@ -6,10 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from cli import output_name  # noqa: E402
-from samples.scoring import failing_rules, table_fields, table_mismatches  # noqa: E402
+from cli import output_name
+from samples.scoring import failing_rules, table_fields, table_mismatches
 
 
 def main(out_dir: str, inputs: list[str]) -> int:
