@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, cast
 
 from ingest.errors import ReportError, printable_path
@@ -211,6 +212,16 @@ def _pad(s: str, width: int, right: bool = False) -> str:
     return fill + s if right else s + fill
 
 
+def _field_rows(section: str, rows: dict[str, Any], width: int, name: Callable[[str], str]) -> list[str]:
+    """A section's rows as `label  field=value  field=value` lines (sections 二 and 四)."""
+    return [
+        "  "
+        + _pad(name(f"{section}.{row}"), width)
+        + "  ".join(f"{name(f'{section}.*.{k}')}={_fmt(v)}" for k, v in vals.items())
+        for row, vals in rows.items()
+    ]
+
+
 def render(report: dict[str, Any], ids: bool = False) -> str:
     """The three tables and the failing checks as plain text for a terminal, with the template's printed
     labels (the field ids with ids=True)."""
@@ -228,12 +239,7 @@ def render(report: dict[str, Any], ids: bool = False) -> str:
     t = report.get("tables", {})
     ad = t.get("active_disclosure") or {}
     lines.append("\n二 active_disclosure" if ids else "\n二、主动公开政府信息情况")
-    for row, vals in ad.items():
-        lines.append(
-            "  "
-            + _pad(name(f"active_disclosure.{row}"), 28)
-            + "  ".join(f"{name(f'active_disclosure.*.{k}')}={_fmt(v)}" for k, v in vals.items())
-        )
+    lines += _field_rows("active_disclosure", ad, 28, name)
     ap = t.get("applications") or {}
     if ap:
         cols = list(next(iter(ap.values())).keys())
@@ -250,12 +256,7 @@ def render(report: dict[str, Any], ids: bool = False) -> str:
     rl = t.get("review_litigation") or {}
     if rl:
         lines.append("\n四 review_litigation" if ids else "\n四、政府信息公开行政复议、行政诉讼情况")
-        for g, vals in rl.items():
-            lines.append(
-                "  "
-                + _pad(name(f"review_litigation.{g}"), 26)
-                + "  ".join(f"{name(f'review_litigation.*.{k}')}={_fmt(v)}" for k, v in vals.items())
-            )
+        lines += _field_rows("review_litigation", rl, 26, name)
     bad = [c for c in report.get("checks", []) if not c["ok"]]
     lines.append(f"\nchecks: {len(report.get('checks', [])) - len(bad)} ok, {len(bad)} failing")
     for c in bad:

@@ -233,9 +233,9 @@ def ink_runs(crop: np.ndarray) -> int:
     return int(cols[0]) + int(np.count_nonzero(cols[1:] & ~cols[:-1]))
 
 
-def lone_glyph_shape(crop: np.ndarray) -> tuple[float, float] | None:
-    """Slant (x per y) and top width (share inked in the top sixth) of a crop's one glyph;
-    None when the crop holds more than one."""
+def lone_glyph(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The connected-component labels and stats of a crop's ink, and the label of its one glyph;
+    None when the crop holds no ink or more than one glyph (specks aside)."""
     smooth = cv2.GaussianBlur(sg.to_gray(crop), (3, 3), 0)
     _, ink = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -246,6 +246,16 @@ def lone_glyph_shape(crop: np.ndarray) -> tuple[float, float] | None:
     others = areas[areas >= LONE_GLYPH_REST / 3 * stats[k, 4]].sum() - stats[k, 4]  # specks aside
     if others > LONE_GLYPH_REST * stats[k, 4]:
         return None
+    return labels, stats, k
+
+
+def lone_glyph_shape(crop: np.ndarray) -> tuple[float, float] | None:
+    """Slant (x per y) and top width (share inked in the top sixth) of a crop's one glyph;
+    None when the crop holds more than one."""
+    glyph = lone_glyph(crop)
+    if glyph is None:
+        return None
+    labels, stats, k = glyph
     ys, xs = np.nonzero(labels == k)
     if len(ys) < 8 or ys.var() <= 0:
         return None
@@ -277,16 +287,12 @@ def _slashes(crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
 
 def lone_dash(crop: np.ndarray) -> bool:
     """Whether a crop's ink is one flat stroke (a dash), specks aside."""
-    smooth = cv2.GaussianBlur(sg.to_gray(crop), (3, 3), 0)
-    _, ink = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n < 2:
+    glyph = lone_glyph(crop)
+    if glyph is None:
         return False
-    k = 1 + int(np.argmax(stats[1:, 4]))
-    areas = stats[1:, 4]
-    others = areas[areas >= LONE_GLYPH_REST / 3 * stats[k, 4]].sum() - stats[k, 4]
+    _, stats, k = glyph
     w, h = int(stats[k, 2]), int(stats[k, 3])
-    return others <= LONE_GLYPH_REST * stats[k, 4] and w >= DASH_ASPECT * max(h, 1)
+    return w >= DASH_ASPECT * max(h, 1)
 
 
 def _dashes(crops: list[tuple[np.ndarray, str, int]], readings: list[Reading]) -> list[Reading]:
