@@ -6,5 +6,5 @@ cd "$(dirname "$0")"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/mypy --strict --follow-imports=silent normalize layout ingest/grid.py
+.venv/bin/mypy --strict --follow-imports=silent normalize layout ingest/grid.py ingest/ruled.py ingest/textrules.py
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

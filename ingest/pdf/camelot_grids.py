@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.errors import ReportError
-from ingest.pdf.geometry import Grid, GridCell, GridsFor, PageSource, Seg, drop_unused_lines, rectangles
+from ingest.pdf.geometry import Grid, GridsFor, PageSource, Seg, drop_unused_lines, rectangles, seg_line
+from ingest.ruled import GridCell
 from ingest.units import join_units
 
 CAMELOT_SETTINGS: dict[str, Any] = {"flavor": "lattice", "line_scale": 40, "backend": "pdfium"}
@@ -73,7 +74,7 @@ def grid_from_camelot(table: Any, height: float) -> Grid | None:
         return None
     rects.sort()
     grid_cells = [GridCell(r0, c0, r1 - r0, c1 - c0, (xs[c0], ys[r0], xs[c1], ys[r1])) for r0, c0, r1, c1 in rects]
-    return Grid(xs, ys, grid_cells, edge_segments(cells, height))
+    return Grid(xs, ys, grid_cells, [seg_line(s) for s in edge_segments(cells, height)])
 
 
 def camelot_grids(data: bytes) -> GridsFor:

@@ -12,11 +12,11 @@ points apart, broken at every crossing) give one grid line per pair.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ingest.ruled import GridCell, RuledGrid
 from ingest.units import join_units
 
 # Geometry settings, in PDF points.
@@ -43,49 +43,13 @@ class Seg:
     a1: float
 
 
-@dataclass
-class GridCell:
-    """One cell of a geometric grid, with its span and bounding box."""
-
-    row: int
-    col: int
-    rowspan: int
-    colspan: int
-    bbox: tuple[float, float, float, float]
+def seg_line(s: Seg) -> tuple[float, float, float, float]:
+    """A segment as a ruling line (x0, y0, x1, y1)."""
+    return (s.a0, s.pos, s.a1, s.pos) if s.horizontal else (s.pos, s.a0, s.pos, s.a1)
 
 
-@dataclass
-class Grid:
-    """A table found on a page: grid lines, cells, and the segments it was built from."""
-
-    xs: list[float]
-    ys: list[float]
-    cells: list[GridCell]
-    segments: list[Seg] = field(default_factory=list)
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]:
-        return (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-
-    def locate(self, x: float, y: float) -> int | None:
-        """Index into ``cells`` of the cell holding point (x, y), or None outside the grid."""
-        if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
-            return None
-        j = min(max(bisect_right(self.xs, x) - 1, 0), len(self.xs) - 2)
-        i = min(max(bisect_right(self.ys, y) - 1, 0), len(self.ys) - 2)
-        return self._unit_index().get((i, j))
-
-    def _unit_index(self) -> dict[tuple[int, int], int]:
-        """Map from each grid unit (row, col) to the index of the cell covering it (cached)."""
-        cached: dict[tuple[int, int], int] | None = getattr(self, "_units", None)
-        if cached is None:
-            cached = {}
-            for k, c in enumerate(self.cells):
-                for i in range(c.row, c.row + c.rowspan):
-                    for j in range(c.col, c.col + c.colspan):
-                        cached[(i, j)] = k
-            self._units = cached
-        return cached
+# A ruled table of a PDF page, in points.
+Grid = RuledGrid[float]
 
 
 def is_white(color: Any) -> bool:
@@ -426,7 +390,7 @@ def build_grid(segs: Sequence[Seg]) -> Grid | None:
         return None
     rects.sort()
     cells = [GridCell(r0, c0, r1 - r0, c1 - c0, (xs[c0], ys[r0], xs[c1], ys[r1])) for r0, c0, r1, c1 in rects]
-    return Grid(xs, ys, cells, list(segs))
+    return Grid(xs, ys, cells, [seg_line(s) for s in segs])
 
 
 def find_grids(raw: Sequence[Seg]) -> list[Grid]:

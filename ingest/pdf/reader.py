@@ -131,8 +131,7 @@ def grid_table(grid: Grid, cell_chars: Sequence[list[Mapping[str, Any]]], page: 
         )
         for g, chars in zip(grid.cells, cell_chars, strict=True)
     ]
-    lines = [(s.a0, s.pos, s.a1, s.pos) if s.horizontal else (s.pos, s.a0, s.pos, s.a1) for s in grid.segments]
-    return Table(cells=cells, page=page, bbox=grid.bbox, exact=True, lines=lines)
+    return Table(cells=cells, page=page, bbox=grid.bbox, exact=True, lines=list(grid.lines))
 
 
 def is_page_number(line: Line, height: float) -> bool:

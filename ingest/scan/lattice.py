@@ -6,11 +6,12 @@ and scale with the page (``unit`` = page width / 100), so 150, 200 and 300 dpi p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from ingest.ruled import GridCell, RuledGrid
 from ingest.units import join_units
 
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
@@ -82,26 +83,8 @@ SKEW_COARSE = 0.25
 SKEW_FINE = 0.05
 
 
-@dataclass
-class GridCell:
-    """One printed cell of a detected table: grid position, spans and its pixel box."""
-
-    row: int
-    col: int
-    rowspan: int
-    colspan: int
-    bbox: tuple[int, int, int, int]
-
-
-@dataclass
-class GridTable:
-    """A ruled table: its box, the grid boundaries, its cells and the line segments seen."""
-
-    bbox: tuple[int, int, int, int]
-    xs: list[int]
-    ys: list[int]
-    cells: list[GridCell]
-    lines: list[tuple[int, int, int, int]] = field(default_factory=list)
+# A ruled table of a page image, in pixels.
+GridTable = RuledGrid[int]
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -415,7 +398,7 @@ def _coverage(mask: np.ndarray, horizontal: bool, at: int, a: int, b: int, r: in
     return float(band.any(axis=1).mean()) if band.size else 0.0
 
 
-def grid_cells(xs: list[int], ys: list[int], horiz: np.ndarray, vert: np.ndarray, unit: float) -> list[GridCell]:
+def grid_cells(xs: list[int], ys: list[int], horiz: np.ndarray, vert: np.ndarray, unit: float) -> list[GridCell[int]]:
     """Printed cells of a grid: positions joined where no ruling separates them (merged cells)."""
     nr, nc = len(ys) - 1, len(xs) - 1
     r = max(2, int(0.3 * unit))
@@ -442,7 +425,7 @@ def grid_cells(xs: list[int], ys: list[int], horiz: np.ndarray, vert: np.ndarray
     return cells
 
 
-def _fill_holes(cells: list[GridCell], nr: int, nc: int, xs: list[int], ys: list[int]) -> list[GridCell]:
+def _fill_holes(cells: list[GridCell[int]], nr: int, nc: int, xs: list[int], ys: list[int]) -> list[GridCell[int]]:
     """Grid positions no cell covers (left by a non-rectangular merge) as their own cells."""
     covered = {(c.row + a, c.col + b) for c in cells for a in range(c.rowspan) for b in range(c.colspan)}
     extra = [
@@ -524,7 +507,7 @@ def _line_at(mask: np.ndarray, horizontal: bool, at: int, a: int, b: int, r: int
     return lo + int(round(float((np.arange(len(prof)) * prof).sum()) / total))
 
 
-def snapped(c: GridCell, hmask: np.ndarray, vmask: np.ndarray, unit: float) -> GridCell:
+def snapped(c: GridCell[int], hmask: np.ndarray, vmask: np.ndarray, unit: float) -> GridCell[int]:
     """A cell's box moved onto the rulings beside it where they stand off the grid's straight
     positions by more than SNAP_UNITS (a bowed or unevenly squared page: a ruling left inside the
     crop reads as 1); a cell on a straight grid keeps its box."""
@@ -590,7 +573,7 @@ def find_tables(
         cells = [snapped(c, hmask, vmask, unit) for c in cells]
         lines = [(s[0], (s[1] + s[3]) // 2, s[2], (s[1] + s[3]) // 2) for s in inside_h]
         lines += [((s[0] + s[2]) // 2, s[1], (s[0] + s[2]) // 2, s[3]) for s in inside_v]
-        tables.append(GridTable((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, lines))
+        tables.append(GridTable(xs, ys, cells, lines))
     tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     return tables
 
