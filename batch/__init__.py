@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.options import require_positive
 from runner import DEFAULT_FILES_PER_CHILD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +53,7 @@ class BatchSettings:
 
     def validated(self) -> BatchSettings:
         """Return self, or raise ValueError naming the first setting out of range."""
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise ValueError(f"{f.name} must be a positive number, not {v!r}")
+        require_positive(self, every=True)
         if self.memory_limit_bytes < 256 * 1024 * 1024:
             raise ValueError(f"memory_limit_bytes must be at least 256 MiB, not {self.memory_limit_bytes}")
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 OCR_MODES = ("auto", "always", "never")
 OCR_ENGINES = ("rapidocr", "tesseract")
@@ -42,8 +43,15 @@ class Options:
             raise ValueError(f"ocr_engine must be one of {OCR_ENGINES}, not {self.ocr_engine!r}")
         if self.pdf_engine not in PDF_ENGINES:
             raise ValueError(f"pdf_engine must be one of {PDF_ENGINES}, not {self.pdf_engine!r}")
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v <= 0:
-                raise ValueError(f"{f.name} must be positive, not {v!r}")
+        require_positive(self)
         return self
+
+
+def require_positive(settings: Any, every: bool = False) -> None:
+    """Raise ValueError naming the first number field of a settings dataclass that is not positive (with
+    every, also the first field that is no number)."""
+    for f in fields(settings):
+        v = getattr(settings, f.name)
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if (number and v <= 0) or (every and not number):
+            raise ValueError(f"{f.name} must be a positive number, not {v!r}")
