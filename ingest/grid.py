@@ -11,6 +11,7 @@ has none (DOCX, HTML, text dumps). Each :class:`PageInfo` says how those units s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -144,6 +145,12 @@ def invert(h: Homography) -> Homography:
 def scaling(sx: float, sy: float | None = None) -> Homography:
     """The transform multiplying x by sx and y by sy (sx when None)."""
     return (sx, 0.0, 0.0, 0.0, sx if sy is None else sy, 0.0, 0.0, 0.0, 1.0)
+
+
+def as_homography(values: Sequence[float]) -> Homography:
+    """Nine numbers (row-major) as a Homography; ValueError for any other count."""
+    a, b, c, d, e, f, g, h, k = (float(v) for v in values)
+    return (a, b, c, d, e, f, g, h, k)
 
 
 def translation(dx: float, dy: float) -> Homography:

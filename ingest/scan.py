@@ -22,7 +22,7 @@ import numpy as np
 from ingest import scan_grid as sg
 from ingest import scan_photo
 from ingest.errors import ReportError
-from ingest.grid import A4_SHORT_POINTS, Block, Cell, Document, PageInfo, Paragraph, Table
+from ingest.grid import A4_SHORT_POINTS, Block, Cell, Document, PageInfo, Paragraph, Table, as_homography
 from ingest.ocr import CONFIDENT, JUNK_CONFIDENCE, OcrEngine, Reading, get_engine, looks_numeric, split_wide
 from ingest.options import Options
 
@@ -637,8 +637,8 @@ def working_info(number: int, wp: WorkingPage, px_per_point: float | None) -> Pa
         scale = px_per_point * float(abs(np.linalg.det(wp.forward[:2, :2]))) ** 0.5
     else:  # a photo's page or an image file: no resolution to trust, the page taken as A4
         scale = min(w, h) / A4_SHORT_POINTS
-    to_source = tuple(float(v) for v in back.ravel())
-    return PageInfo(number, float(w), float(h), True, wp.rotation, wp.skew, to_source, scale)  # type: ignore[arg-type]
+    to_source = as_homography(back.ravel().tolist())
+    return PageInfo(number, float(w), float(h), True, wp.rotation, wp.skew, to_source, scale)
 
 
 def read_page(img: np.ndarray, number: int, options: Options, px_per_point: float | None = None) -> PageResult:
