@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ingest import pdf_pdfium as pdfium_reader
-from ingest.grid import BBox, Document, PageInfo, Table, compose, is_identity, scaling
+from ingest.grid import BBox, Document, PageInfo, Table, as_homography, compose, is_identity, scaling
 from ingest.options import DEFAULT_DPI as ADAPTER_DPI
 from ingest.options import DEFAULT_PAGE_IMAGE_DPI
 from overlay.marks import CellKey, Geometry, cell_geometry, norm_text
@@ -217,6 +217,20 @@ def working_image(src: Image.Image, px_per_unit: float, info: PageInfo, f: float
 def orient_stored(img: Image.Image, page: int, geo: tuple[float, ...]) -> Image.Image:
     """A page image turned as a report's stored page geometry (width, height, rotation, skew) says."""
     return orient(img, PageInfo(page, geo[0], geo[1], rotation=int(geo[2]), skew=geo[3]))
+
+
+def warp_stored(
+    img: Image.Image, page: int, geo: tuple[float, ...], xform: tuple[float, ...], pdf: bool
+) -> Image.Image:
+    """A page image (a PDF page rendered at READ_DPI, or an image file's frame) warped into the reader's
+    working frame by a report's stored page transform (unit scale, then the 9 terms of ``to_source``);
+    the image as it is when the transform is the identity."""
+    to_source = as_homography(xform[1:])
+    if is_identity(to_source) or xform[0] <= 0:
+        return img
+    info = PageInfo(page, geo[0], geo[1], to_source=to_source, unit_scale=xform[0])
+    k = READ_DPI / 72 if pdf else 1.0
+    return Image.fromarray(working_image(img, k, info, k / xform[0] if pdf else 1.0), "L")
 
 
 def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:

@@ -68,8 +68,7 @@ def page_image(
     turned as the stored geometry says."""
     from PIL import Image, ImageOps
 
-    from ingest.grid import PageInfo, as_homography, is_identity
-    from overlay.render import READ_DPI, orient_stored, working_image
+    from overlay.render import READ_DPI, orient_stored, warp_stored
 
     img: Image.Image
     if fmt == "image":
@@ -86,10 +85,8 @@ def page_image(
             pdf.close()
     else:
         return None
-    if geo is not None and xform is not None and not is_identity(to_source := as_homography(xform[1:])):
-        info = PageInfo(page, geo[0], geo[1], to_source=to_source, unit_scale=xform[0])
-        k = READ_DPI / 72 if fmt == "pdf" else 1.0
-        return Image.fromarray(working_image(img, k, info, k / xform[0] if fmt == "pdf" else 1.0), "L")
+    if geo is not None and xform is not None:
+        return warp_stored(img, page, geo, xform, fmt == "pdf")
     if geo is not None:
         img = orient_stored(img, page, geo)
     return img

@@ -4,15 +4,19 @@ The photo samples (``samples/scan/photo_*``) are phone shots: the scan adapter s
 perspective, deskews and enlarges it before it measures the cells. The overlay must draw each cell box
 where that cell's ruling lines are on the page image it draws on. Rulings are found here in the drawn
 page image on its own (long thin ink runs), and each drawn box edge is measured against the nearest
-ruling of its direction. One page per sample (its table page) keeps the OCR cost to a few seconds.
+ruling of its direction. The review app's page image, warped from the report's stored
+``source.page_transform``, is measured the same way. One page per sample (its table page) keeps the
+OCR cost to a few seconds.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import cv2
+import jsonschema
 import numpy as np
 import pytest
 from conftest import ROOT
@@ -39,12 +43,12 @@ def ruling_distance(gray: np.ndarray, horizontal: bool) -> np.ndarray:
     return cv2.distanceTransform((lines == 0).astype(np.uint8), cv2.DIST_L2, 3)
 
 
-def edge_distances(gray: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> list[float]:
+def edge_distances(gray: np.ndarray, boxes: list[tuple[float, ...]]) -> list[float]:
     """For each edge of each box (in pixels of gray), the median distance of its pixels to a ruling."""
     across, down = ruling_distance(gray, True), ruling_distance(gray, False)
     h, w = gray.shape
     out: list[float] = []
-    for x0, y0, x1, y1 in boxes:
+    for x0, y0, x1, y1 in (b[:4] for b in boxes):
         iy, ix = EDGE_INSET * (y1 - y0), EDGE_INSET * (x1 - x0)
         ys = np.clip(np.arange(int(y0 + iy), int(y1 - iy) + 1), 0, h - 1)
         xs = np.clip(np.arange(int(x0 + ix), int(x1 - ix) + 1), 0, w - 1)
@@ -74,9 +78,28 @@ def test_photo_overlay_boxes_lie_on_the_page_rulings(path: Path) -> None:
         if m.bbox is not None
     ]
     assert len(boxes) >= 40, f"only {len(boxes)} cells drawn"
-    dist = edge_distances(np.ascontiguousarray(img.gray), boxes)
+    assert_on_rulings(path.name + " overlay", np.ascontiguousarray(img.gray), boxes)
+
+    # the same boxes on the review app's page image, from the report as stored
+    from normalize.build import build
+    from review.crop import page_image, stored_transform
+
+    report = json.loads(json.dumps(build(doc), ensure_ascii=False))
+    jsonschema.validate(report, json.loads((ROOT / "normalize" / "schema.json").read_text(encoding="utf-8")))
+    src = report["source"]
+    geo = tuple(src["page_geometry"][0])
+    # the report holds the one page read: its geometry and transform are the first entries
+    review = page_image(str(path), 0, "pdf", TABLE_PAGE, geo, stored_transform(src, 1))
+    k = review.width / geo[0]
+    cells = [m.bbox for m in page.scene.marks if m.bbox is not None]
+    assert_on_rulings(path.name + " review", np.asarray(review), [tuple(v * k for v in b) for b in cells])
+
+
+def assert_on_rulings(what: str, gray: np.ndarray, boxes: list[tuple[float, ...]]) -> None:
+    """Drawn box edges lie on the rulings found in gray."""
+    dist = edge_distances(gray, boxes)
     median = float(np.median(dist))
     near = sum(d <= NEAR_PX for d in dist) / len(dist)
     assert median <= MAX_MEDIAN_PX and near >= MIN_NEAR_SHARE, (
-        f"{path.name}: box edges {median:.1f} px from the rulings (median), {near:.0%} within {NEAR_PX:g} px"
+        f"{what}: box edges {median:.1f} px from the rulings (median), {near:.0%} within {NEAR_PX:g} px"
     )
