@@ -103,3 +103,22 @@ def assert_on_rulings(what: str, gray: np.ndarray, boxes: list[tuple[float, ...]
     assert median <= MAX_MEDIAN_PX and near >= MIN_NEAR_SHARE, (
         f"{what}: box edges {median:.1f} px from the rulings (median), {near:.0%} within {NEAR_PX:g} px"
     )
+
+
+def test_a_turned_scans_transform_maps_its_cells_back_onto_the_source_image() -> None:
+    from ingest.grid import map_point
+    from ingest.scan import render_pdf_page, working_info, working_page
+
+    scan = (ROOT / "samples" / "scan" / "hongze_2024_200dpi.pdf").read_bytes()
+    page, _ = render_pdf_page(scan, 2, 150, Options().max_pixels)  # page 3: section 三's table
+    source = np.ascontiguousarray(cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE))
+    wp = working_page(source, Options())
+    info = working_info(1, wp, None)
+    assert info.rotation == 270 and wp.ink.tables
+    boxes = []
+    for t in wp.ink.tables:
+        for c in t.cells:
+            xs, ys = zip(*(map_point(info.to_source, x, y) for x in c.bbox[::2] for y in c.bbox[1::2]), strict=True)
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    assert len(boxes) >= 40
+    assert_on_rulings("turned scan", source, boxes)
