@@ -5,8 +5,9 @@ perspective, deskews and enlarges it before it measures the cells. The overlay m
 where that cell's ruling lines are on the page image it draws on. Rulings are found here in the drawn
 page image on its own (long thin ink runs), and each drawn box edge is measured against the nearest
 ruling of its direction. The review app's page image, warped from the report's stored
-``source.page_transform``, is measured the same way. One page per sample (its table page) keeps the
-OCR cost to a few seconds.
+``source.page_transform``, is measured the same way, and so is a scan page turned a quarter, its cells
+mapped back onto the source image. One page per sample (its table page) keeps the OCR cost to a few
+seconds.
 """
 
 from __future__ import annotations
