@@ -5,17 +5,25 @@ tables) as they stand in the document. A :class:`Table` is a list of :class:`Cel
 placed on a row/column grid; a merged cell is one Cell with rowspan/colspan > 1 (the grid
 positions it covers hold no other cell). Geometry is optional: ``bbox`` is in the page's own
 units with a top-left origin (PDF points, or pixels of a page image), ``None`` where the format
-has none (DOCX, HTML, text dumps).
+has none (DOCX, HTML, text dumps). Each :class:`PageInfo` says how those units stand on the source page
+(``to_source``, a homography) and how many of them make a point (``unit_scale``): see docs/geometry.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 BBox = tuple[float, float, float, float]
 # A reading whose confidence is below this is doubtful: flagged, corrected by the checks, shown for review.
 DOUBT = 0.9
+# A 3x3 projective transform, row-major: (x, y) -> ((h0 x + h1 y + h2) / w, (h3 x + h4 y + h5) / w),
+# w = h6 x + h7 y + h8.
+Homography = tuple[float, float, float, float, float, float, float, float, float]
+IDENTITY: Homography = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+# Page units per point when the adapter knows no better: a page image taken as A4 (short side 210 mm).
+A4_SHORT_POINTS = 595.28
 
 
 @dataclass
@@ -85,7 +93,7 @@ Format = Literal["pdf", "docx", "image", "html", "text", "spreadsheet", "ofd"]
 
 @dataclass
 class PageInfo:
-    """Size of a page in its own units, and whether its text came from OCR."""
+    """Size of a page in its own units, whether its text came from OCR, and where those units stand on the source."""
 
     number: int
     width: float
@@ -94,6 +102,78 @@ class PageInfo:
     # Rotation (degrees clockwise) and deskew angle the adapter applied before reading it.
     rotation: int = 0
     skew: float = 0.0
+    # From the page's own units (the adapter's working image, where bboxes are measured) to the source
+    # page in its units: PDF points of a PDF page, pixels of an image file's frame. Identity when the
+    # adapter measured on the source itself (born-digital pages).
+    to_source: Homography = IDENTITY
+    # Page units per point: 1 for PDF points, dpi / 72 for pixels of a page image.
+    unit_scale: float = 1.0
+
+
+def compose(a: Homography, b: Homography) -> Homography:
+    """The transform applying b, then a (the matrix product a b)."""
+    return (
+        a[0] * b[0] + a[1] * b[3] + a[2] * b[6],
+        a[0] * b[1] + a[1] * b[4] + a[2] * b[7],
+        a[0] * b[2] + a[1] * b[5] + a[2] * b[8],
+        a[3] * b[0] + a[4] * b[3] + a[5] * b[6],
+        a[3] * b[1] + a[4] * b[4] + a[5] * b[7],
+        a[3] * b[2] + a[4] * b[5] + a[5] * b[8],
+        a[6] * b[0] + a[7] * b[3] + a[8] * b[6],
+        a[6] * b[1] + a[7] * b[4] + a[8] * b[7],
+        a[6] * b[2] + a[7] * b[5] + a[8] * b[8],
+    )
+
+
+def invert(h: Homography) -> Homography:
+    """The inverse transform (by the adjugate; a homography is never singular)."""
+    a, b, c, d, e, f, g, k, m = h
+    co = (e * m - f * k, c * k - b * m, b * f - c * e, f * g - d * m, a * m - c * g, c * d - a * f)
+    co2 = (d * k - e * g, b * g - a * k, a * e - b * d)
+    det = a * co[0] + b * co[3] + c * co2[0]
+    return (
+        co[0] / det,
+        co[1] / det,
+        co[2] / det,
+        co[3] / det,
+        co[4] / det,
+        co[5] / det,
+        co2[0] / det,
+        co2[1] / det,
+        co2[2] / det,
+    )
+
+
+def scaling(sx: float, sy: float | None = None) -> Homography:
+    """The transform multiplying x by sx and y by sy (sx when None)."""
+    return (sx, 0.0, 0.0, 0.0, sx if sy is None else sy, 0.0, 0.0, 0.0, 1.0)
+
+
+def as_homography(values: Sequence[float]) -> Homography:
+    """Nine numbers (row-major) as a Homography; ValueError for any other count."""
+    a, b, c, d, e, f, g, h, k = (float(v) for v in values)
+    return (a, b, c, d, e, f, g, h, k)
+
+
+def translation(dx: float, dy: float) -> Homography:
+    """The transform moving every point by (dx, dy)."""
+    return (1.0, 0.0, dx, 0.0, 1.0, dy, 0.0, 0.0, 1.0)
+
+
+def map_point(h: Homography, x: float, y: float) -> tuple[float, float]:
+    """Where the point (x, y) goes under h."""
+    w = h[6] * x + h[7] * y + h[8]
+    return (h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w
+
+
+def is_identity(h: Homography, eps: float = 1e-9) -> bool:
+    """Whether h leaves every point where it is."""
+    return all(abs(u - v) <= eps for u, v in zip(h, IDENTITY, strict=True))
+
+
+def in_units(points: float, info: PageInfo | None) -> float:
+    """A length given in points, in the page's own units (points when the page is unknown)."""
+    return points * (info.unit_scale if info is not None and info.unit_scale > 0 else 1.0)
 
 
 @dataclass

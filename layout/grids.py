@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
-from ingest.grid import Block, Cell, Paragraph, Table
+from ingest.grid import Block, Cell, Document, Paragraph, Table
 from ingest.textrules import is_none_mark, is_numeric_text, is_page_number
+
+# Two column edges of table parts within this many points are one edge.
+ALIGN_POINTS = 4.0
+
+# Page number -> page units per point (PageInfo.unit_scale); a page not in it is in points.
+Scales = Mapping[int, float]
+
+
+def unit_scales(doc: Document) -> dict[int, float]:
+    """Each page's units per point, as its adapter recorded them."""
+    return {p.number: p.unit_scale for p in doc.pages if p.unit_scale > 0}
+
+
+def in_points(c: Cell, x: float, scales: Scales | None) -> float:
+    """A coordinate of cell c (in its page's units) in points."""
+    return x / (scales or {}).get(c.page if c.page is not None else -1, 1.0)
 
 
 def consistent(table: Table) -> bool:
@@ -74,31 +91,31 @@ def _label_of(cells: list[Cell]) -> bool:
     return any(c.text.strip() and not is_numeric_text(c.text) for c in cells)
 
 
-def _compatible(a: Table, b: Table) -> bool:
+def _compatible(a: Table, b: Table, scales: Scales | None = None) -> bool:
     """Two tables are parts of one if they have the same width, or b's columns fall on a's column edges."""
     if a.n_cols == b.n_cols:
         return True
     if not (a.exact and b.exact):
         return abs(a.n_cols - b.n_cols) <= 2
-    return align_columns(a, b) is not None
+    return align_columns(a, b, scales=scales) is not None
 
 
-def column_edges(table: Table) -> list[float] | None:
-    """The x of each column's left edge and of the table's right edge, from the cells' boxes."""
+def column_edges(table: Table, scales: Scales | None = None) -> list[float] | None:
+    """The x of each column's left edge and of the table's right edge (points), from the cells' boxes."""
     n = table.n_cols
     lefts: list[list[float]] = [[] for _ in range(n + 1)]
     for c in table.cells:
         if c.bbox is None:
             return None
-        lefts[c.col].append(c.bbox[0])
-        lefts[c.col + c.colspan].append(c.bbox[2])
+        lefts[c.col].append(in_points(c, c.bbox[0], scales))
+        lefts[c.col + c.colspan].append(in_points(c, c.bbox[2], scales))
     if any(not xs for xs in lefts):
         return None
     return [sorted(xs)[len(xs) // 2] for xs in lefts]
 
 
-def _reindex(t: Table, edges: list[float], tolerance: float) -> Table | None:
-    """t's cells placed on the given column edges, or None when a cell edge falls on none of them."""
+def _reindex(t: Table, edges: list[float], tolerance: float, scales: Scales | None = None) -> Table | None:
+    """t's cells placed on the given column edges (points), or None when a cell edge falls on none of them."""
 
     def nearest(x: float) -> int | None:
         k = min(range(len(edges)), key=lambda i: abs(edges[i] - x))
@@ -108,16 +125,19 @@ def _reindex(t: Table, edges: list[float], tolerance: float) -> Table | None:
     for c in t.cells:
         if c.bbox is None:
             return None
-        lo, hi = nearest(c.bbox[0]), nearest(c.bbox[2])
+        lo, hi = nearest(in_points(c, c.bbox[0], scales)), nearest(in_points(c, c.bbox[2], scales))
         if lo is None or hi is None or hi <= lo:
             return None
         cells.append(replace(c, col=lo, colspan=hi - lo))
     return replace(t, cells=cells)
 
 
-def align_columns(a: Table, b: Table, tolerance: float = 4.0) -> tuple[Table, Table] | None:
-    """a and b re-indexed onto the union of their column edges, when they share their outer edges."""
-    ea, eb = column_edges(a), column_edges(b)
+def align_columns(
+    a: Table, b: Table, tolerance: float = ALIGN_POINTS, scales: Scales | None = None
+) -> tuple[Table, Table] | None:
+    """a and b re-indexed onto the union of their column edges, when they share their outer edges
+    (``tolerance`` in points; ``scales`` turns each page's units into points)."""
+    ea, eb = column_edges(a, scales), column_edges(b, scales)
     if ea is None or eb is None or not a.cells or not b.cells:
         return None
     if abs(ea[0] - eb[0]) > tolerance or abs(ea[-1] - eb[-1]) > tolerance:
@@ -126,7 +146,7 @@ def align_columns(a: Table, b: Table, tolerance: float = 4.0) -> tuple[Table, Ta
     for x in sorted(ea + eb):
         if not union or x - union[-1] > tolerance:
             union.append(x)
-    ra, rb = _reindex(a, union, tolerance), _reindex(b, union, tolerance)
+    ra, rb = _reindex(a, union, tolerance, scales), _reindex(b, union, tolerance, scales)
     if ra is None or rb is None or not consistent(ra) or not consistent(rb):
         return None
     return ra, rb
@@ -140,8 +160,9 @@ def append_table(a: Table, b: Table) -> Table:
     return replace(a, cells=cells, seams=seams, lines=a.lines + b.lines, exact=a.exact and b.exact)
 
 
-def stitch(blocks: list[Block]) -> list[Block]:
-    """Join consecutive table parts (only page furniture between them) into one table."""
+def stitch(blocks: list[Block], scales: Scales | None = None) -> list[Block]:
+    """Join consecutive table parts (only page furniture between them) into one table (``scales``:
+    each page's units per point, see :func:`unit_scales`)."""
     out: list[Block] = []
     pending: list[Paragraph] = []
     for b in blocks:
@@ -154,9 +175,9 @@ def stitch(blocks: list[Block]) -> list[Block]:
             out.append(b)
             continue
         prev = out[-1] if out else None
-        if isinstance(prev, Table) and _compatible(prev, b) and _continues(prev, b):
+        if isinstance(prev, Table) and _compatible(prev, b, scales) and _continues(prev, b):
             if prev.n_cols != b.n_cols and prev.exact and b.exact:
-                prev, b = align_columns(prev, b) or (prev, b)
+                prev, b = align_columns(prev, b, scales=scales) or (prev, b)
             out[-1] = append_table(prev, _drop_repeated_header(prev, b))
             pending = []  # page furniture between the parts is dropped
         else:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ingest.grid import Document, Paragraph, Table
 from layout.clean import clean_cell, clean_text
-from layout.grids import consistent, drop_empty_rows, join_cut_rows, join_value_rows, stitch
+from layout.grids import consistent, drop_empty_rows, join_cut_rows, join_value_rows, stitch, unit_scales
 from layout.spill import take_spilled_text
 
 Step = Callable[[Document], Document]
@@ -58,7 +58,7 @@ def drop_empty(doc: Document) -> Document:
 
 def stitch_pages(doc: Document) -> Document:
     """Stitch table parts cut by page breaks into whole tables."""
-    return replace(doc, blocks=stitch(doc.blocks))
+    return replace(doc, blocks=stitch(doc.blocks, unit_scales(doc)))
 
 
 def join_cut(doc: Document) -> Document:

@@ -14,29 +14,41 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ingest.grid import Block, Document, Paragraph, Table
-from layout.grids import _drop_repeated_header, is_furniture
+from layout.grids import Scales, _drop_repeated_header, in_points, is_furniture, unit_scales
 
 EDGE = 2.0  # points: a cell ends at the table's bottom, a line lies inside a column, within this
 GAP = 1.5  # a spilled line starts at most this many line heights below the table or the line above it
 LOW = 0.75  # the spilled lines end below this share of the page height
 
 
-def _goes_on_empty(table: Table, nxt: Table, x0: float, x1: float) -> bool:
-    """True when the next part's first row (after a repeated header) is empty between x0 and x1."""
+def _goes_on_empty(table: Table, nxt: Table, x0: float, x1: float, scales: Scales | None = None) -> bool:
+    """True when the next part's first row (after a repeated header) is empty between x0 and x1 (points)."""
     rest = _drop_repeated_header(table, nxt)
     if not rest.cells:
         return False
     first = min(c.row for c in rest.cells)
-    under = [c for c in rest.cells if c.row == first and c.bbox and c.bbox[0] < x1 - EDGE and c.bbox[2] > x0 + EDGE]
+    under = [
+        c
+        for c in rest.cells
+        if c.row == first
+        and c.bbox
+        and in_points(c, c.bbox[0], scales) < x1 - EDGE
+        and in_points(c, c.bbox[2], scales) > x0 + EDGE
+    ]
     return bool(under) and all(not c.text.strip() for c in under)
 
 
-def _put_back(table: Table, lines: list[Paragraph], page_height: float | None, nxt: Table) -> Table | None:
-    """The table with the lines appended to the bottom cell holding them, or None when they are not spill."""
+def _put_back(
+    table: Table, lines: list[Paragraph], page_height: float | None, nxt: Table, scales: Scales | None = None
+) -> Table | None:
+    """The table with the lines appended to the bottom cell holding them, or None when they are not spill
+    (``scales``: each page's units per point)."""
     if table.bbox is None or not lines:
         return None
+    unit = (scales or {}).get(table.page if table.page is not None else -1, 1.0)
+    edge = EDGE * unit
     bottom = table.bbox[3]
-    foot = [c for c in table.cells if c.bbox is not None and abs(c.bbox[3] - bottom) <= EDGE]
+    foot = [c for c in table.cells if c.bbox is not None and abs(c.bbox[3] - bottom) <= edge]
     above = bottom
     added: dict[int, list[str]] = {}
     for p in lines:
@@ -44,17 +56,17 @@ def _put_back(table: Table, lines: list[Paragraph], page_height: float | None, n
             return None
         x0, top, x1, low = p.bbox
         height = max(low - top, 1.0)
-        if top < above - EDGE or top - above > GAP * height:
+        if top < above - edge or top - above > GAP * height:
             return None
         k = next(
             (
                 i
                 for i, c in enumerate(table.cells)
-                if c in foot and c.bbox and c.bbox[0] - EDGE <= x0 and x1 <= c.bbox[2] + EDGE
+                if c in foot and c.bbox and c.bbox[0] - edge <= x0 and x1 <= c.bbox[2] + edge
             ),
             None,
         )
-        if k is None or not _goes_on_empty(table, nxt, *_xs(table.cells[k].bbox)):
+        if k is None or not _goes_on_empty(table, nxt, *_xs(table.cells[k].bbox, unit), scales):
             return None
         added.setdefault(k, []).append(p.text)
         above = low
@@ -67,13 +79,15 @@ def _put_back(table: Table, lines: list[Paragraph], page_height: float | None, n
     return replace(table, cells=cells)
 
 
-def _xs(bbox: tuple[float, float, float, float] | None) -> tuple[float, float]:
-    return (bbox[0], bbox[2]) if bbox else (0.0, 0.0)
+def _xs(bbox: tuple[float, float, float, float] | None, unit: float = 1.0) -> tuple[float, float]:
+    """A box's left and right x, divided by unit (page units to points)."""
+    return (bbox[0] / unit, bbox[2] / unit) if bbox else (0.0, 0.0)
 
 
 def take_spilled_text(doc: Document) -> Document:
     """Lines of cell text printed under a table part whose table goes on on the next page, put back."""
     heights = {p.number: p.height for p in doc.pages}
+    scales = unit_scales(doc)
     blocks = doc.blocks
     out: list[Block] = []
     i = 0
@@ -91,7 +105,7 @@ def take_spilled_text(doc: Document) -> Document:
             continue
         between = [p for p in blocks[i:j] if isinstance(p, Paragraph)]
         lines = [p for p in between if not is_furniture(p)]
-        fixed = _put_back(b, lines, heights.get(b.page), nxt)
+        fixed = _put_back(b, lines, heights.get(b.page), nxt, scales)
         if fixed is not None:
             out[-1] = fixed
             out.extend(p for p in between if is_furniture(p))

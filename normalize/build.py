@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from ingest.errors import ReportError
-from ingest.grid import Document
+from ingest.grid import Document, PageInfo
 from normalize.agency import identify as series_identity
 from normalize.checks import run_checks, set_field
 from normalize.correct import correct
@@ -130,6 +130,11 @@ def line_pages(sections: list[dict[str, Any]], paras: list[Any]) -> list[list[in
     return out
 
 
+def page_transform(p: PageInfo) -> dict[str, Any]:
+    """A page's unit scale and transform to its source page, as stored in ``source.page_transform``."""
+    return {"unit_scale": float(f"{p.unit_scale:.8g}"), "to_source": [float(f"{v:.10g}") for v in p.to_source]}
+
+
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
     paras = doc.paragraphs
@@ -210,6 +215,7 @@ def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
             **doc.source,
             "page_geometry": [[round(p.width, 2), round(p.height, 2), p.rotation, round(p.skew, 4)] for p in doc.pages]
             or None,
+            "page_transform": [page_transform(p) for p in doc.pages] or None,
         },
         "report": report,
         "sections": sections,

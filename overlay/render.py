@@ -1,7 +1,8 @@
 """Page images to draw on, one per page that holds a table, with the scale from page units to pixels.
 
-- PDF: the page rendered in grayscale by pypdfium2 (~150 dpi), turned as the adapter turned it (PageInfo.rotation/skew).
-- Scans: the page image as the scan adapter saw it (rotated and deskewed per PageInfo), scaled down.
+- PDF: the page rendered in grayscale by pypdfium2 (~150 dpi); a page the scan adapter read is warped into
+  the frame it read (PageInfo.to_source: squared, deskewed, turned), so its boxes are drawn as measured.
+- Scans: the page image as the scan adapter saw it (warped through PageInfo.to_source), scaled down.
 - DOCX: converted to PDF by LibreOffice headless; grid cells are placed on the PDF's table cells by
   matching their text in order, with a warning when only part of them could be placed.
 - OFD: the pages drawn from their rulings and text (:mod:`overlay.ofd`).
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from ingest.grid import BBox, Document, PageInfo, Table
+from ingest.grid import BBox, Document, PageInfo, Table, as_homography, compose, is_identity, scaling
 from ingest.options import DEFAULT_DPI as ADAPTER_DPI
 from ingest.options import DEFAULT_PAGE_IMAGE_DPI
 from ingest.pdf import pdfium as pdfium_reader
@@ -196,9 +197,40 @@ def orient(img: Image.Image, info: PageInfo | None) -> Image.Image:
     return img
 
 
+def warped(info: PageInfo | None) -> bool:
+    """Whether the adapter measured the page on an image other than the source (squared, turned, enlarged)."""
+    return info is not None and not is_identity(info.to_source) and info.width > 0 and info.height > 0
+
+
+def working_image(src: Image.Image, px_per_unit: float, info: PageInfo, f: float) -> np.ndarray:
+    """The source page image (``px_per_unit`` pixels per source unit) warped into the adapter's working
+    frame, ``f`` pixels per page unit: a box at (x, y) in page units is at (x f, y f) on it."""
+    m = compose(scaling(px_per_unit), compose(info.to_source, scaling(1.0 / f)))
+    size = (max(1, round(info.width * f)), max(1, round(info.height * f)))
+    coeffs = tuple(v / m[8] for v in m[:8])
+    out = src.convert("L").transform(
+        size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR, fillcolor=255
+    )
+    return np.asarray(out)
+
+
 def orient_stored(img: Image.Image, page: int, geo: tuple[float, ...]) -> Image.Image:
     """A page image turned as a report's stored page geometry (width, height, rotation, skew) says."""
     return orient(img, PageInfo(page, geo[0], geo[1], rotation=int(geo[2]), skew=geo[3]))
+
+
+def warp_stored(
+    img: Image.Image, page: int, geo: tuple[float, ...], xform: tuple[float, ...], pdf: bool
+) -> Image.Image:
+    """A page image (a PDF page rendered at READ_DPI, or an image file's frame) warped into the reader's
+    working frame by a report's stored page transform (unit scale, then the 9 terms of ``to_source``);
+    the image as it is when the transform is the identity."""
+    to_source = as_homography(xform[1:])
+    if is_identity(to_source) or xform[0] <= 0:
+        return img
+    info = PageInfo(page, geo[0], geo[1], to_source=to_source, unit_scale=xform[0])
+    k = READ_DPI / 72 if pdf else 1.0
+    return Image.fromarray(working_image(img, k, info, k / xform[0] if pdf else 1.0), "L")
 
 
 def scaled(number: int, gray: np.ndarray, info: PageInfo | None, fallback: tuple[float, float]) -> PageImage:
@@ -245,7 +277,10 @@ def open_pdf_pages(pdf: Any, pages: set[int], doc: Document | None, dpi: int, ex
         pw, ph = page.get_size()
         src = PdfPage(page, scale, math.ceil(pw * scale), math.ceil(ph * scale))
         info = page_info(doc, n) if doc is not None else None
-        if turned(info):
+        if info is not None and warped(info):
+            f = scale / info.unit_scale if info.unit_scale > 0 else scale
+            out[n] = held(n, working_image(Image.fromarray(src.render(), "L"), scale, info, f), f, f)
+        elif turned(info):
             out[n] = scaled(n, oriented_gray(src.render(), info), info, (pw, ph))
         else:
             if n in extents:
@@ -289,8 +324,12 @@ def render_scan_pages(path: str, pages: set[int], doc: Document) -> dict[int, Pa
                 continue
             im.seek(n - 1)
             frame = ImageOps.exif_transpose(im) if n == 1 else im  # as the scan adapter reads it
-            img = orient(frame.convert("L"), page_info(doc, n))
             info = page_info(doc, n)
+            if info is not None and warped(info):
+                f = min(1.0, MAX_SCAN_SIDE / max(info.width, info.height))
+                out[n] = held(n, working_image(frame, 1.0, info, f), f, f)
+                continue
+            img = orient(frame.convert("L"), info)
             natural = (float(img.width), float(img.height))
             f = min(1.0, MAX_SCAN_SIDE / max(img.size))
             if f < 1.0:
@@ -455,7 +494,9 @@ def adapter_pages(doc: Document, pages: set[int], dpi: int) -> dict[int, PageIma
     scale = dpi / 72
     for n in sorted(pages & set(doc.page_images)):
         raster, info = doc.page_images[n], page_info(doc, n)
-        if info is None or turned(info) or abs(raster.scale - scale) > 1e-9 or info.width <= 0 or info.height <= 0:
+        if info is None or turned(info) or warped(info) or abs(raster.scale - scale) > 1e-9:
+            continue
+        if info.width <= 0 or info.height <= 0:
             continue
         w, h = math.ceil(info.width * scale), math.ceil(info.height * scale)
         if raster.pixels.shape[1] != w or raster.top + raster.pixels.shape[0] > h:

@@ -60,11 +60,15 @@ def find_source(out_dir: str, rel: str, report: dict[str, Any], source_dir: str 
 
 
 @lru_cache(maxsize=4)
-def page_image(path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, ...] | None) -> Any:
-    """The page as a PIL image turned as the reader turned it (the last few kept: crops come page by page)."""
+def page_image(
+    path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, ...] | None, xform: tuple[float, ...] | None = None
+) -> Any:
+    """The page as a PIL image as the reader saw it (the last few kept: crops come page by page): warped
+    through the stored transform ``xform`` (unit scale, then 9 homography terms) when there is one, else
+    turned as the stored geometry says."""
     from PIL import Image, ImageOps
 
-    from overlay.render import READ_DPI, orient_stored
+    from overlay.render import READ_DPI, orient_stored, warp_stored
 
     img: Image.Image
     if fmt == "image":
@@ -81,6 +85,8 @@ def page_image(path: str, mtime_ns: int, fmt: str, page: int, geo: tuple[float, 
             pdf.close()
     else:
         return None
+    if geo is not None and xform is not None:
+        return warp_stored(img, page, geo, xform, fmt == "pdf")
     if geo is not None:
         img = orient_stored(img, page, geo)
     return img
@@ -96,10 +102,20 @@ def crop_png(path: str, report: dict[str, Any], cell: dict[str, Any]) -> bytes |
     geo = tuple(geos[int(page) - 1]) if 0 < int(page) <= len(geos) else None
     with CROPPING:
         try:
-            img = page_image(path, os.stat(path).st_mtime_ns, str(src.get("format")), int(page), geo)
+            xform = stored_transform(src, int(page))
+            img = page_image(path, os.stat(path).st_mtime_ns, str(src.get("format")), int(page), geo, xform)
         except (OSError, ValueError, IndexError, EOFError):
             return None
         return None if img is None else cut(img, bbox, geo)
+
+
+def stored_transform(src: dict[str, Any], page: int) -> tuple[float, ...] | None:
+    """A page's stored unit scale and transform to its source (``source.page_transform``), flat; None when absent."""
+    xforms = src.get("page_transform") or []
+    t = xforms[page - 1] if 0 < page <= len(xforms) else None
+    if not isinstance(t, dict) or len(t.get("to_source") or []) != 9 or not t.get("unit_scale"):
+        return None
+    return (float(t["unit_scale"]), *(float(v) for v in t["to_source"]))
 
 
 def cut(img: Any, bbox: list[float], geo: tuple[float, ...] | None) -> bytes | None:

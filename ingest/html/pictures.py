@@ -28,7 +28,7 @@ from typing import Any
 from lxml.etree import _Element as Element
 
 from ingest.errors import ReportError
-from ingest.grid import Block, PageInfo, Table
+from ingest.grid import Block, PageInfo, Table, compose, translation
 from ingest.options import Options
 
 # A picture narrower or shorter than this (pixels) holds no readable table: logos, QR codes, seals.
@@ -198,7 +198,9 @@ def read_picture(data: bytes, number: int, options: Options) -> tuple[list[Table
     page, (dx, dy) = on_page(gray)
     blocks, info, notes = scan.read_page(page, number, options)
     tables = [shifted(b, -dx, -dy) for b in blocks if isinstance(b, Table)]
-    return tables, replace(info, width=float(width), height=float(height)), notes
+    # bboxes moved by -d: a point of the picture is the point of the page moved by -d, both ways round
+    back = compose(translation(-dx, -dy), compose(info.to_source, translation(dx, dy)))
+    return tables, replace(info, width=float(width), height=float(height), to_source=back), notes
 
 
 def on_page(gray: Any) -> tuple[Any, tuple[int, int]]:

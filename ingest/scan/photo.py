@@ -105,20 +105,28 @@ def page_quad(gray: np.ndarray) -> np.ndarray | None:
 def rectify(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """The page squared by a perspective warp when the image is a photo of a page on a background
     (see :func:`page_quad`), its edges trimmed; the image as it is otherwise. True when warped."""
+    page, m = squared(gray)
+    return page, m is not None
+
+
+def squared(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """As :func:`rectify`, with the 3x3 transform from the photo's pixels to the squared page's (None
+    when the image is left as it is)."""
     quad = page_quad(gray)
     if quad is None:
-        return gray, False
+        return gray, None
     tl, tr, br, bl = quad
     width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
     height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
     w, h = int(round(width)), int(round(height))
     if w < 100 or h < 100:
-        return gray, False
+        return gray, None
     target = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(quad, target)
     page = cv2.warpPerspective(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     t = max(2, int(TRIM * w))
-    return np.ascontiguousarray(page[t : h - t, t : w - t]), True
+    trim = np.array([[1.0, 0.0, -t], [0.0, 1.0, -t], [0.0, 0.0, 1.0]])
+    return np.ascontiguousarray(page[t : h - t, t : w - t]), trim @ m
 
 
 def light(gray: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from ingest.errors import ReportError
-from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
+from ingest.grid import A4_SHORT_POINTS, Block, Cell, Document, PageInfo, Paragraph, Table, as_homography
 from ingest.limits import check_pages
 from ingest.options import Options
 from ingest.pdf.pdfium import open_document
@@ -576,18 +576,86 @@ def upsampled(gray: np.ndarray, max_pixels: int) -> np.ndarray:
     return cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_CUBIC)
 
 
-def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
-    """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo."""
-    engine = get_engine(options.ocr_engine)
-    gray, squared = scan_photo.rectify(sg.to_gray(img))
+def resize_matrix(before: tuple[int, ...], after: tuple[int, ...]) -> np.ndarray:
+    """The 3x3 transform of pixel centres under cv2.resize from shape ``before`` to ``after``."""
+    sx, sy = after[1] / before[1], after[0] / before[0]
+    return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+
+
+def skew_matrix(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    """The 3x3 transform of ``scan_grid.rotate`` (turned by angle degrees about the centre)."""
+    h, w = shape[:2]
+    return np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), [0.0, 0.0, 1.0]])
+
+
+def turn_matrix(shape: tuple[int, ...], degrees: int) -> np.ndarray:
+    """The 3x3 transform of turning an image of ``shape`` clockwise by 0, 90, 180 or 270 degrees."""
+    h, w = shape[:2]
+    turns = {
+        90: [[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0]],
+        180: [[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0]],
+        270: [[0.0, 1.0, 0.0], [-1.0, 0.0, w - 1.0]],
+    }
+    return np.vstack([turns.get(degrees % 360, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), [0.0, 0.0, 1.0]])
+
+
+@dataclass
+class WorkingPage:
+    """A page image as it is read (squared, enlarged, evened, deskewed, upright), its ink, and how it
+    stands on the source image: ``forward`` maps the source's pixels to the working image's."""
+
+    gray: np.ndarray
+    ink: PageInk
+    rotation: int
+    skew: float
+    squared: bool
+    evened: bool
+    forward: np.ndarray
+
+
+def working_page(img: np.ndarray, options: Options) -> WorkingPage:
+    """One page image made ready to read, every geometric step recorded in ``forward``."""
+    gray, warp = scan_photo.squared(sg.to_gray(img))
+    forward = warp if warp is not None else np.eye(3)
+    before = gray.shape
     gray = upsampled(gray, options.max_pixels)
+    forward = resize_matrix(before, gray.shape) @ forward
     gray, evened = scan_photo.flatten(gray)
     gray, _ = sg.cleared_edges(gray)
     setting = sg.threshold_for(gray)
     gray, skew = sg.deskew(gray, setting)
+    forward = (skew_matrix(gray.shape, skew) if skew else np.eye(3)) @ forward
+    before = gray.shape
     gray, rotation, found = upright(gray, options.ocr_engine, setting)
-    unit = sg.unit_of(gray)
+    forward = turn_matrix(before, rotation) @ forward
     page = found if found is not None else page_ink(gray, setting)
+    return WorkingPage(gray, page, rotation, skew, warp is not None, evened, forward)
+
+
+def working_info(number: int, wp: WorkingPage, px_per_point: float | None) -> PageInfo:
+    """The PageInfo of a working page: its size, turn, and transform back to the source page (PDF
+    points when ``px_per_point`` gives the source image's resolution, else its pixels)."""
+    h, w = wp.gray.shape[:2]
+    back = np.linalg.inv(wp.forward)
+    if px_per_point:
+        back = np.diag([1.0 / px_per_point, 1.0 / px_per_point, 1.0]) @ back
+    back = back / back[2, 2]
+    if px_per_point and not wp.squared:
+        # pixels per point: the source's resolution times the enlargement (turns keep lengths)
+        scale = px_per_point * float(abs(np.linalg.det(wp.forward[:2, :2]))) ** 0.5
+    else:  # a photo's page or an image file: no resolution to trust, the page taken as A4
+        scale = min(w, h) / A4_SHORT_POINTS
+    to_source = as_homography(back.ravel().tolist())
+    return PageInfo(number, float(w), float(h), True, wp.rotation, wp.skew, to_source, scale)
+
+
+def read_page(img: np.ndarray, number: int, options: Options, px_per_point: float | None = None) -> PageResult:
+    """One page image to blocks (tables and paragraphs, top to bottom) and its PageInfo; ``px_per_point``
+    is the image's resolution when it is a rendered PDF page."""
+    engine = get_engine(options.ocr_engine)
+    wp = working_page(img, options)
+    gray, page, squared, evened = wp.gray, wp.ink, wp.squared, wp.evened
+    unit = sg.unit_of(gray)
     binary, tables = page.binary, page.tables
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
@@ -640,14 +708,13 @@ def read_page(img: np.ndarray, number: int, options: Options) -> PageResult:
             )
             blocks.append((lines[0][1], Paragraph(text, number, pbox)))
     blocks.sort(key=lambda x: x[0])
-    h, w = gray.shape[:2]
     notes = (
         [f"page {number}: {partial} body paragraphs read in part (their first characters, then …)"] if partial else []
     )
     if squared or evened:
         done = ["the page squared from a photo's perspective"] * squared + ["its uneven light evened"] * evened
         notes.append(f"page {number}: " + " and ".join(done))
-    return [b for _, b in blocks], PageInfo(number, float(w), float(h), True, rotation, skew), notes
+    return [b for _, b in blocks], working_info(number, wp, px_per_point), notes
 
 
 # ----------------------------------------------------------------------------- images
@@ -818,9 +885,11 @@ def page_dpi(page, dpi: int, max_pixels: int) -> float:  # type: ignore[no-untyp
     return max(float(dpi), min(native, NATIVE_DPI_MAX, fit)) if fit >= dpi else float(dpi)
 
 
-def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: bool = False) -> np.ndarray:
+def render_pdf_page(
+    data: bytes, index: int, dpi: int, max_pixels: int, native: bool = False
+) -> tuple[np.ndarray, float]:
     """One PDF page rendered in grayscale at dpi, or at its scan's own resolution when native
-    (refused when it would exceed max_pixels)."""
+    (refused when it would exceed max_pixels), and its pixels per point."""
     with open_document(data) as pdf:
         page = pdf[index]
         w, h = page.get_size()
@@ -828,13 +897,14 @@ def render_pdf_page(data: bytes, index: int, dpi: int, max_pixels: int, native: 
         if w * h * scale * scale > max_pixels:
             raise ReportError("too_large", f"page {index + 1} at {dpi} dpi exceeds {max_pixels} pixels")
         img = page.render(scale=scale).to_numpy()  # colour: a red seal is taken out by to_gray
-        return sg.to_gray(np.ascontiguousarray(img))
+        return sg.to_gray(np.ascontiguousarray(img)), scale
 
 
 def _read_pdf_page(args: tuple[bytes, int, Options]) -> PageResult:
     """Pool task: render one PDF page and read it."""
     data, index, options = args
-    return read_page(render_pdf_page(data, index, options.dpi, options.max_pixels, True), index + 1, options)
+    img, px_per_point = render_pdf_page(data, index, options.dpi, options.max_pixels, True)
+    return read_page(img, index + 1, options, px_per_point)
 
 
 def read_pdf(path: str, data: bytes, options: Options, pages: list[int] | None = None) -> Document:
