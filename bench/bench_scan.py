@@ -12,10 +12,10 @@ Truth is the text layer of the same PDF cells (pdfplumber words inside each grid
 
     OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python bench/bench_scan.py [--dpi 200]
 
-Last figures (shared 2-core machine, CPU seconds on core 0): cells/rapidocr 1.40 s/page 186/186;
-cells/tesseract 2.48 s 186/186; page/rapidocr 5.08 s 166/186; page/tesseract 1.92 s 107/186 (aim: 1.5 s,
-3x faster than whole-page OCR). Generated scans (bench/scan_eval.py, the 30 of tests/test_scan.py):
-99.85 % of fields right, 100 % at 300 and 200 dpi, 99.5 % at 150 dpi, no silent error, 216 CPU s.
+For cells/rapidocr it also prints the recognition model's share (CPU, batched calls, input pixels).
+Last figures (2026-12-05, shared 2-core machine at load 9-10, CPU seconds on core 0): cells/rapidocr
+1.50 s/page 186/186, of which the recognition model 1.17 s; page/rapidocr 4.66 s 166/186; page/tesseract
+1.90 s 107/186; whole document: ours 6.17 s, tesseract chi_sim 5.71 s, RapidOCR 18.36 s (docs/scans.md).
 """
 
 from __future__ import annotations
