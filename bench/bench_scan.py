@@ -13,9 +13,9 @@ Truth is the text layer of the same PDF cells (pdfplumber words inside each grid
     OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python bench/bench_scan.py [--dpi 200]
 
 For cells/rapidocr it also prints the recognition model's share (CPU, batched calls, input pixels).
-Last figures (2026-12-05, shared 2-core machine at load 9-10, CPU seconds on core 0): cells/rapidocr
-1.50 s/page 186/186, of which the recognition model 1.17 s; page/rapidocr 4.66 s 166/186; page/tesseract
-1.90 s 107/186; whole document: ours 6.17 s, tesseract chi_sim 5.71 s, RapidOCR 18.36 s (docs/scans.md).
+Last figures (2026-12-05, shared 2-core machine, load about 1.3, CPU seconds on core 0): cells/rapidocr
+1.24 s/page 186/186, of which the recognition model 0.90 s; page/rapidocr 4.93 s 166/186; page/tesseract
+2.00 s 107/186; whole document: ours 6.14 s, tesseract chi_sim 5.75 s, RapidOCR 18.67 s (docs/scans.md).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def main() -> int:
             rec_cpu, px, calls = (a - b for a, b in zip((meter.cpu, meter.pixels, meter.calls), rec0, strict=True))
             print(
                 f"{'':18}of which the recognition model {rec_cpu / len(pages):.2f} s/page "
-                f"({calls / len(pages):.0f} batched calls, {px / len(pages) / 1e3:.0f}k input pixels,"
+                f"({calls / len(pages):.0f} calls, {px / len(pages) / 1e3:.0f}k input pixels,"
                 f" {1e6 * rec_cpu / max(px, 1):.1f} us a pixel)"
             )
     per_document(args.dpi)
