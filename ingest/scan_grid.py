@@ -52,6 +52,9 @@ ALIGNED_SIDE = 0.3
 CLEAN_SIDE = 0.08
 # ... and alone, ink on both sides at once along at most CROSSED_SIDE of it (a bar crossing a glyph's stroke).
 CROSSED_SIDE = 0.03
+# ... and it must run into one of the rulings at its ends, whose ink is at most RUNG_THICK_UNITS thick (the
+# digit 1 in a cell stops short of both).
+RUNG_THICK_UNITS = 0.4
 # A piece spanning two rows or more may have text touching it along this share (glyph chains: more).
 LONG_SIDE = 0.5
 # A vertical ruling spans at least this many units (a table row is taller; glyph strokes between
@@ -588,6 +591,22 @@ def side_ink(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) ->
     return float((left | right).mean()), float((left & right).mean())
 
 
+def _leaves_rung(profile: np.ndarray, rung: int) -> bool:
+    """Whether ink along a piece, from the rung it starts at (at most rung rows of ink), breaks off
+    before the piece's own ink begins."""
+    white = np.flatnonzero(~profile)
+    return len(white) > 0 and 0 < white[0] <= rung
+
+
+def floating(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> bool:
+    """Whether a vertical piece stops short of the rulings at both its ends (a glyph's stroke has the
+    cell's padding above and below it; a ruling runs into the rulings it meets)."""
+    x0, y0, x1, y1 = seg
+    profile = np.asarray(binary[y0:y1, x0:x1].any(axis=1))
+    rung = max(2, int(RUNG_THICK_UNITS * unit))
+    return _leaves_rung(profile, rung) and _leaves_rung(profile[::-1], rung)
+
+
 def aligned_verticals(
     vs: list[tuple[int, int, int, int]], hs: list[tuple[int, int, int, int]], binary: np.ndarray, unit: float
 ) -> list[tuple[int, int, int, int]]:
@@ -604,7 +623,7 @@ def aligned_verticals(
         aligned = any(
             abs((s[0] + s[2] - g[0] - g[2]) / 2) <= near and g[1] - r <= s[3] and s[1] <= g[3] + r for g in long
         )
-        clean = side <= CLEAN_SIDE and crossed <= CROSSED_SIDE
+        clean = side <= CLEAN_SIDE and crossed <= CROSSED_SIDE and not floating(binary, s, unit)
         if clean or (aligned and side <= ALIGNED_SIDE) or (n >= 3 and side <= LONG_SIDE):
             out.append(s)
     return out
