@@ -50,8 +50,6 @@ ALIGN_UNITS = 0.3
 # ... and then needs ink beside it along at most this share of its length (CLEAN_SIDE when alone).
 ALIGNED_SIDE = 0.3
 CLEAN_SIDE = 0.08
-# ... and alone, ink on both sides at once along at most CROSSED_SIDE of it (a bar crossing a glyph's stroke).
-CROSSED_SIDE = 0.03
 # ... and it must run into one of the rulings at its ends, whose ink is at most RUNG_THICK_UNITS thick (the
 # digit 1 in a cell stops short of both).
 RUNG_THICK_UNITS = 0.4
@@ -619,11 +617,11 @@ def aligned_verticals(
     long = [s for s, n, d in zip(vs, rungs, sides, strict=True) if n >= 3 and d <= LONG_SIDE]
     near = max(2, int(ALIGN_UNITS * unit))
     out = []
-    for s, n, (side, crossed) in zip(vs, rungs, inked, strict=True):
+    for s, n, (side, _) in zip(vs, rungs, inked, strict=True):
         aligned = any(
             abs((s[0] + s[2] - g[0] - g[2]) / 2) <= near and g[1] - r <= s[3] and s[1] <= g[3] + r for g in long
         )
-        clean = side <= CLEAN_SIDE and crossed <= CROSSED_SIDE and not floating(binary, s, unit)
+        clean = side <= CLEAN_SIDE and not floating(binary, s, unit)
         if clean or (aligned and side <= ALIGNED_SIDE) or (n >= 3 and side <= LONG_SIDE):
             out.append(s)
     return out
