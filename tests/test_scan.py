@@ -334,3 +334,36 @@ def test_separately_boxed_cells_make_one_grid() -> None:
             )
     (table,) = find_tables(np.asarray(im))
     assert len(table.xs) == len(xs) and len(table.ys) == len(ys)
+
+
+def test_rulings_broken_every_few_pixels_make_the_same_grid() -> None:
+    """Rulings with short stretches dropped out (4% of their length, as toner skips and JPEG leave them:
+    pieces shorter than the opening kernel) give the grid the intact page gives, merged cells included;
+    the digits in the cells are not taken for rulings."""
+    from PIL import ImageDraw, ImageFont
+
+    from ingest.scan_grid import find_tables
+    from samples.make_scans import broken_rulings
+
+    im = Image.new("L", (1700, 900), 255)
+    draw = ImageDraw.Draw(im)
+    font = ImageFont.truetype(str(fonts.DEJAVU / "DejaVuSans.ttf"), 22)
+    xs, ys = [150, 500, 700, 900, 1100, 1300, 1500], [150, 185, 220, 255, 290, 325, 360, 395]
+    for y in ys:
+        draw.line((xs[0], y, xs[-1], y), fill=0, width=2)
+    for i in range(len(ys) - 1):
+        for j, x in enumerate(xs):
+            if i == 2 and 0 < j < len(xs) - 1:
+                continue  # row 2 is one cell across the table
+            draw.line((x, ys[i], x, ys[i + 1]), fill=0, width=2)
+        for j in range(len(xs) - 1):
+            draw.text((xs[j] + 20, ys[i] + 6), str(1111 * (i + j) % 10000), fill=0, font=font)
+
+    def cells(page: Image.Image) -> list[tuple[int, int, int, int]]:
+        (table,) = find_tables(np.asarray(page))
+        return [(c.row, c.col, c.rowspan, c.colspan) for c in table.cells]
+
+    intact = cells(im)
+    assert (2, 0, 1, len(xs) - 1) in intact and len(intact) == 6 * (len(xs) - 1) + 1
+    for seed in (1, 2, 3):
+        assert cells(broken_rulings(im, 0.04, np.random.default_rng(seed))) == intact, seed

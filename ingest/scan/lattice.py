@@ -51,6 +51,9 @@ ALIGN_UNITS = 0.3
 # ... and then needs ink beside it along at most this share of its length (CLEAN_SIDE when alone).
 ALIGNED_SIDE = 0.3
 CLEAN_SIDE = 0.08
+# ... and it must run into one of the rulings at its ends, whose ink is at most RUNG_THICK_UNITS thick (the
+# digit 1 in a cell stops short of both).
+RUNG_THICK_UNITS = 0.4
 # A piece spanning two rows or more may have text touching it along this share (glyph chains: more).
 LONG_SIDE = 0.5
 # A vertical ruling spans at least this many units (a table row is taller; glyph strokes between
@@ -58,6 +61,28 @@ LONG_SIDE = 0.5
 MIN_V_UNITS = 1.2
 # Closing bridges breaks of up to this many units along a line (scanner dropouts).
 BRIDGE_UNITS = 0.6
+# A ruling broken every few pixels (toner skips, noise, JPEG) leaves pieces shorter than the opening
+# kernel: ink runs at least PIECE_UNITS long along the line (2 pixels at least) are joined across gaps of
+# up to GAP_UNITS, and a join at least JOIN_H_UNITS (JOIN_V_UNITS upright) long is a ruling where one band
+# of it BAND_UNITS thick is covered by the pieces along at least PIECE_COVER of its length. The strokes
+# of a line of text, joined so, lie at many heights and leave the gaps between characters open; two
+# characters with a stroke at one height (the bar of 十 beside 条) are shorter than a join must be.
+PIECE_UNITS = 0.12
+GAP_UNITS = 0.8
+JOIN_H_UNITS = 8.0
+JOIN_V_UNITS = 5.0
+BAND_UNITS = 0.15
+PIECE_COVER = 0.8
+# ... and where at most BOTH_SIDES of its length has ink both above and below the band (SIDE_GAP_UNITS to
+# SIDE_UNITS away): glyph strokes cross a band through a line of text, a ruling has white cell padding
+# on at least one side.
+SIDE_GAP_UNITS = 0.12
+SIDE_UNITS = 0.35
+BOTH_SIDES = 0.2
+# ... and of a join, only the stretches between perpendicular lines whose pieces cover SPAN_COVER of them.
+SPAN_COVER = 0.67
+# A horizontal ruling meets a vertical one it stops short of by up to REACH_UNITS (a break at the crossing).
+REACH_UNITS = 0.8
 # A column of ink beside a vertical piece along this share of its length is a parallel ruling (the
 # partner of a double border, the next box of separately boxed cells), not a glyph's other stroke;
 # counted so only for pieces at least this many units long (a glyph touching two tight rulings is shorter).
@@ -245,17 +270,91 @@ def deskew(gray: np.ndarray, setting: Threshold | None = None) -> tuple[np.ndarr
     return rotate(gray, angle), angle
 
 
+def _opened(binary: np.ndarray, length: int) -> np.ndarray:
+    """The runs of ink at least length pixels long along the rows."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(2, length), 1))
+    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+
+
+def _closed(mask: np.ndarray, length: int) -> np.ndarray:
+    """The mask with breaks of up to length pixels along the rows filled."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, length), 1))
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+
+
+def best_band(pieces: np.ndarray, thick: int) -> tuple[int, float]:
+    """The first row of the band thick rows tall whose ink covers most columns, and that share."""
+    h = pieces.shape[0]
+    if h == 0 or pieces.shape[1] == 0:
+        return 0, 0.0
+    thick = min(thick, h)
+    sums = np.vstack([np.zeros((1, pieces.shape[1]), np.int32), np.cumsum(pieces > 0, axis=0, dtype=np.int32)])
+    cover = ((sums[thick:] - sums[:-thick]) > 0).mean(axis=1)
+    top = int(np.argmax(cover))
+    return top, float(cover[top])
+
+
+def _crossed(binary: np.ndarray, top: int, thick: int, gap: int, reach: int) -> np.ndarray:
+    """For each column, whether it has ink both above and below the band of rows top..top+thick
+    (between gap and reach rows away)."""
+    h, w = binary.shape
+    above = binary[max(0, top - reach) : max(0, top - gap + 1)]
+    below = binary[min(h, top + thick + gap - 1) : min(h, top + thick + reach)]
+    if above.size == 0 or below.size == 0:
+        return np.zeros(w, dtype=np.bool_)
+    return np.asarray(above.any(axis=0) & below.any(axis=0))
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The (start, end) of each run of True in a 1-D array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _kept_spans(ink: np.ndarray, crossing: np.ndarray) -> np.ndarray:
+    """Along a join's band, the columns kept: each stretch between perpendicular lines whose pieces
+    cover SPAN_COVER of it (a glyph stroke reached through a merged cell covers less), with the
+    crossings beside a kept stretch."""
+    keep = np.zeros(len(ink), dtype=np.bool_)
+    for a, b in _runs(~crossing):
+        keep[a:b] = ink[a:b].mean() >= SPAN_COVER
+    for a, b in _runs(crossing):
+        keep[a:b] = (a > 0 and keep[a - 1]) or (b < len(keep) and keep[b])
+    return keep
+
+
+def joined_rulings(binary: np.ndarray, length: int, unit: float, across: np.ndarray) -> np.ndarray:
+    """Horizontal rulings broken into pieces shorter than the opening kernel: the pieces joined across
+    short gaps, kept (their best-covered band only) where the join runs length pixels, the pieces cover
+    its band and its sides are not both inked; within it, only the stretches between the perpendicular
+    lines (across) that the pieces cover."""
+    pieces = _opened(binary, int(PIECE_UNITS * unit))
+    joins = _opened(_closed(pieces, int(GAP_UNITS * unit)), length)
+    out = np.zeros_like(binary)
+    thick = max(2, int(round(BAND_UNITS * unit)))
+    gap, reach = max(2, int(round(SIDE_GAP_UNITS * unit))), max(3, int(round(SIDE_UNITS * unit)))
+    for (x0, y0, x1, y1), _ in blobs(joins):
+        top, share = best_band(pieces[y0:y1, x0:x1], thick)
+        crossed = _crossed(binary[:, x0:x1], y0 + top, thick, gap, reach)
+        if share >= PIECE_COVER and crossed.mean() <= BOTH_SIDES:
+            a, b = y0 + max(0, top - 1), y0 + top + thick + 1
+            ink = np.asarray((pieces[a:b, x0:x1] > 0).any(axis=0))
+            keep = _kept_spans(ink, np.asarray(across[a:b, x0:x1].any(axis=0)))
+            out[a:b, x0:x1] |= joins[a:b, x0:x1] * keep[None, :].astype(np.uint8)
+    return out
+
+
 def line_masks(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling-line masks by morphological opening, breaks bridged by closing."""
+    """Horizontal and vertical ruling-line masks by morphological opening (pieces of broken rulings
+    joined), breaks bridged by closing."""
     u = unit_of(binary)
-    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(H_KERNEL_UNITS * u)), 1))
-    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(V_KERNEL_UNITS * u))))
-    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk)
-    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk)
     bridge = max(3, int(BRIDGE_UNITS * u))
-    horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
-    return horiz, vert
+    upright = np.ascontiguousarray(binary.T)
+    hplain = _opened(binary, max(3, int(H_KERNEL_UNITS * u)))
+    vplain = _opened(upright, max(3, int(V_KERNEL_UNITS * u)))
+    horiz = _closed(hplain | joined_rulings(binary, int(JOIN_H_UNITS * u), u, np.ascontiguousarray(vplain.T)), bridge)
+    vert = _closed(vplain | joined_rulings(upright, int(JOIN_V_UNITS * u), u, np.ascontiguousarray(hplain.T)), bridge)
+    return horiz, np.ascontiguousarray(vert.T)
 
 
 def outer_borders(mask: np.ndarray) -> list[tuple[np.ndarray, int]]:
@@ -312,18 +411,20 @@ def _crossings(profile: np.ndarray, offset: int) -> list[int]:
 
 
 def _trimmed(
-    seg: tuple[int, int, int, int], other: np.ndarray, horizontal: bool, r: int
+    seg: tuple[int, int, int, int], other: np.ndarray, horizontal: bool, r: int, reach: int
 ) -> tuple[int, int, int, int] | None:
-    """A line piece cut back to its first and last meeting with a perpendicular line (None if fewer than two)."""
+    """A line piece cut back to its first and last meeting with a perpendicular line (None if fewer than
+    two): within r pixels, or reach pixels left or right (a horizontal ruling broken just before it
+    meets a vertical one)."""
     x0, y0, x1, y1 = seg
     h, w = other.shape
     if horizontal:
-        band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - r) : min(w, x1 + r)]
-        hits = _crossings(np.asarray(band.any(axis=0)), max(0, x0 - r))
+        band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - reach) : min(w, x1 + reach)]
+        hits = _crossings(np.asarray(band.any(axis=0)), max(0, x0 - reach))
         if len(hits) < 2 or hits[-1] - hits[0] < 2 * r:
             return None
-        return (hits[0], y0, hits[-1] + 1, y1)
-    band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - r) : min(w, x1 + r)]
+        return (min(max(hits[0], x0 - r), x1), y0, max(min(hits[-1] + 1, x1 + r), x0), y1)
+    band = other[max(0, y0 - r) : min(h, y1 + r), max(0, x0 - reach) : min(w, x1 + reach)]
     hits = _crossings(np.asarray(band.any(axis=1)), max(0, y0 - r))
     if len(hits) < 2 or hits[-1] - hits[0] < 2 * r:
         return None
@@ -336,6 +437,7 @@ def ruling_segments(
     """Line pieces cut to where they meet perpendicular lines, kept when they meet at least two;
     verticals are checked first (glyph strokes touching the rulings dropped), then horizontals against them."""
     r = max(3, int(0.4 * unit))
+    reach = max(r, int(REACH_UNITS * unit))
     # Verticals end at rulings, not at glyph strokes: a heading's stroke bridged to a table's border
     # (a photo squeezes the gap) carried the border on into the heading, whose ink beside it then
     # dropped the border.
@@ -343,13 +445,14 @@ def ruling_segments(
     for x0, y0, x1, y1 in _segments(horiz, True):
         if x1 - x0 >= RUNG_UNITS * unit:
             rungs[y0:y1, x0:x1] = horiz[y0:y1, x0:x1]
-    vs = [t for s in _segments(vert, False) if (t := _trimmed(s, rungs, False, r)) is not None]
+    vs = [t for s in _segments(vert, False) if (t := _trimmed(s, rungs, False, r, reach)) is not None]
     vs = [s for s in vs if s[3] - s[1] >= MIN_V_UNITS * unit]
-    vs = aligned_verticals(vs, _segments(horiz, True), binary, unit)
+    # a vertical crosses rulings, not the strokes of a text line (十's bar beside 二 and 条, chained)
+    vs = aligned_verticals(vs, [s for s in _segments(horiz, True) if s[2] - s[0] >= RUNG_UNITS * unit], binary, unit)
     vmask = np.zeros_like(vert)
     for x0, y0, x1, y1 in vs:
         vmask[y0:y1, x0:x1] = vert[y0:y1, x0:x1]
-    hs = [t for s in _segments(horiz, True) if (t := _trimmed(s, vmask, True, r)) is not None]
+    hs = [t for s in _segments(horiz, True) if (t := _trimmed(s, vmask, True, r, reach)) is not None]
     return hs, vs
 
 
@@ -444,24 +547,45 @@ def _rungs(seg: tuple[int, int, int, int], hs: list[tuple[int, int, int, int]], 
     return len(_cluster(ys, r))
 
 
-def side_ink(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> float:
-    """Share of a vertical piece's length with ink just beside it (a glyph's stroke has its other
-    strokes attached; a ruling has white cell padding on both sides)."""
+def _side_rows(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Along a vertical piece (ends left out), whether each row has ink just left of it and just right
+    of it (a second ruling running beside a long piece is not counted as ink)."""
     x0, y0, x1, y1 = seg
     e = max(2, int(0.2 * unit))
     a, b = max(1, int(0.1 * unit)), max(3, int(0.4 * unit))
-    if y1 - y0 <= 2 * e:
-        return 1.0
+    n = max(0, y1 - y0 - 2 * e)
     left = binary[y0 + e : y1 - e, max(0, x0 - b) : max(0, x0 - a)]
     right = binary[y0 + e : y1 - e, x1 + a : x1 + b]
     if y1 - y0 >= PARALLEL_MIN_UNITS * unit:  # a second ruling beside it (double or boxed borders) is not ink
         left, right = (w[:, (w > 0).mean(axis=0) < PARALLEL_SHARE] if w.size else w for w in (left, right))
-    rows = np.zeros(y1 - y0 - 2 * e, dtype=bool)
-    if left.size:
-        rows |= left.any(axis=1)
-    if right.size:
-        rows |= right.any(axis=1)
-    return float(rows.mean())
+    sides = [np.asarray(w.any(axis=1)) if w.size else np.zeros(n, dtype=np.bool_) for w in (left, right)]
+    return sides[0], sides[1]
+
+
+def side_ink(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> tuple[float, float]:
+    """Shares of a vertical piece's length with ink just beside it, and with ink on both sides at once
+    (a glyph's stroke has its other strokes attached, the bar of 十 crosses it; a ruling has white cell
+    padding on both sides)."""
+    if seg[3] - seg[1] <= 2 * max(2, int(0.2 * unit)):
+        return 1.0, 1.0
+    left, right = _side_rows(binary, seg, unit)
+    return float((left | right).mean()), float((left & right).mean())
+
+
+def _leaves_rung(profile: np.ndarray, rung: int) -> bool:
+    """Whether ink along a piece, from the rung it starts at (at most rung rows of ink), breaks off
+    before the piece's own ink begins."""
+    white = np.flatnonzero(~profile)
+    return len(white) > 0 and 0 < white[0] <= rung
+
+
+def floating(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> bool:
+    """Whether a vertical piece stops short of the rulings at both its ends (a glyph's stroke has the
+    cell's padding above and below it; a ruling runs into the rulings it meets)."""
+    x0, y0, x1, y1 = seg
+    profile = np.asarray(binary[y0:y1, x0:x1].any(axis=1))
+    rung = max(2, int(RUNG_THICK_UNITS * unit))
+    return _leaves_rung(profile, rung) and _leaves_rung(profile[::-1], rung)
 
 
 def aligned_verticals(
@@ -471,15 +595,17 @@ def aligned_verticals(
     the x of such a piece: the others are glyph strokes touching both rulings (chained across tight rows)."""
     r = max(2, int(0.4 * unit))
     rungs = [_rungs(s, hs, r) for s in vs]
-    sides = [side_ink(binary, s, unit) for s in vs]
+    inked = [side_ink(binary, s, unit) for s in vs]
+    sides = [d for d, _ in inked]
     long = [s for s, n, d in zip(vs, rungs, sides, strict=True) if n >= 3 and d <= LONG_SIDE]
     near = max(2, int(ALIGN_UNITS * unit))
     out = []
-    for s, n, side in zip(vs, rungs, sides, strict=True):
+    for s, n, (side, _) in zip(vs, rungs, inked, strict=True):
         aligned = any(
             abs((s[0] + s[2] - g[0] - g[2]) / 2) <= near and g[1] - r <= s[3] and s[1] <= g[3] + r for g in long
         )
-        if side <= CLEAN_SIDE or (aligned and side <= ALIGNED_SIDE) or (n >= 3 and side <= LONG_SIDE):
+        clean = side <= CLEAN_SIDE and not floating(binary, s, unit)
+        if clean or (aligned and side <= ALIGNED_SIDE) or (n >= 3 and side <= LONG_SIDE):
             out.append(s)
     return out
 
