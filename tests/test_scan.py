@@ -342,7 +342,7 @@ def test_rulings_broken_every_few_pixels_make_the_same_grid() -> None:
     the digits in the cells are not taken for rulings."""
     from PIL import ImageDraw, ImageFont
 
-    from ingest.scan_grid import find_tables
+    from ingest.scan.lattice import find_tables
     from samples.make_scans import broken_rulings
 
     im = Image.new("L", (1700, 900), 255)
