@@ -5,6 +5,7 @@ origin: PDF points (``float``) or image pixels (``int``)."""
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -55,3 +56,14 @@ class RuledGrid(Generic[N]):
                         cached[(i, j)] = k
             self._units = cached
         return cached
+
+
+def cluster_positions(values: Sequence[float], tol: float) -> list[list[float]]:
+    """Sorted values grouped where neighbours are within tol of each other."""
+    groups: list[list[float]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= tol:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return groups

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.ruled import GridCell, RuledGrid
+from ingest.ruled import GridCell, RuledGrid, cluster_positions
 from ingest.units import join_units
 
 # Geometry settings, in PDF points.
@@ -222,17 +222,6 @@ def clipped(segs: list[Seg], clip: Box | None) -> list[Seg]:
         if a1 - a0 >= MIN_LEN:
             out.append(Seg(s.horizontal, s.pos, a0, a1))
     return out
-
-
-def cluster_positions(values: Sequence[float], tol: float) -> list[list[float]]:
-    """Sorted values grouped where neighbours are within tol of each other."""
-    groups: list[list[float]] = []
-    for v in sorted(values):
-        if groups and v - groups[-1][-1] <= tol:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
-    return groups
 
 
 def merge_segments(segs: Sequence[Seg]) -> list[Seg]:

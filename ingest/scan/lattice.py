@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ingest.ruled import GridCell, RuledGrid
+from ingest.ruled import GridCell, RuledGrid, cluster_positions
 from ingest.units import join_units
 
 # Binarisation: adaptive-threshold block (as a fraction of the page width, made odd) and offset.
@@ -458,13 +458,7 @@ def ruling_segments(
 
 def _cluster(values: list[float], tol: float) -> list[int]:
     """Positions closer than tol merged into their mean, sorted."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [int(round(sum(g) / len(g))) for g in out]
+    return [int(round(sum(g) / len(g))) for g in cluster_positions(values, tol)]
 
 
 def table_regions(
