@@ -115,11 +115,11 @@ def make_pdfs(dest: Path, count: int) -> list[Path]:
             raise SystemExit("samples/make_pdf.py failed too often")
         n = min(MAKE_PDF_BATCH, count - made)
         run = subprocess.run(
-            [sys.executable, str(ROOT / "samples" / "make_pdf.py"), "--out", str(dest), "--count", str(n)]
-            + ["--seed", str(seed)],
+            [sys.executable, "-m", "samples.make_pdf", "--out", str(dest), "--count", str(n)] + ["--seed", str(seed)],
             capture_output=True,
             text=True,
             check=False,
+            cwd=ROOT,
         )
         if run.returncode == 0:
             made += n

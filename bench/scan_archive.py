@@ -51,9 +51,9 @@ def make(folder: Path, count: int, seed: int, photos: int) -> None:
                 face = list(FACES)[k % len(FACES)]
                 pdfs += [str(p) for p, _ in realistic_sources(Path(tmp) / str(k), face, 1, seed * 7 + k, k % 2 == 1)]
             subprocess.run(
-                [sys.executable, str(ROOT / "samples" / "make_photos.py"), *pdfs, "--out", str(folder),
+                [sys.executable, "-m", "samples.make_photos", *pdfs, "--out", str(folder),
                  "--seed", str(seed)],
-                check=True, stdout=subprocess.DEVNULL,
+                check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
             )  # fmt: skip
 
 

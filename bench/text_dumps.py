@@ -52,10 +52,11 @@ def corpus(count: int, seed: int, inputs: Path) -> list[tuple[Path, Path]]:
     made = sorted(inputs.glob("*.pdf"))
     if count and len(made) < count:
         subprocess.run(
-            [sys.executable, str(ROOT / "samples" / "make_pdf.py"), "--out", str(inputs), "--count", str(count)]
+            [sys.executable, "-m", "samples.make_pdf", "--out", str(inputs), "--count", str(count)]
             + ["--seed", str(seed)],
             check=True,
             capture_output=True,
+            cwd=ROOT,
         )
         made = sorted(inputs.glob("*.pdf"))
     pairs += [(p, p.with_suffix(".expected.json")) for p in made[:count]]

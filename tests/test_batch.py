@@ -38,7 +38,8 @@ def env(**extra: str) -> dict[str, str]:
 
 def gen(script: str, out: Path, *args: str) -> None:
     """Run one of the samples/ generators."""
-    subprocess.run([PY, str(ROOT / "samples" / script), "--out", str(out), *args], check=True, capture_output=True)
+    module = "samples." + script.removesuffix(".py")
+    subprocess.run([PY, "-m", module, "--out", str(out), *args], check=True, capture_output=True, cwd=ROOT)
 
 
 def place(src: Path, dst: Path, expected: Path | None, exp_map: dict[str, Path], root: Path) -> None:
