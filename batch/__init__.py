@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Each conversion runs in a child process (runner.py) with this address-space limit (RLIMIT_AS), replaced
 # after runner.DEFAULT_FILES_PER_CHILD files (or sooner, once it grew past half that limit).
-DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
+DEFAULT_MEMORY_LIMIT_BYTES = 2048 * 1024 * 1024
 # Tasks kept in flight per worker thread (bounds client memory on 100k-file folders).
 DEFAULT_TASKS_PER_THREAD = 4
 # Small files travel several to a Dask task (each still converted on its own, with its own limits and
