@@ -38,6 +38,10 @@ REMNANT_THIN_UNITS = 0.3
 REMNANT_LONG = 0.75
 # Ink blobs smaller than this share of a unit squared are specks, not text.
 SPECK_UNITS2 = 0.04
+# Two line bands of a cell at most SPLIT_GAP_UNITS apart and together at most SPLIT_LINE_UNITS tall
+# are one broken glyph's pieces (a 9-pt digit is about 1.05 units tall, two lines of 9-pt text about 2.9).
+SPLIT_GAP_UNITS = 0.3
+SPLIT_LINE_UNITS = 1.6
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
@@ -144,7 +148,7 @@ def cell_lines(
         gray = gray.copy()
         patch = gray[y0:y1, x0:x1]
         patch[cv2.dilate(remnant, np.ones((3, 3), np.uint8)) > 0] = 255
-    bands = sg.text_lines(ink, unit * 0.6)
+    bands = glyph_lines(sg.text_lines(ink, unit * 0.6), unit)
     if not bands:
         ys, xs = np.where(ink > 0)
         bands = [(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)]
@@ -160,6 +164,27 @@ def cell_lines(
         if (b[3] - b[1]) > 2.5 * (b[2] - b[0]) and (b[3] - b[1]) > 3 * unit:
             return [(_pad(crops[0][0]), "rotated", 1)]
     return [(_pad(c), "line", 1) for c, _ in crops]
+
+
+def glyph_lines(bands: list[tuple[int, int, int, int]], unit: float) -> list[tuple[int, int, int, int]]:
+    """Line bands of a cell with the pieces of one broken glyph joined: a digit whose stroke is broken
+    across (a light 5's bar, a 2's bowl, JPEG at 150 dpi) leaves two bands a pixel or two apart, each
+    read as a glyph of its own ("a" for the 5's belly, "26" for a 2). Neighbouring bands that overlap
+    across, at most SPLIT_GAP_UNITS apart, and together no taller than SPLIT_LINE_UNITS (less than two
+    lines of the smallest table text) are one line."""
+    out: list[list[int]] = []
+    for b in bands:
+        if out:
+            o = out[-1]
+            if (
+                b[1] - o[3] <= SPLIT_GAP_UNITS * unit
+                and b[3] - o[1] <= SPLIT_LINE_UNITS * unit
+                and min(o[2], b[2]) > max(o[0], b[0])
+            ):
+                o[0], o[2], o[3] = min(o[0], b[0]), max(o[2], b[2]), b[3]
+                continue
+        out.append(list(b))
+    return [(o[0], o[1], o[2], o[3]) for o in out]
 
 
 def merge_char_bands(bands: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
