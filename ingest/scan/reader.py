@@ -42,6 +42,10 @@ SPECK_UNITS2 = 0.04
 # are one broken glyph's pieces (a 9-pt digit is about 1.05 units tall, two lines of 9-pt text about 2.9).
 SPLIT_GAP_UNITS = 0.3
 SPLIT_LINE_UNITS = 1.6
+# Outside tables, a blob at least FRAME_UNITS long and on average at most FRAME_THIN_UNITS thick is a
+# line (a page edge's outline, a stray ruling), not text.
+FRAME_UNITS = 6.0
+FRAME_THIN_UNITS = 0.4
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
@@ -105,8 +109,18 @@ class _Slot:
 
 
 def _ink(binary: np.ndarray, unit: float) -> np.ndarray:
-    """The binary page without specks (noise, dust)."""
-    return sg.without_specks(binary, max(2, SPECK_UNITS2 * unit * unit))
+    """The binary page without specks (noise, dust) and without frames: a blob at least FRAME_UNITS
+    long whose ink is a thin line (its area over its box's half perimeter at most FRAME_THIN_UNITS) is
+    a page edge's outline or a stray ruling, not text; one spanning the page made every pixel row
+    inked, and the whole page one text line."""
+    ink = sg.without_specks(binary, max(2, SPECK_UNITS2 * unit * unit))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    bw, bh, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    frame = (np.maximum(bw, bh) >= FRAME_UNITS * unit) & (area <= FRAME_THIN_UNITS * unit * (bw + bh))
+    frame[0] = False
+    if frame.any():
+        ink[frame[labels]] = 0
+    return ink
 
 
 def _without_remnants(binary: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
