@@ -704,8 +704,10 @@ def ink_boxes(binary: np.ndarray, min_area: int) -> list[tuple[int, int, int, in
     return [box for box, area in blobs(binary) if area >= min_area]
 
 
-def text_lines(binary: np.ndarray, unit: float) -> list[tuple[int, int, int, int]]:
-    """Lines of text in a region with no table: bands of the row-ink profile, trimmed to their ink."""
+def text_lines(binary: np.ndarray, unit: float, keep_short: bool = False) -> list[tuple[int, int, int, int]]:
+    """Lines of text in a region with no table: bands of the row-ink profile, trimmed to their ink;
+    bands shorter than half a unit are left out unless keep_short (a broken glyph's piece, joined to
+    its line by the caller)."""
     prof = (binary > 0).sum(axis=1)
     rows = prof > max(1, int(0.05 * unit))
     out = []
@@ -719,7 +721,7 @@ def text_lines(binary: np.ndarray, unit: float) -> list[tuple[int, int, int, int
         y0 = y
         while y < h and rows[y]:
             y += 1
-        if y - y0 < min_h:
+        if y - y0 < min_h and not keep_short:
             continue
         band = binary[y0:y]
         cols = np.where(band.any(axis=0))[0]

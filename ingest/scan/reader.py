@@ -162,7 +162,12 @@ def cell_lines(
         gray = gray.copy()
         patch = gray[y0:y1, x0:x1]
         patch[cv2.dilate(remnant, np.ones((3, 3), np.uint8)) > 0] = 255
-    bands = glyph_lines(sg.text_lines(ink, unit * 0.6), unit)
+    line_unit = unit * 0.6
+    bands = [
+        b
+        for b in glyph_lines(sg.text_lines(ink, line_unit, keep_short=True), unit)
+        if b[3] - b[1] >= max(3, int(0.5 * line_unit))  # a piece joined to no line is left out, as before
+    ]
     if not bands:
         ys, xs = np.where(ink > 0)
         bands = [(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)]
