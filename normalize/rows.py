@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.grid import Cell, Table
 from layout.grids import dense
@@ -68,14 +68,50 @@ def _unique(cells: list[Cell | None]) -> list[Cell]:
     return out
 
 
+# An item number starting a label (`1.`, `2、`, `（三）`): where one merged cell's items begin.
+_ITEM = re.compile(
+    r"(?:[（(][一二三四五六七八九十]+[)）]|(?<![\d.．])[1-9][.．、](?!\d)|(?:^|(?<=\s))[一二三四五六七八九十][、.．])"
+)
+
+
+def label_items(text: str) -> list[str]:
+    """A label cell's text cut at its item numbers (`1.本机关不掌握… 2.没有现成…` -> two items); one
+    item when the text does not start with an item number."""
+    t = text.strip()
+    starts = [m.start() for m in _ITEM.finditer(t)]
+    if not starts or starts[0] != 0:
+        return [t]
+    return [t[a:b].strip() for a, b in zip(starts, [*starts[1:], len(t)], strict=True)]
+
+
+def _own_parts(matrix: list[list[Cell | None]]) -> dict[tuple[int, int], Cell]:
+    """Label cells merged down over rows whose printed items are one per row (a ruling between two
+    label cells lost: `1.本机关不掌握…` and `2.没有现成…` read as one cell over both rows): each row's
+    own item, as a cell of its own, by (row, cell id)."""
+    out: dict[tuple[int, int], Cell] = {}
+    seen: set[int] = set()
+    for line in matrix:
+        for c in line:
+            if c is None or c.rowspan < 2 or id(c) in seen or not is_label(c):
+                continue
+            seen.add(id(c))
+            items = label_items(c.text)
+            if len(items) != c.rowspan or not all(_CJK.search(t) for t in items):
+                continue
+            for j, t in enumerate(items):
+                out[(c.row + j, id(c))] = replace(c, text=t, row=c.row + j, rowspan=1)
+    return out
+
+
 def table_rows(table: Table, t_index: int) -> list[Row]:
     """Split every row of a table into labels and values (spans expanded for exact grids)."""
     rows: list[Row] = []
     if table.exact:
         matrix = dense(table)
+        parts = _own_parts(matrix)
         for r, line in enumerate(matrix):
             last = _label_end(line)
-            labels = _unique([c for c in line[: last + 1] if is_label(c)])
+            labels = _unique([parts.get((r, id(c)), c) for c in line[: last + 1] if is_label(c)])  # type: ignore[misc]
             values: list[Cell | None] = []
             for k in range(last + 1, len(line)):
                 c = line[k]
