@@ -45,7 +45,7 @@ SPLIT_LINE_UNITS = 1.6
 # Outside tables, a blob at least FRAME_UNITS long and on average at most FRAME_THIN_UNITS thick is a
 # line (a page edge's outline, a stray ruling), not text.
 FRAME_UNITS = 6.0
-FRAME_THIN_UNITS = 0.4
+FRAME_THIN_UNITS = 0.25
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
