@@ -54,6 +54,7 @@ CLEAN_SIDE = 0.08
 # ... and it must run into one of the rulings at its ends, whose ink is at most RUNG_THICK_UNITS thick (the
 # digit 1 in a cell stops short of both).
 RUNG_THICK_UNITS = 0.4
+RUNG_REACH_UNITS = 0.12
 # A piece spanning two rows or more may have text touching it along this share (glyph chains: more).
 LONG_SIDE = 0.5
 # A vertical ruling spans at least this many units (a table row is taller; glyph strokes between
@@ -576,9 +577,12 @@ def _leaves_rung(profile: np.ndarray, rung: int) -> bool:
 
 def floating(binary: np.ndarray, seg: tuple[int, int, int, int], unit: float) -> bool:
     """Whether a vertical piece stops short of the rulings at both its ends (a glyph's stroke has the
-    cell's padding above and below it; a ruling runs into the rulings it meets)."""
+    cell's padding above and below it; a ruling runs into the rulings it meets). The profile reaches
+    RUNG_REACH_UNITS past the piece's ends: a piece cut back to its crossings may stop a pixel short of
+    the ruling it meets, and the digit 1 under it then seemed to run into it."""
     x0, y0, x1, y1 = seg
-    profile = np.asarray(binary[y0:y1, x0:x1].any(axis=1))
+    e = max(1, int(round(RUNG_REACH_UNITS * unit)))
+    profile = np.asarray(binary[max(0, y0 - e) : y1 + e, x0:x1].any(axis=1))
     rung = max(2, int(RUNG_THICK_UNITS * unit))
     return _leaves_rung(profile, rung) and _leaves_rung(profile[::-1], rung)
 
