@@ -22,6 +22,7 @@ SECTION_KEYS = ("active_disclosure", "applications", "review_litigation")
 
 MATCH = 0.6  # least similarity for a label to name a template row
 GROUP_MATCH = 0.85
+SURE_NUMBER = 0.5  # a value cell read at least this surely counts when the review's value row is chosen
 # Section 三's header may leave at most this many applicant columns unread and still place them all.
 UNREAD_COLUMNS = 2
 
@@ -527,7 +528,7 @@ def extract_review(rows: list[Row], tpl: Template, ex: Extraction) -> None:
         candidates = blanks[-1:]
     if not candidates:
         return
-    row = max(candidates, key=lambda r: (r.numbers(), -r.index))
+    row = max(candidates, key=lambda r: (_sure_numbers(r), r.numbers(), -r.index))
     columns = _review_columns([r for r in rows if r.table == row.table and r.index < row.index], spec)
     by_header = columns is not None and _fits_columns(row, columns)
     if by_header:
@@ -549,6 +550,17 @@ def extract_review(rows: list[Row], tpl: Template, ex: Extraction) -> None:
         fid = f"review_litigation.{g}.{f}"
         c = vals[k] if k < len(vals) else None
         ex.values[fid] = _value(fid, c, "", guess or _spanning(c))
+
+
+def _sure_numbers(row: Row) -> int:
+    """How many of a row's value cells read as a number with some confidence: a shaded header row
+    read as digits (`15888322`, `13834888行政诉讼…`, confidence 0.2) holds digits too, and took the place
+    of the value row under it."""
+    return sum(
+        1
+        for c in row.values
+        if c is not None and c.text.strip() and c.confidence >= SURE_NUMBER and parse_number(c.text).value is not None
+    )
 
 
 def _review_group(text: str, spec: ReviewLitigation) -> str | None:
