@@ -672,12 +672,19 @@ def _field_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | Non
     fields = [canon(f.label) for f in spec.fields]
     if not header or any(len(r.cells) != len(header[0].cells) for r in header):
         return None
+    def names(leaf: str, label: str) -> bool:
+        return leaf == label or (len(leaf) >= 3 and similarity(leaf, label) >= 0.75)
+
     found: list[int] = []
     for k in range(len(header[0].cells)):
         leaf = column_leaf(header, k)
         expected = fields[len(found) % len(fields)]
-        if leaf == expected or (len(leaf) >= 3 and similarity(leaf, expected) >= 0.75):
+        if names(leaf, expected):
             found.append(k)
+        elif any(names(leaf, f) for f in fields):
+            # a column naming another field than the one due: one went unread (`计` of 总计), and the
+            # rounds counted on from here would be a group off
+            return None
     return found if found and len(found) % len(fields) == 0 else None
 
 
