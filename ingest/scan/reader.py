@@ -46,6 +46,9 @@ SPLIT_LINE_UNITS = 1.6
 # line (a page edge's outline, a stray ruling), not text.
 FRAME_UNITS = 6.0
 FRAME_THIN_UNITS = 0.25
+# A cell whose ink spans less than this (units) both ways holds no glyph, only noise (a digit is about
+# a unit tall, a dash about half a unit wide).
+LONE_SPECK_UNITS = 0.4
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
@@ -158,6 +161,9 @@ def cell_lines(
     ink, remnant = _without_remnants(binary[y0:y1, x0:x1], unit)
     if not ink.any():
         return []
+    ys, xs = np.nonzero(ink)
+    if max(ys.max() - ys.min(), xs.max() - xs.min()) + 1 < LONE_SPECK_UNITS * unit:
+        return []  # all its ink one speck smaller than any glyph or dash: noise in a blank cell (read as 1)
     if remnant.any():
         gray = gray.copy()
         patch = gray[y0:y1, x0:x1]
