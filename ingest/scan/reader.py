@@ -49,6 +49,10 @@ FRAME_THIN_UNITS = 0.25
 # A cell whose ink spans less than this (units) both ways holds no glyph, only noise (a digit is about
 # a unit tall, a dash about half a unit wide).
 LONE_SPECK_UNITS = 0.4
+# A short crop the recogniser reads as nothing takes the other engine's digits when they are at least
+# EMPTY_TAKE sure, at most EMPTY_CONFIDENCE sure (a doubtful value, never a silent one).
+EMPTY_TAKE = 0.8
+EMPTY_CONFIDENCE = 0.6
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
@@ -367,9 +371,18 @@ def _other_engine(name: str) -> OcrEngine | None:
         return None
 
 
-def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
-    """Doubtful number readings get the other engine's reading as an alternative."""
-    idx = [i for i, r in enumerate(readings) if r[1] < CONFIDENT and digit_shaped(r[0])]
+def _third_opinion(
+    name: str, crops: list[np.ndarray], readings: list[Reading], short: list[bool] | None = None
+) -> list[Reading]:
+    """Doubtful number readings get the other engine's reading as an alternative; a short one-line crop
+    read as nothing at all (a jagged bilevel 0 at 150 dpi) takes the other engine's digits when they
+    are sure (EMPTY_TAKE), as a doubtful reading (at most EMPTY_CONFIDENCE)."""
+    short = short if short is not None else [False] * len(crops)
+    idx = [
+        i
+        for i, r in enumerate(readings)
+        if r[1] < CONFIDENT and digit_shaped(r[0]) or short[i] and not r[0].strip()
+    ]
     if not idx:
         return readings
     other = _other_engine(name)
@@ -379,6 +392,10 @@ def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) 
     out = list(readings)
     for i, (t2, c2) in zip(idx, again, strict=True):
         text, conf, alts = out[i]
+        if not text.strip():
+            if any(ch.isdigit() for ch in t2) and c2 >= EMPTY_TAKE:
+                out[i] = (t2, round(min(c2, EMPTY_CONFIDENCE), 4), [])
+            continue
         if t2 and t2 != text and all(a[0] != t2 for a in alts):
             alts = sorted([*alts, (t2, round(min(c2, CONFIDENT - 0.01), 4))], key=lambda a: -a[1])
         out[i] = (text, conf, alts)
@@ -435,7 +452,8 @@ def read_crops(
             readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
     readings = _second_opinion(engine, imgs, readings, strips)
-    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings)))
+    short = [_short(c) for c in crops]
+    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings, short)))
 
 
 def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
