@@ -672,6 +672,7 @@ def _field_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | Non
     fields = [canon(f.label) for f in spec.fields]
     if not header or any(len(r.cells) != len(header[0].cells) for r in header):
         return None
+
     def names(leaf: str, label: str) -> bool:
         return leaf == label or (len(leaf) >= 3 and similarity(leaf, label) >= 0.75)
 

@@ -379,9 +379,7 @@ def _third_opinion(
     are sure (EMPTY_TAKE), as a doubtful reading (at most EMPTY_CONFIDENCE)."""
     short = short if short is not None else [False] * len(crops)
     idx = [
-        i
-        for i, r in enumerate(readings)
-        if r[1] < CONFIDENT and digit_shaped(r[0]) or short[i] and not r[0].strip()
+        i for i, r in enumerate(readings) if r[1] < CONFIDENT and digit_shaped(r[0]) or short[i] and not r[0].strip()
     ]
     if not idx:
         return readings
