@@ -682,9 +682,10 @@ def _field_columns(header: list[Row], spec: ReviewLitigation) -> list[int] | Non
         expected = fields[len(found) % len(fields)]
         if names(leaf, expected):
             found.append(k)
-        elif any(names(leaf, f) for f in fields):
-            # a column naming another field than the one due: one went unread (`计` of 总计), and the
-            # rounds counted on from here would be a group off
+        elif found and any(names(leaf, f) for f in fields) and not names(leaf, fields[(len(found) - 1) % len(fields)]):
+            # a column naming another field than the one due (nor the one before it again: a column
+            # split in two repeats its label): one went unread (`计` of 总计), and the rounds counted
+            # on from here would be a group off
             return None
     return found if found and len(found) % len(fields) == 0 else None
 
