@@ -308,3 +308,24 @@ def test_space_aligned_table_of_many_columns_is_read_in_bounded_time() -> None:
     (table,) = [b for b in parse_blocks("\n".join([full, full, short, full, full, short])) if isinstance(b, Table)]
     row = table.rows()[2]
     assert len(row) == 21 and {c.confidence for c in row[1:]} == {0.5}
+
+
+def test_a_label_merged_over_two_rows_gives_each_row_its_item() -> None:
+    """A lost ruling between two label cells: `1.… 2.…` read as one cell over both rows; each row
+    keeps its own item (and the merged cell of one item, a group label, stays whole)."""
+    from normalize.rows import label_items, table_rows
+
+    assert label_items("1.本机关不掌握相关政府信息 2.没有现成信息需要另行制作") == [
+        "1.本机关不掌握相关政府信息",
+        "2.没有现成信息需要另行制作",
+    ]
+    assert label_items("第二十条第（一）项") == ["第二十条第（一）项"]
+    cells = [
+        Cell("（四）无法提供", 0, 0, rowspan=2),
+        Cell("1.本机关不掌握相关政府信息 2.没有现成信息需要另行制作", 0, 1, rowspan=2),
+        Cell("3", 0, 2),
+        Cell("4", 1, 2),
+    ]
+    rows = table_rows(Table(cells), 0)
+    assert [r.leaf for r in rows] == ["本机关不掌握相关政府信息", "没有现成信息需要另行制作"]
+    assert [r.labels[0].text for r in rows] == ["（四）无法提供", "（四）无法提供"]

@@ -367,3 +367,28 @@ def test_rulings_broken_every_few_pixels_make_the_same_grid() -> None:
     assert (2, 0, 1, len(xs) - 1) in intact and len(intact) == 6 * (len(xs) - 1) + 1
     for seed in (1, 2, 3):
         assert cells(broken_rulings(im, 0.04, np.random.default_rng(seed))) == intact, seed
+
+
+def test_broken_glyph_pieces_are_one_line_and_a_speck_is_blank() -> None:
+    """A digit whose stroke breaks across (a 5's bar a pixel above its belly) is one crop, not two
+    glyphs; two real lines stay two; a cell holding one noise speck is blank; a one-row vertical piece
+    that stops a pixel short of the ruling below it (the digit 1) floats, it is no ruling."""
+    from ingest.scan.lattice import floating
+    from ingest.scan.reader import cell_lines, glyph_lines
+
+    unit = 17.0
+    assert glyph_lines([(10, 5, 20, 10), (9, 12, 21, 23)], unit) == [(9, 5, 21, 23)]
+    assert glyph_lines([(10, 5, 60, 28), (10, 31, 60, 54)], unit) == [(10, 5, 60, 28), (10, 31, 60, 54)]
+    gray = np.full((60, 80), 255, np.uint8)
+    binary = np.zeros_like(gray)
+    binary[20:25, 30:34] = 255  # a speck, a fifth of a unit
+    assert cell_lines(gray, binary, (0, 0, 80, 60), unit) == []
+    binary[:] = 0
+    binary[10:14, 30:45] = 255  # a 5's bar and stem, cut off from its belly by a 2-pixel gap
+    binary[16:28, 30:45] = 255
+    assert len(cell_lines(gray, binary, (0, 0, 80, 60), unit)) == 1
+    col = np.zeros((30, 5), np.uint8)
+    col[0:3] = 255  # the ruling above
+    col[7:24] = 255  # the digit 1
+    col[28:30] = 255  # the ruling below, just past the piece's end
+    assert floating(col, (0, 0, 5, 28), unit)
