@@ -367,3 +367,15 @@ def test_rulings_broken_every_few_pixels_make_the_same_grid() -> None:
     assert (2, 0, 1, len(xs) - 1) in intact and len(intact) == 6 * (len(xs) - 1) + 1
     for seed in (1, 2, 3):
         assert cells(broken_rulings(im, 0.04, np.random.default_rng(seed))) == intact, seed
+
+
+def test_a_signature_and_date_alone_on_a_page_are_two_paragraphs_read_whole() -> None:
+    """Body lines (half the page wide or more) run on into the next unindented line; a last page holding only
+    the right-aligned signature and date has no body line, so the date is not taken for the signature's
+    continuation (and left unread as a body paragraph's tail)."""
+    from ingest.scan.reader import group_paragraphs
+
+    signature = [(979, 253, 1378, 291), (978, 333, 1372, 371)]
+    assert group_paragraphs(signature, [], 1598) == [[signature[0]], [signature[1]]]
+    body = [(295, 456, 1302, 496), (215, 509, 985, 548)]  # a full first line, its unindented tail
+    assert group_paragraphs(body + [(1000, 700, 1300, 738)], [], 1598) == [body, [(1000, 700, 1300, 738)]]
