@@ -5,7 +5,7 @@ them) into DIR unless it holds them already: every pinned face (AR PL UMing, Not
 UKai, WenQuanYi Zen Hei / Micro Hei, Noto Sans CJK) x 150/200/300 dpi, with grey-shaded headers, noise,
 JPEG, bilevel pages, red seals, skew, punch holes and dark edges, broken rulings; ``--photos N`` adds
 phone photos (``samples/make_photos.py``, own seed). Converts each (``bench/scan_eval.convert_one``:
-``conftest.silent_errors`` is the one judge), then prints per scan, per font, per dpi and per fault:
+``samples.scoring.silent_errors`` is the one judge, for the tests too), then prints per scan, per font, per dpi and per fault:
 fields right, silent errors, agency and year right / null / WRONG; and writes the worst scan's overlay
 PNGs to ``docs/`` (``cli.py overlay``). Run by hand, niced:
 

@@ -1,6 +1,6 @@
 """Adapters: each turns one input format into a :class:`ingest.grid.Document`.
 
-The registry below maps a detected format to the function that reads it. Adapters are imported
+`adapter` maps a detected format to the function that reads it. Adapters are imported
 lazily so that reading a text dump never loads OpenCV or an OCR engine.
 """
 
@@ -19,103 +19,50 @@ from ingest.options import Options
 Reader = Callable[[str, bytes, Options], Document]
 
 
-def _text() -> Reader:
-    """The text-dump adapter."""
-    from ingest.text import read
+def adapter(fmt: str) -> Reader:
+    """The adapter of a detected format, imported on first use; each is read(path, data, options) -> Document.
+    KeyError for a format no adapter reads."""
+    match fmt:
+        case "text":  # text dumps of a report (pdftotext, pdfplumber, copied pages)
+            from ingest.text import read as read_text
 
-    return read
+            return read_text
+        case "docx":
+            from ingest.docx.reader import read as read_docx
 
+            return read_docx
+        case "doc" | "rtf":  # through LibreOffice, then the DOCX adapter
+            from ingest.legacy import read as read_doc
+            from ingest.legacy import read_rtf
 
-def _docx() -> Reader:
-    """The DOCX adapter."""
-    from ingest.docx.reader import read
+            return read_rtf if fmt == "rtf" else read_doc
+        case "pdf":  # born-digital; it hands image-only pages to the scan adapter
+            from ingest.pdf.reader import read as read_pdf
 
-    return read
+            return read_pdf
+        case "image":  # scans: OpenCV and an OCR engine
+            from ingest.scan.reader import read_image
 
+            return read_image
+        case "html":
+            from ingest.html.reader import read as read_html
 
-def _doc() -> Reader:
-    """The .doc/.wps adapter (LibreOffice, then the DOCX adapter)."""
-    from ingest.legacy import read
+            return read_html
+        case "xlsx" | "ods" | "xls":
+            from ingest.sheet import read_ods, read_xls, read_xlsx
 
-    return read
+            return {"xlsx": read_xlsx, "ods": read_ods, "xls": read_xls}[fmt]
+        case "ofd":
+            from ingest.ofd import read as read_ofd
 
-
-def _rtf() -> Reader:
-    """The RTF adapter (LibreOffice, then the DOCX adapter)."""
-    from ingest.legacy import read_rtf
-
-    return read_rtf
-
-
-def _pdf() -> Reader:
-    """The born-digital PDF adapter (it hands image-only pages to the scan adapter)."""
-    from ingest.pdf.reader import read
-
-    return read
-
-
-def _image() -> Reader:
-    """The scanned-image adapter (OpenCV and an OCR engine)."""
-    from ingest.scan.reader import read_image
-
-    return read_image
-
-
-def _html() -> Reader:
-    """The web-page adapter."""
-    from ingest.html.reader import read
-
-    return read
-
-
-def _xlsx() -> Reader:
-    """The XLSX adapter."""
-    from ingest.sheet import read_xlsx
-
-    return read_xlsx
-
-
-def _ods() -> Reader:
-    """The ODS adapter."""
-    from ingest.sheet import read_ods
-
-    return read_ods
-
-
-def _xls() -> Reader:
-    """The XLS adapter."""
-    from ingest.sheet import read_xls
-
-    return read_xls
-
-
-def _ofd() -> Reader:
-    """The OFD adapter."""
-    from ingest.ofd import read
-
-    return read
-
-
-# format -> a function importing its adapter on first use; each adapter is read(path, data, options) -> Document.
-ADAPTERS: dict[str, Callable[[], Reader]] = {
-    "text": _text,
-    "docx": _docx,
-    "doc": _doc,
-    "rtf": _rtf,
-    "pdf": _pdf,
-    "image": _image,
-    "html": _html,
-    "xlsx": _xlsx,
-    "ods": _ods,
-    "xls": _xls,
-    "ofd": _ofd,
-}
+            return read_ofd
+    raise KeyError(fmt)
 
 
 def reader_for(fmt: str) -> Reader:
     """The adapter function registered for a format (unsupported when its engine is not installed)."""
     try:
-        return ADAPTERS[fmt]()
+        return adapter(fmt)
     except ImportError as e:  # an adapter whose engine is not installed
         raise ReportError("unsupported", f"no {fmt} adapter available ({e})") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from ingest.errors import ReportError
@@ -11,7 +12,7 @@ from normalize.agency import identify as series_identity
 from normalize.checks import run_checks, set_field
 from normalize.correct import correct
 from normalize.identity import identify
-from normalize.meta import find_sections, find_title, find_year
+from normalize.meta import find_sections, find_title, find_year, unglued_headings
 from normalize.numbers import parse_number
 from normalize.tables import (
     SECTION_KEYS,
@@ -137,6 +138,7 @@ def page_transform(p: PageInfo) -> dict[str, Any]:
 
 def build(doc: Document, sha256: str | None = None) -> dict[str, Any]:
     """The canonical dict for a repaired Document; raises ReportError(not_a_report) when it holds no report."""
+    doc = replace(doc, blocks=unglued_headings(doc.blocks))
     paras = doc.paragraphs
     title = find_title(paras, doc.meta)
     year = find_year(title, paras)

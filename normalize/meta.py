@@ -8,7 +8,7 @@ import importlib.resources
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.grid import Block, Paragraph, Table
@@ -99,6 +99,23 @@ def parse_date(text: str) -> str | None:
     """The first date in the text as YYYY-MM-DD, or None."""
     found = read_date(text)
     return found[0] if found else None
+
+
+# A title and the first heading read as one line (`…年度报告一、总体情况`: an OCR'd title reaching the right
+# margin runs on into the unindented heading under it).
+_GLUED_HEADING = re.compile(r"^([^。，；]{4,80}?报告[）)]?)\s*((?:一|1|１)\s*[、.．]\s*[^。，；]{2,30})$")
+
+
+def unglued_headings(blocks: list[Block]) -> list[Block]:
+    """The blocks with a first heading glued to the title line before it set apart as its own paragraph."""
+    out: list[Block] = []
+    for b in blocks:
+        m = _GLUED_HEADING.match(b.text) if isinstance(b, Paragraph) and "年度报告" in b.text else None
+        if isinstance(b, Paragraph) and m:
+            out += [replace(b, text=m.group(1)), replace(b, text=m.group(2))]
+        else:
+            out.append(b)
+    return out
 
 
 def _title_part(t: str) -> bool:

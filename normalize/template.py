@@ -33,12 +33,24 @@ class Section:
 
 
 @dataclass(frozen=True)
-class ActiveRow:
-    """A row of section 二 and its value fields, left to right."""
+class Labelled:
+    """An id with its printed label."""
 
     id: str
     label: str
+
+
+@dataclass(frozen=True)
+class Named(Labelled):
+    """A row, column or group: its id, printed label and the other ways reports print it."""
+
     aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActiveRow(Named):
+    """A row of section 二 and its value fields, left to right."""
+
     fields: tuple[str, ...]
     decimal: bool
 
@@ -53,31 +65,21 @@ class ActiveDisclosure:
 
 
 @dataclass(frozen=True)
-class Column:
+class Column(Named):
     """An applicant column of section 三 (the last one is the total)."""
-
-    id: str
-    label: str
-    aliases: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Group:
+class Group(Named):
     """A group of section 三's rows (`（三）不予公开`); total_key where it goes when printed as one row."""
 
-    id: str
-    label: str
-    aliases: tuple[str, ...]
     total_key: str | None
 
 
 @dataclass(frozen=True)
-class AppRow:
+class AppRow(Named):
     """A row of section 三."""
 
-    id: str
-    label: str
-    aliases: tuple[str, ...]
     group: str | None
     short: bool
 
@@ -101,14 +103,6 @@ class Applications:
     def total_key(self, group: str | None) -> str | None:
         """The key a group's one printed row goes under (`other_processing`), None for none."""
         return next((g.total_key for g in self.groups if g.id == group), None)
-
-
-@dataclass(frozen=True)
-class Labelled:
-    """An id with its printed label."""
-
-    id: str
-    label: str
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,8 @@ def crop_png(path: str, report: dict[str, Any], cell: dict[str, Any]) -> bytes |
     if not bbox or not page:
         return None
     src = report.get("source") or {}
-    geos = src.get("page_geometry") or []
-    geo = tuple(geos[int(page) - 1]) if 0 < int(page) <= len(geos) else None
+    stored = page_entry(src, "page_geometry", int(page))
+    geo = tuple(stored) if isinstance(stored, list) else None
     with CROPPING:
         try:
             xform = stored_transform(src, int(page))
@@ -109,10 +109,18 @@ def crop_png(path: str, report: dict[str, Any], cell: dict[str, Any]) -> bytes |
         return None if img is None else cut(img, bbox, geo)
 
 
+def page_entry(src: dict[str, Any], key: str, page: int) -> Any:
+    """The entry of a per-page list of ``source`` (``page_geometry``, ``page_transform``) for a page number: the
+    lists hold the report's own pages, which for a bound volume's part begin at ``source.part.first_page``."""
+    first = int((src.get("part") or {}).get("first_page") or 1)
+    items = src.get(key) or []
+    i = page - first
+    return items[i] if 0 <= i < len(items) else None
+
+
 def stored_transform(src: dict[str, Any], page: int) -> tuple[float, ...] | None:
     """A page's stored unit scale and transform to its source (``source.page_transform``), flat; None when absent."""
-    xforms = src.get("page_transform") or []
-    t = xforms[page - 1] if 0 < page <= len(xforms) else None
+    t = page_entry(src, "page_transform", page)
     if not isinstance(t, dict) or len(t.get("to_source") or []) != 9 or not t.get("unit_scale"):
         return None
     return (float(t["unit_scale"]), *(float(v) for v in t["to_source"]))

@@ -12,7 +12,7 @@ import layout
 from ingest.grid import Block, Cell, Document, PageInfo, Paragraph, Table
 from normalize import build
 from normalize.build import POSITION_CONFIDENCE
-from normalize.meta import agency_problem, identify_agency, read_date, tail_agency
+from normalize.meta import agency_problem, identify_agency, read_date, tail_agency, unglued_headings
 from normalize.template import load_template
 
 TPL = load_template("2021")
@@ -187,6 +187,18 @@ def test_clean_title_and_signature_agree_at_full_ocr_confidence() -> None:
     conf = report["report"]["confidence"]
     assert 0.9 <= conf["agency"] < 1.0 and 0.9 <= conf["year"] < 1.0  # OCR'd: below a text layer's 1.0
     assert not warned(report, "report.")
+
+
+def test_a_first_heading_read_into_the_title_line_is_set_apart() -> None:
+    """An OCR'd title reaching the right margin runs on into the unindented heading under it: the title stays
+    the title and section 一 is still found; a sentence naming the report is not cut."""
+    body = ["我镇认真贯彻落实政府信息公开条例。", "二、主动公开政府信息情况"]
+    report = scan(["安溪县解放街道办事处2023年政府信息公开工作年度报告一、总体情况"], ["2024年1月13日"], body=body)
+    assert report["report"]["title"] == "安溪县解放街道办事处2023年政府信息公开工作年度报告"
+    assert report["report"]["agency"] == "安溪县解放街道办事处" and report["report"]["year"] == 2023
+    assert report["sections"][0]["number"] == "一" and "贯彻落实" in report["sections"][0]["text"]
+    sentence = "本机关年度报告一、二季度发布情况良好，共计两次。"
+    assert unglued_headings([Paragraph(sentence, 1)]) == [Paragraph(sentence, 1)]
 
 
 # ---------------------------------------------------------------- year and date

@@ -392,3 +392,15 @@ def test_broken_glyph_pieces_are_one_line_and_a_speck_is_blank() -> None:
     col[7:24] = 255  # the digit 1
     col[28:30] = 255  # the ruling below, just past the piece's end
     assert floating(col, (0, 0, 5, 28), unit)
+
+
+def test_a_signature_and_date_alone_on_a_page_are_two_paragraphs_read_whole() -> None:
+    """Body lines (half the page wide or more) run on into the next unindented line; a last page holding only
+    the right-aligned signature and date has no body line, so the date is not taken for the signature's
+    continuation (and left unread as a body paragraph's tail)."""
+    from ingest.scan.reader import group_paragraphs
+
+    signature = [(979, 253, 1378, 291), (978, 333, 1372, 371)]
+    assert group_paragraphs(signature, [], 1598) == [[signature[0]], [signature[1]]]
+    body = [(295, 456, 1302, 496), (215, 509, 985, 548)]  # a full first line, its unindented tail
+    assert group_paragraphs(body + [(1000, 700, 1300, 738)], [], 1598) == [body, [(1000, 700, 1300, 738)]]

@@ -85,3 +85,49 @@ def test_seal_is_red_and_taken_out_before_reading() -> None:
     ink = np.asarray(page) < 128
     assert (gray[ink] < 128).mean() > 0.9  # the date's strokes stay
     assert (gray[~ink] < 160).mean() < 0.002  # the seal is gone
+
+
+def test_a_jpeg_seal_leaves_no_ink_around_the_date_under_it() -> None:
+    """JPEG greys a seal's outline (its red bleeds away); over the seal's extent only the date's black ink is
+    left, not the outline the threshold took for characters beside the date."""
+    import io
+
+    import cv2
+    from PIL import ImageDraw, ImageFont
+
+    from ingest.scan import lattice as sg
+    from samples.make_scans import stamp_seal
+
+    page = Image.new("L", (1275, 900), 255)
+    ImageDraw.Draw(page).text(
+        (640, 560), "2023 年 1 月 18 日", font=ImageFont.truetype(str(fonts.NOTO_SANS), 24), fill=0
+    )
+    buf = io.BytesIO()
+    stamp_seal(page, "signature", 150, np.random.default_rng(5)).convert("RGB").save(buf, "JPEG", quality=70)
+    rgb = np.asarray(Image.open(buf).convert("RGB"))
+    assert ((rgb[..., 0].astype(int) - rgb[..., 1]) > 40).sum() > 5000  # a seal is there
+    ink = sg.binarize(sg.to_gray(np.ascontiguousarray(rgb[..., ::-1])), sg.PLAIN) > 0
+    date = cv2.dilate((np.asarray(page) < 200).astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert (ink & ~date).sum() < 300  # (4786 pixels before the seal's extent was cleared)
+
+
+def test_dark_edges_fading_into_the_paper_leave_no_page_tall_line() -> None:
+    """A scanner's dark edge fades into the paper; its faint tail must not stay as a line down the page, or the
+    running text reads as one page-tall line (a report's closing lines and date were lost so)."""
+    from PIL import ImageDraw, ImageFont
+
+    from ingest.scan import lattice as sg
+    from samples.make_scans import holes_and_edges
+
+    page = Image.new("L", (2550, 3300), 255)
+    draw = ImageDraw.Draw(page)
+    for i in range(6):
+        draw.text(
+            (380, 800 + 150 * i),
+            "政府信息公开工作年度报告" * 3,
+            font=ImageFont.truetype(str(fonts.NOTO_SANS), 48),
+            fill=0,
+        )
+    gray, found = sg.cleared_edges(np.asarray(holes_and_edges(page, 300, np.random.default_rng(7))))
+    assert found
+    assert len(sg.text_lines(sg.binarize(gray, sg.PLAIN), sg.unit_of(gray))) == 6

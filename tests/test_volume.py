@@ -207,6 +207,26 @@ def test_scanned_volume_gives_each_report_with_its_pages(tmp_path: Path) -> None
         assert not [w for w in wrong if not w.startswith("report.published")]  # (the scan path misses this date line)
 
 
+def test_review_crops_of_a_later_report_find_its_own_pages(tmp_path: Path) -> None:
+    """The per-page lists of a part's ``source`` hold its own pages: the review app's crop of a cell of the
+    second report looks up that cell's page, not the page at the same position in the volume."""
+    from normalize.build import page_transform
+    from pipeline import convert_partial_parts
+    from review.crop import page_entry, stored_transform
+
+    pdf, _ = make_volume(tmp_path, "two", 2, seed=11)
+    docs, reports = convert_partial_parts(str(pdf))
+    second, report = docs[1], reports[1]
+    assert isinstance(report, dict) and report["source"]["part"]["first_page"] > 1
+    pages = {p.number: p for p in second.pages}
+    for cell in (c for c in report["cells"] if c["page"]):
+        info = pages[cell["page"]]
+        size = page_entry(report["source"], "page_geometry", cell["page"])[:2]
+        assert size == [round(info.width, 2), round(info.height, 2)]
+        want = page_transform(info)
+        assert stored_transform(report["source"], cell["page"]) == (want["unit_scale"], *want["to_source"])
+
+
 def test_runner_sends_each_report_of_a_volume_as_a_frame_of_its_own(tmp_path: Path) -> None:
     """The batch's isolated child answers a volume of two reports with two raw JSON frames, each the report the
     pipeline gives in-process (with its part), and the convert child with both results pickled."""

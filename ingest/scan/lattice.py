@@ -22,12 +22,25 @@ RED_MARGIN = 50
 RED_MIN = 110
 RED_SHARE = 0.0005
 RED_LIFT = 1.2
+# A seal's faint edge (JPEG bleeds its red into pinkish grey): within RED_NEAR pixels of clear red ink,
+# pixels whose red outweighs green and blue by RED_FAINT are the seal's too. Over the seal's whole
+# extent (the hull of its red, grown by RED_REACH_UNITS), only ink darker than RED_DARK of the paper is
+# kept: the seal's greyed outline read as characters beside the date under it.
+RED_NEAR = 9
+RED_FAINT = 12
+RED_REACH_UNITS = 1.0
+RED_DARK = 0.6
 # Dark page edges: within the outer EDGE_SHARE of the width (height), leading columns (rows) whose median
 # is below EDGE_PAPER of the paper's level are the scanner lid, not the page. Punch holes: solid dark
 # blobs (at least HOLE_FILL of their box) at least HOLE_SIDE of the width across, within HOLE_SHARE of
 # the width from a side.
 EDGE_SHARE = 0.06
 EDGE_PAPER = 0.9
+# A dark edge fades into the paper: its run goes on while the median is below EDGE_TAIL of the paper,
+# then EDGE_PAD_UNITS more (the faint tail left a one-pixel line down the page that the adaptive threshold
+# took for ink, and the running text beside a table read as one page-tall line).
+EDGE_TAIL = 0.97
+EDGE_PAD_UNITS = 0.1
 HOLE_SHARE = 0.12
 HOLE_SIDE = 0.018
 HOLE_FILL = 0.65
@@ -128,28 +141,53 @@ def without_red(bgr: np.ndarray, gray: np.ndarray) -> np.ndarray:
     red = (r - np.maximum(g, b) > RED_MARGIN) & (r > RED_MIN)
     if red.mean() < RED_SHARE:
         return gray
+    near = cv2.dilate(red.astype(np.uint8), np.ones((RED_NEAR, RED_NEAR), np.uint8)).astype(bool)
     red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    red |= near & (r - np.maximum(g, b) > RED_FAINT)
     out = gray.copy()
     lifted = np.minimum(255, r.astype(np.float32) * RED_LIFT).astype(np.uint8)
     out[red] = np.maximum(gray[red], lifted[red])
+    h, w = gray.shape[:2]
+    paper = np.uint8(np.percentile(gray[:: max(1, h // 400), :: max(1, w // 400)], 90))
+    extent = red_extent(red, unit_of(gray))
+    out[extent & (out >= RED_DARK * paper)] = paper
     return out
 
 
-def _edge_run(medians: np.ndarray, level: float, limit: int) -> int:
-    """How many leading entries of medians (from a page side inwards, at most limit) are darker than level."""
-    dark = medians[:limit] < level
-    return int(limit if dark.all() else np.argmin(dark))
+def red_extent(red: np.ndarray, unit: float) -> np.ndarray:
+    """Where red ink stamps the page: each patch of it (grown by RED_REACH_UNITS) filled to its convex hull."""
+    k = max(3, int(RED_REACH_UNITS * unit) | 1)
+    grown = cv2.dilate(red.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(grown)
+    for c in contours:
+        cv2.fillConvexPoly(filled, cv2.convexHull(c), 1)
+    return filled.astype(bool)
+
+
+def _leading(flags: np.ndarray) -> int:
+    """How many leading entries are true."""
+    return int(len(flags) if flags.all() else np.argmin(flags))
+
+
+def _edge_run(medians: np.ndarray, level: float, tail: float, limit: int, pad: int) -> int:
+    """How many leading entries of medians (from a page side inwards, at most limit) are the scanner's edge:
+    darker than level, then its fading tail (darker than tail) and pad more; 0 when the side is paper."""
+    run = _leading(medians[:limit] < level)
+    if run == 0:
+        return 0
+    return min(limit, run + _leading(medians[run:limit] < tail) + pad)
 
 
 def cleared_edges(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """The page with dark scanner edges and punch holes whitened to the paper; whether any were found."""
     h, w = gray.shape[:2]
     paper = float(np.percentile(gray[:: max(1, h // 400), :: max(1, w // 400)], 90))
-    level = EDGE_PAPER * paper
+    level, tail, pad = EDGE_PAPER * paper, EDGE_TAIL * paper, max(2, int(EDGE_PAD_UNITS * unit_of(gray)))
     cols, rows = np.median(gray[:: max(1, h // 600)], axis=0), np.median(gray[:, :: max(1, w // 600)], axis=1)
     lx, ly = int(EDGE_SHARE * w), int(EDGE_SHARE * h)
-    left, right = _edge_run(cols, level, lx), _edge_run(cols[::-1], level, lx)
-    top, bottom = _edge_run(rows, level, ly), _edge_run(rows[::-1], level, ly)
+    left, right = _edge_run(cols, level, tail, lx, pad), _edge_run(cols[::-1], level, tail, lx, pad)
+    top, bottom = _edge_run(rows, level, tail, ly, pad), _edge_run(rows[::-1], level, tail, ly, pad)
     out = gray.copy()
     white = np.uint8(min(255, paper))
     out[:, :left], out[:, w - right :], out[:top], out[h - bottom :] = white, white, white, white

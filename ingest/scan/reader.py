@@ -53,6 +53,8 @@ LONE_SPECK_UNITS = 0.4
 # EMPTY_TAKE sure, at most EMPTY_CONFIDENCE sure (a doubtful value, never a silent one).
 EMPTY_TAKE = 0.8
 EMPTY_CONFIDENCE = 0.6
+# A line of running text (not a signature, a date or a heading) is at least this share of the page wide.
+BODY_SHARE = 0.5
 # Crops are padded by this many pixels of white before recognition.
 PAD = 6
 # A line band whose ink is at most this wide per unit of height is one stacked character.
@@ -606,12 +608,16 @@ def _flipped_share(crops: list[np.ndarray], engine_name: str) -> float:
 
 
 def group_paragraphs(
-    lines: list[tuple[int, int, int, int]], tables: list[tuple[int, int, int, int]]
+    lines: list[tuple[int, int, int, int]], tables: list[tuple[int, int, int, int]], width: int
 ) -> list[list[tuple[int, int, int, int]]]:
-    """Printed lines grouped into paragraphs: a full line runs on into an unindented next line."""
+    """Printed lines grouped into paragraphs: a full line runs on into an unindented next line. Where a line
+    is full is told by the body's lines (at least BODY_SHARE of the page's width); on a page without any
+    (a signature and date alone on the last page) every line stands alone."""
     if not lines:
         return []
-    wide = [b for b in lines if b[2] - b[0] >= 0.6 * max(x[2] - x[0] for x in lines)]
+    wide = [b for b in lines if b[2] - b[0] >= BODY_SHARE * width]
+    if not wide:
+        return [[b] for b in sorted(lines, key=lambda x: x[1])]
     left = min(b[0] for b in wide)
     right = max(b[2] for b in wide)
     out: list[list[tuple[int, int, int, int]]] = []
@@ -733,7 +739,7 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
                 crops.append(crop)
                 slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
                 rows.append(ti * 10000 + c.row if len(cell_crops) == 1 else -1)
-    paras = group_paragraphs(sg.text_lines(page.text, unit), [t.bbox for t in tables])
+    paras = group_paragraphs(sg.text_lines(page.text, unit), [t.bbox for t in tables], gray.shape[1])
     partial = 0
     for pi, lines in enumerate(paras):
         # The first page's top (title, agency) is read whole; in one tall image of all pages, only its top.
