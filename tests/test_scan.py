@@ -367,3 +367,30 @@ def test_rulings_broken_every_few_pixels_make_the_same_grid() -> None:
     assert (2, 0, 1, len(xs) - 1) in intact and len(intact) == 6 * (len(xs) - 1) + 1
     for seed in (1, 2, 3):
         assert cells(broken_rulings(im, 0.04, np.random.default_rng(seed))) == intact, seed
+
+
+def test_lean_recognition_model_computes_the_same_in_fewer_operations(tmp_path: Path) -> None:
+    """The rewritten recogniser (affines folded into convolutions, hard-swish as HardSigmoid) gives the
+    original's outputs, is made the same byte for byte each time, and is what the engine runs."""
+    pytest.importorskip("onnx")
+    import onnx
+
+    from ingest.scan import recmodel
+
+    src = recmodel.source_model()
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    recmodel.rewrite(src, a)
+    recmodel.rewrite(src, b)
+    assert a.read_bytes() == b.read_bytes()
+    assert recmodel.max_difference(src, a) <= recmodel.MAX_DIFF
+
+    def ops(path: Path) -> int:
+        return sum(n.op_type != "Constant" for n in onnx.load(str(path)).graph.node)
+
+    assert ops(a) < 0.7 * ops(src)
+    lean = recmodel.lean_model()
+    assert lean is not None and lean.exists()
+    from ingest.scan.ocr import get_engine
+
+    rec = get_engine("rapidocr").rec  # type: ignore[attr-defined]
+    assert rec.session.session._model_path == str(lean)

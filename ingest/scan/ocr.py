@@ -198,7 +198,11 @@ class RapidOcrEngine:
     def __init__(self, threads: int = 1) -> None:
         from rapidocr_onnxruntime import RapidOCR
 
-        self.ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False)
+        from ingest.scan.recmodel import lean_model
+
+        lean = lean_model()  # the same recogniser in fewer operations, where it could be made
+        extra = {"rec_model_path": str(lean)} if lean is not None else {}
+        self.ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, print_verbose=False, **extra)
         self.rec = self.ocr.text_rec
         self.charset: list[str] = list(self.rec.postprocess_op.character)
         self.digit_ids = np.array([i for i, c in enumerate(self.charset) if c in DIGIT_CHARS])
