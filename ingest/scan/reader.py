@@ -185,14 +185,15 @@ def _read_rotated(engine: OcrEngine, crop: np.ndarray) -> Reading:
 
 
 def _second_opinion(
-    engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]]
+    engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]], cells: list[bool]
 ) -> list[Reading]:
-    """Number readings checked by a re-read at another scale (side by side with the other doubtful
-    ones of their row): disagreement makes them doubtful and adds the other reading as an alternative."""
+    """Number readings of cells checked by a re-read at another scale (side by side with the other
+    doubtful ones of their row): disagreement makes them doubtful and adds the other reading as an
+    alternative."""
     doubt = {
         i
         for i, r in enumerate(readings)
-        if digit_shaped(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
+        if cells[i] and digit_shaped(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
     }
     if not doubt:
         return readings
@@ -317,9 +318,9 @@ def _other_engine(name: str) -> OcrEngine | None:
         return None
 
 
-def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
-    """Doubtful number readings get the other engine's reading as an alternative."""
-    idx = [i for i, r in enumerate(readings) if r[1] < CONFIDENT and digit_shaped(r[0])]
+def _third_opinion(name: str, crops: list[np.ndarray], readings: list[Reading], cells: list[bool]) -> list[Reading]:
+    """Doubtful number readings of cells get the other engine's reading as an alternative."""
+    idx = [i for i, r in enumerate(readings) if cells[i] and r[1] < CONFIDENT and digit_shaped(r[0])]
     if not idx:
         return readings
     other = _other_engine(name)
@@ -357,14 +358,20 @@ def _short(crop: tuple[np.ndarray, str, int]) -> bool:
 
 
 def read_crops(
-    engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]], rows: list[int] | None = None
+    engine: OcrEngine,
+    crops: list[tuple[np.ndarray, str, int]],
+    rows: list[int] | None = None,
+    cells: list[bool] | None = None,
 ) -> list[Reading]:
     """Every crop of a page read in batches: short ones in strips per table row, tall ones turned;
-    numbers double-checked."""
+    numbers in cells double-checked. ``cells`` marks the crops of table cells (all when not given):
+    only their confidence and alternatives are kept, a paragraph's line (the page number "-2-") is
+    its text alone, so it gets no second or third opinion."""
     from ingest.scan.ocr import STRIP_MAX
 
     readings: list[Reading] = [("", 0.0, [])] * len(crops)
     rows = rows if rows is not None else [-1] * len(crops)
+    cells = cells if cells is not None else [True] * len(crops)
     groups: dict[int, list[int]] = {}
     for i, c in enumerate(crops):
         if rows[i] >= 0 and _short(c):
@@ -384,8 +391,8 @@ def read_crops(
             turned = _read_rotated(engine, c[0])
             readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
-    readings = _second_opinion(engine, imgs, readings, strips)
-    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings)))
+    readings = _second_opinion(engine, imgs, readings, strips, cells)
+    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings, cells)))
 
 
 def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
@@ -679,7 +686,7 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
             crops.append((line_img if whole else split_wide(line_img)[0], "line", 1))
             slots.append(_Slot(-1, pi, li, "line" if whole else "prefix"))
             rows.append(-1)
-    readings = read_crops(engine, crops, rows)
+    readings = read_crops(engine, crops, rows, [s.table >= 0 for s in slots])
     per_cell: dict[tuple[int, int], list[tuple[Reading, str, int]]] = {}
     para_text: dict[int, list[str]] = {}
     for s, r in zip(slots, readings, strict=True):
