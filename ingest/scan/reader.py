@@ -14,7 +14,7 @@ import os
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -429,6 +429,17 @@ class PageInk:
     binary: np.ndarray
     tables: list[sg.GridTable]
     text: np.ndarray
+    # Each cell's crops (cell_lines) once cut, by the cell's box: the orientation check and the reading
+    # of an upright page cut the same ones.
+    lines: dict[tuple[int, int, int, int], list[tuple[np.ndarray, str, int]]] = field(default_factory=dict)
+
+    def cell_lines(
+        self, gray: np.ndarray, box: tuple[int, int, int, int], unit: float
+    ) -> list[tuple[np.ndarray, str, int]]:
+        """``cell_lines`` of one cell of this page (``gray`` the page this ink was taken from)."""
+        if box not in self.lines:
+            self.lines[box] = cell_lines(gray, self.binary, box, unit)
+        return self.lines[box]
 
 
 def page_ink(gray: np.ndarray, setting: sg.Threshold) -> PageInk:
@@ -505,7 +516,7 @@ def _cell_probes(gray: np.ndarray, page: PageInk) -> list[np.ndarray]:
     found: list[tuple[int, np.ndarray]] = []
     for t in page.tables:
         for c in t.cells:
-            for crop, kind, _ in cell_lines(gray, page.binary, c.bbox, unit):
+            for crop, kind, _ in page.cell_lines(gray, c.bbox, unit):
                 h, w = crop.shape[0] - 2 * PAD, crop.shape[1] - 2 * PAD
                 if kind == "line" and w >= PROBE_ASPECT * h and h >= 0.5 * unit:
                     found.append((w, crop))
@@ -663,13 +674,13 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
     wp = working_page(img, options)
     gray, page, squared, evened = wp.gray, wp.ink, wp.squared, wp.evened
     unit = sg.unit_of(gray)
-    binary, tables = page.binary, page.tables
+    tables = page.tables
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
     rows: list[int] = []
     for ti, t in enumerate(tables):
         for ci, c in enumerate(t.cells):
-            cell_crops = cell_lines(gray, binary, c.bbox, unit)
+            cell_crops = page.cell_lines(gray, c.bbox, unit)
             for li, crop in enumerate(cell_crops):
                 crops.append(crop)
                 slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
