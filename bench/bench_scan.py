@@ -163,6 +163,10 @@ def main() -> int:
         get_engine(name)  # load models outside the timing
     meter = RecMeter()
     meter.watch()
+    from ingest.scan.recmodel import lean_model
+
+    lean = lean_model()
+    print(f"recognition model: {'the lean copy ' + lean.name if lean else 'the original (no lean copy)'}")
     print(
         f"{len(pages)} table pages of hongze_2024 at {args.dpi} dpi, CPU seconds per page (this process and its tesseract children)"
     )
