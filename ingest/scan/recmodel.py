@@ -13,8 +13,8 @@ layout. On one core the model then costs about 28% less, its outputs within 1e-4
 The copy is made by ``setup.sh`` (``python -m ingest.scan.recmodel``) or at first use, into a cache
 folder (``$GOVREPORT_MODEL_CACHE``, else ``$XDG_CACHE_HOME/govreport`` or ``~/.cache/govreport``),
 named after the source model's SHA-256 and the rewrite's version, written under a temporary name and
-renamed, so it is made once and never half-written. Without the ``onnx`` package, or if the check fails,
-the engine runs the original model.
+renamed, so it is made once and never half-written. Without the ``onnx`` package, if the check fails, or
+with ``GOVREPORT_LEAN_REC=0``, the engine runs the original model.
 """
 
 from __future__ import annotations
