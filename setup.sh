@@ -18,3 +18,5 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.requirements.tx
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   cp requirements.txt .venv/.requirements.txt
 fi
+# The recognition model's leaner copy (ingest/scan/recmodel.py), made once into the user's cache folder.
+.venv/bin/python -m ingest.scan.recmodel >/dev/null || echo "setup: the original recognition model will be used" >&2

@@ -13,9 +13,10 @@ Truth is the text layer of the same PDF cells (pdfplumber words inside each grid
     OMP_THREAD_LIMIT=1 taskset -c 0 .venv/bin/python -m bench.bench_scan [--dpi 200]
 
 For cells/rapidocr it also prints the recognition model's share (CPU, batched calls, input pixels).
-Last figures (2026-12-05, shared 2-core machine, load about 1.3, CPU seconds on core 0): cells/rapidocr
-1.24 s/page 186/186, of which the recognition model 0.90 s; page/rapidocr 4.93 s 166/186; page/tesseract
-2.00 s 107/186; whole document: ours 6.14 s, tesseract chi_sim 5.75 s, RapidOCR 18.67 s (docs/scans.md).
+Last figures (2026-12-05 19:05 UTC, shared 2-core machine, load about 6, CPU seconds on core 0, the
+recogniser's lean copy): cells/rapidocr 0.90 s/page 186/186, of which the recognition model 0.66 s;
+page/rapidocr 3.98 s 166/186; page/tesseract 1.97 s 107/186; whole document: ours 4.76 s, tesseract
+chi_sim 5.86 s, RapidOCR 15.12 s (docs/scans.md).
 """
 
 from __future__ import annotations
@@ -163,6 +164,10 @@ def main() -> int:
         get_engine(name)  # load models outside the timing
     meter = RecMeter()
     meter.watch()
+    from ingest.scan.recmodel import lean_model
+
+    lean = lean_model()
+    print(f"recognition model: {'the lean copy ' + lean.name if lean else 'the original (no lean copy)'}")
     print(
         f"{len(pages)} table pages of hongze_2024 at {args.dpi} dpi, CPU seconds per page (this process and its tesseract children)"
     )

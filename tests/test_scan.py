@@ -404,3 +404,30 @@ def test_a_signature_and_date_alone_on_a_page_are_two_paragraphs_read_whole() ->
     assert group_paragraphs(signature, [], 1598) == [[signature[0]], [signature[1]]]
     body = [(295, 456, 1302, 496), (215, 509, 985, 548)]  # a full first line, its unindented tail
     assert group_paragraphs(body + [(1000, 700, 1300, 738)], [], 1598) == [body, [(1000, 700, 1300, 738)]]
+
+
+def test_lean_recognition_model_computes_the_same_in_fewer_operations(tmp_path: Path) -> None:
+    """The rewritten recogniser (affines folded into convolutions, hard-swish as HardSigmoid) gives the
+    original's outputs, is made the same byte for byte each time, and is what the engine runs."""
+    pytest.importorskip("onnx")
+    import onnx
+
+    from ingest.scan import recmodel
+
+    src = recmodel.source_model()
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    recmodel.rewrite(src, a)
+    recmodel.rewrite(src, b)
+    assert a.read_bytes() == b.read_bytes()
+    assert recmodel.max_difference(src, a) <= recmodel.MAX_DIFF
+
+    def ops(path: Path) -> int:
+        return sum(n.op_type != "Constant" for n in onnx.load(str(path)).graph.node)
+
+    assert ops(a) < 0.7 * ops(src)
+    lean = recmodel.lean_model()
+    assert lean is not None and lean.exists()
+    from ingest.scan.ocr import get_engine
+
+    rec = get_engine("rapidocr").rec  # type: ignore[attr-defined]
+    assert rec.session.session._model_path == str(lean)

@@ -14,7 +14,7 @@ import os
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -241,14 +241,15 @@ def _read_rotated(engine: OcrEngine, crop: np.ndarray) -> Reading:
 
 
 def _second_opinion(
-    engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]]
+    engine: OcrEngine, crops: list[np.ndarray], readings: list[Reading], strips: list[list[int]], cells: list[bool]
 ) -> list[Reading]:
-    """Number readings checked by a re-read at another scale (side by side with the other doubtful
-    ones of their row): disagreement makes them doubtful and adds the other reading as an alternative."""
+    """Number readings of cells checked by a re-read at another scale (side by side with the other
+    doubtful ones of their row): disagreement makes them doubtful and adds the other reading as an
+    alternative."""
     doubt = {
         i
         for i, r in enumerate(readings)
-        if digit_shaped(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
+        if cells[i] and digit_shaped(r[0]) and (r[1] < RECHECK_BELOW or ink_runs(crops[i]) != glyph_count(r[0]))
     }
     if not doubt:
         return readings
@@ -374,14 +375,16 @@ def _other_engine(name: str) -> OcrEngine | None:
 
 
 def _third_opinion(
-    name: str, crops: list[np.ndarray], readings: list[Reading], short: list[bool] | None = None
+    name: str, crops: list[np.ndarray], readings: list[Reading], cells: list[bool], short: list[bool] | None = None
 ) -> list[Reading]:
-    """Doubtful number readings get the other engine's reading as an alternative; a short one-line crop
-    read as nothing at all (a jagged bilevel 0 at 150 dpi) takes the other engine's digits when they
+    """Doubtful number readings of cells get the other engine's reading as an alternative; a short one-line
+    crop read as nothing at all (a jagged bilevel 0 at 150 dpi) takes the other engine's digits when they
     are sure (EMPTY_TAKE), as a doubtful reading (at most EMPTY_CONFIDENCE)."""
     short = short if short is not None else [False] * len(crops)
     idx = [
-        i for i, r in enumerate(readings) if r[1] < CONFIDENT and digit_shaped(r[0]) or short[i] and not r[0].strip()
+        i
+        for i, r in enumerate(readings)
+        if cells[i] and (r[1] < CONFIDENT and digit_shaped(r[0]) or short[i] and not r[0].strip())
     ]
     if not idx:
         return readings
@@ -424,14 +427,20 @@ def _short(crop: tuple[np.ndarray, str, int]) -> bool:
 
 
 def read_crops(
-    engine: OcrEngine, crops: list[tuple[np.ndarray, str, int]], rows: list[int] | None = None
+    engine: OcrEngine,
+    crops: list[tuple[np.ndarray, str, int]],
+    rows: list[int] | None = None,
+    cells: list[bool] | None = None,
 ) -> list[Reading]:
     """Every crop of a page read in batches: short ones in strips per table row, tall ones turned;
-    numbers double-checked."""
+    numbers in cells double-checked. ``cells`` marks the crops of table cells (all when not given):
+    only their confidence and alternatives are kept, a paragraph's line (the page number "-2-") is
+    its text alone, so it gets no second or third opinion."""
     from ingest.scan.ocr import STRIP_MAX
 
     readings: list[Reading] = [("", 0.0, [])] * len(crops)
     rows = rows if rows is not None else [-1] * len(crops)
+    cells = cells if cells is not None else [True] * len(crops)
     groups: dict[int, list[int]] = {}
     for i, c in enumerate(crops):
         if rows[i] >= 0 and _short(c):
@@ -451,9 +460,9 @@ def read_crops(
             turned = _read_rotated(engine, c[0])
             readings[i] = upright_reading if upright_reading[1] >= turned[1] else turned
     imgs = [c[0] for c in crops]
-    readings = _second_opinion(engine, imgs, readings, strips)
+    readings = _second_opinion(engine, imgs, readings, strips, cells)
     short = [_short(c) for c in crops]
-    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings, short)))
+    return _dashes(crops, _slashes(imgs, _third_opinion(engine.name, imgs, readings, cells, short)))
 
 
 def _cell_text(parts: list[tuple[Reading, str, int]]) -> Reading:
@@ -490,6 +499,17 @@ class PageInk:
     binary: np.ndarray
     tables: list[sg.GridTable]
     text: np.ndarray
+    # Each cell's crops (cell_lines) once cut, by the cell's box: the orientation check and the reading
+    # of an upright page cut the same ones.
+    lines: dict[tuple[int, int, int, int], list[tuple[np.ndarray, str, int]]] = field(default_factory=dict)
+
+    def cell_lines(
+        self, gray: np.ndarray, box: tuple[int, int, int, int], unit: float
+    ) -> list[tuple[np.ndarray, str, int]]:
+        """``cell_lines`` of one cell of this page (``gray`` the page this ink was taken from)."""
+        if box not in self.lines:
+            self.lines[box] = cell_lines(gray, self.binary, box, unit)
+        return self.lines[box]
 
 
 def page_ink(gray: np.ndarray, setting: sg.Threshold) -> PageInk:
@@ -566,7 +586,7 @@ def _cell_probes(gray: np.ndarray, page: PageInk) -> list[np.ndarray]:
     found: list[tuple[int, np.ndarray]] = []
     for t in page.tables:
         for c in t.cells:
-            for crop, kind, _ in cell_lines(gray, page.binary, c.bbox, unit):
+            for crop, kind, _ in page.cell_lines(gray, c.bbox, unit):
                 h, w = crop.shape[0] - 2 * PAD, crop.shape[1] - 2 * PAD
                 if kind == "line" and w >= PROBE_ASPECT * h and h >= 0.5 * unit:
                     found.append((w, crop))
@@ -728,13 +748,13 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
     wp = working_page(img, options)
     gray, page, squared, evened = wp.gray, wp.ink, wp.squared, wp.evened
     unit = sg.unit_of(gray)
-    binary, tables = page.binary, page.tables
+    tables = page.tables
     crops: list[tuple[np.ndarray, str, int]] = []
     slots: list[_Slot] = []
     rows: list[int] = []
     for ti, t in enumerate(tables):
         for ci, c in enumerate(t.cells):
-            cell_crops = cell_lines(gray, binary, c.bbox, unit)
+            cell_crops = page.cell_lines(gray, c.bbox, unit)
             for li, crop in enumerate(cell_crops):
                 crops.append(crop)
                 slots.append(_Slot(ti, ci, li, crop[1], crop[2]))
@@ -751,7 +771,7 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
             crops.append((line_img if whole else split_wide(line_img)[0], "line", 1))
             slots.append(_Slot(-1, pi, li, "line" if whole else "prefix"))
             rows.append(-1)
-    readings = read_crops(engine, crops, rows)
+    readings = read_crops(engine, crops, rows, [s.table >= 0 for s in slots])
     per_cell: dict[tuple[int, int], list[tuple[Reading, str, int]]] = {}
     para_text: dict[int, list[str]] = {}
     for s, r in zip(slots, readings, strict=True):
