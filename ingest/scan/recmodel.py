@@ -124,7 +124,7 @@ def rewrite(src: Path, dst: Path) -> None:
     for add in [n for n in nodes if n.op_type == "Add"]:
         three, x = _scalar(consts, add)
         clip = only_user(add.output[0], "Clip") if three == 3.0 else None
-        if clip is None or len(clip.input) != 3:  # type: ignore[attr-defined]
+        if clip is None or x is None or len(clip.input) != 3:  # type: ignore[attr-defined]
             continue
         lo, hi = (consts.get(k) for k in clip.input[1:])  # type: ignore[attr-defined]
         if lo is None or hi is None or lo.size != 1 or hi.size != 1 or (lo.ravel()[0], hi.ravel()[0]) != (0.0, 6.0):
@@ -179,7 +179,7 @@ def rewrite(src: Path, dst: Path) -> None:
         add = only_user(mul.output[0], "Add") if c is not None else None
         d = _scalar(consts, add)[0] if add is not None else None
         size = channels(x) if x is not None else None
-        if c is None or add is None or d is None or size is None:
+        if c is None or x is None or add is None or d is None or size is None:
             continue
         wn, bn = f"{add.output[0]}.affine.w", f"{add.output[0]}.affine.b"  # type: ignore[attr-defined]
         consts[wn], consts[bn] = np.full((size, 1, 1, 1), c, np.float32), np.full((size,), d, np.float32)
