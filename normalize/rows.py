@@ -111,7 +111,7 @@ def table_rows(table: Table, t_index: int) -> list[Row]:
         parts = _own_parts(matrix)
         for r, line in enumerate(matrix):
             last = _label_end(line)
-            labels = _unique([parts.get((r, id(c)), c) for c in line[: last + 1] if is_label(c)])  # type: ignore[misc]
+            labels = _unique([parts.get((r, id(c)), c) for c in line[: last + 1] if is_label(c)])
             values: list[Cell | None] = []
             for k in range(last + 1, len(line)):
                 c = line[k]
