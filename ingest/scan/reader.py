@@ -143,7 +143,10 @@ def _without_remnants(binary: np.ndarray, unit: float) -> tuple[np.ndarray, np.n
     tall = ((x == 0) | (x + bw == w)) & (bh >= REMNANT_LONG * h) & (bw <= thin) & (4 * bw <= bh)
     wide = ((y == 0) | (y + bh == h)) & (bw >= REMNANT_LONG * w) & (bh <= thin) & (4 * bh <= bw)
     remnant = tall | wide
-    keep = ~remnant & (area >= max(2, SPECK_UNITS2 * unit * unit))
+    # A speck is small both ways: a thin stroke as long as a dash (a light 5's bar cut from its belly in
+    # a bilevel page, 11 x 3 pixels at 300 dpi) is a glyph's piece whatever its area.
+    long = np.maximum(bw, bh) >= LONE_SPECK_UNITS * unit
+    keep = ~remnant & ((area >= max(2, SPECK_UNITS2 * unit * unit)) | long)
     remnant[0] = keep[0] = False
     ink = np.where(keep[labels], 255, 0).astype(np.uint8)
     if not remnant.any():
@@ -804,7 +807,7 @@ def read_page(img: np.ndarray, number: int, options: Options, px_per_point: floa
         [f"page {number}: {partial} body paragraphs read in part (their first characters, then …)"] if partial else []
     )
     if squared or evened:
-        done = ["the page squared from a photo's perspective"] * squared + ["its uneven light evened"] * evened
+        done = ["the page cut from its darker surround and squared"] * squared + ["its uneven light evened"] * evened
         notes.append(f"page {number}: " + " and ".join(done))
     return [b for _, b in blocks], working_info(number, wp, px_per_point), notes
 
