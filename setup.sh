@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 APT_PKGS="libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk poppler-utils chromium chromium-driver libgl1 libglib2.0-0 qpdf fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fonts-wqy-microhei fonts-dejavu-core"
 missing=""
-for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+# Installed means dpkg's "ii": a removed package whose config files remain ("rc") still passes dpkg -s.
+for p in $APT_PKGS; do
+  [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] || missing="$missing $p"
+done
 if [ -n "$missing" ]; then
   echo "setup: installing system packages:$missing" >&2
   export DEBIAN_FRONTEND=noninteractive
