@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT, SHARED, need_shared
 
 from audit.cdp import CHROMIUM, Browser
 from audit.rules import audit_entries, entry
@@ -29,8 +30,6 @@ from normalize.checks import set_field
 from normalize.template import load_template
 from samples.make_archive import make_archive
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("GOVREPORT_SHARED", ROOT.parent / "shared"))
 HONGZE_2024 = SHARED / "real" / "hongze_2024.pdf"
 
 
@@ -446,7 +445,7 @@ def test_batch_audit_is_on_unless_no_audit() -> None:
 def test_batch_index_series_key_and_audit(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    for seed in sorted((SHARED / "seeds").glob("*.txt"))[:2]:
+    for seed in sorted((need_shared() / "seeds").glob("*.txt"))[:2]:
         (src / seed.name).write_bytes(seed.read_bytes())
     out = tmp_path / "out"
     run = run_cli("batch", str(src), "-o", str(out), "--workers", "1", "--quiet")

@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import ROOT, SHARED, table_mismatches
+from conftest import ROOT, need_shared, table_mismatches
 
 PY = str(ROOT / ".venv" / "bin") + "/python" if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 DASK = str(Path(PY).parent / "dask")
@@ -76,13 +76,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             place(src, inp / sub / src.name, exp, truth, inp)
     for src, exp in sources_with_truth(ROOT / "samples" / "docx"):
         place(src, inp / "docx" / "committed" / src.name, exp, truth, inp)
-    for src, exp in sources_with_truth(SHARED / "seeds"):
+    for src, exp in sources_with_truth(need_shared() / "seeds"):
         place(src, inp / "text" / src.name, exp, truth, inp)
     for src, exp in sources_with_truth(ROOT / "samples" / "doc")[:1]:  # legacy Word: LibreOffice under the limits
         place(src, inp / "doc" / src.name, exp, truth, inp)
     scan = ROOT / "samples" / "scan" / "hongze_2024_200dpi_g4.tif"  # a scan: OCR in the conversion child
     place(scan, inp / "scan" / scan.name, scan.with_name(scan.stem + ".expected.json"), truth, inp)
-    real = SHARED / "real"
+    real = need_shared() / "real"
     place(
         real / "pingtan_2024.html", inp / "html" / "pingtan_2024.html", real / "pingtan_2024.expected.json", truth, inp
     )
@@ -307,7 +307,7 @@ def test_against_a_separately_started_scheduler_and_workers(tmp_path: Path) -> N
     inp, out = tmp_path / "in", tmp_path / "out"
     inp.mkdir()
     truth: dict[str, Path] = {}
-    for src, exp in sources_with_truth(SHARED / "seeds"):
+    for src, exp in sources_with_truth(need_shared() / "seeds"):
         place(src, inp / src.name, exp, truth, inp)
     for src, exp in sources_with_truth(ROOT / "samples" / "docx")[:2]:
         place(src, inp / "docx" / src.name, exp, truth, inp)
@@ -376,7 +376,7 @@ def test_time_and_memory_limits_are_recorded_as_error_kinds(tmp_path: Path) -> N
     slow = tmp_path / "slow"
     slow.mkdir()
     shutil.copyfile(inp / "huge_page.pdf", slow / "huge_page.pdf")  # seconds of rendering before anything else
-    shutil.copyfile(SHARED / "seeds" / "000_5f8f501b00686a02.txt", slow / "seed.txt")
+    shutil.copyfile(need_shared() / "seeds" / "000_5f8f501b00686a02.txt", slow / "seed.txt")
     t = subprocess.run(
         batch_cmd(slow, tmp_path / "out_t", "--workers", "1", "--timeout", "1", "--quiet"),
         env=env(),
@@ -443,7 +443,7 @@ def test_feed_chunks_by_bytes_and_holds_duplicates_back(tmp_path: Path) -> None:
 
     inp = tmp_path / "in"
     inp.mkdir()
-    seeds = [p for p, _ in sources_with_truth(SHARED / "seeds")][:5]
+    seeds = [p for p, _ in sources_with_truth(need_shared() / "seeds")][:5]
     for i, src in enumerate(seeds):
         shutil.copyfile(src, inp / f"{i}.txt")
     shutil.copyfile(seeds[1], inp / "1b.txt")  # a duplicate of 1.txt, listed right after it
@@ -480,7 +480,7 @@ def test_one_bad_file_in_a_task_does_not_touch_the_others(tmp_path: Path) -> Non
     im = Image.new("L", (3000, 3000), 255)
     ImageDraw.Draw(im).rectangle((100, 100, 2900, 2900), outline=0, width=5)
     im.save(tmp_path / "huge_page.pdf", resolution=3000 / 3500 * 72)  # needs far more than 700 MB for OCR
-    seed = next(p for p, _ in sources_with_truth(SHARED / "seeds"))
+    seed = next(p for p, _ in sources_with_truth(need_shared() / "seeds"))
     written = tmp_path / "out" / "seed.json"
     jobs: list[tuple[str, str | None]] = [(str(seed), str(written))]
     jobs += [(str(tmp_path / "huge_page.pdf"), str(tmp_path / "huge.json")), (str(tmp_path / "missing.txt"), None)]
@@ -563,7 +563,7 @@ def test_reports_travel_back_when_the_workers_do_not_share_the_output_folder(
 
     monkeypatch.setenv("GOVREPORT_TOOLKIT_VERSION", VERSION)
     monkeypatch.setattr("batch.run.workers_share", lambda client, out_dir: False)
-    pairs = sources_with_truth(SHARED / "seeds")[:2]
+    pairs = sources_with_truth(need_shared() / "seeds")[:2]
     inp = tmp_path / "in"
     inp.mkdir()
     truth = {}

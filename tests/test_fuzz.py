@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, SHARED_MISSING
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -300,6 +300,7 @@ def test_random_documents_never_crash_and_invent_nothing(doc: Document) -> None:
 
 
 @SETTINGS
+@pytest.mark.skipif(not SEED_DOCS, reason=SHARED_MISSING)
 @given(mutated_seeds())
 def test_mutated_seed_reports_never_crash_and_invent_nothing(doc: Document) -> None:
     for t in doc.tables:
